@@ -1,0 +1,80 @@
+// `understudy config check`: validate the config, show it resolved (secrets masked), and check
+// that every secret can be obtained.
+import type { Command } from 'commander';
+import { resolveSecret } from '../../config/secrets.js';
+import { CliContext } from '../context.js';
+import { describeError } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
+
+export function registerConfig(program: Command): void {
+  const config = program.command('config').summary('inspect the configuration');
+  config
+    .command('check')
+    .summary('validate the config and show it resolved, secrets masked')
+    .description(
+      'Reads the config file, reports every problem at once (key, what is wrong, how to fix it),\n' +
+        'and otherwise prints the resolved settings. Each account\'s secret is fetched once to check\n' +
+        'that it can be (it is never printed); --no-secrets skips that.',
+    )
+    .option('--json', 'print as JSON on stdout')
+    .option('--no-secrets', 'do not run password commands or read the keyring')
+    .action(async (opts: { json?: boolean; secrets: boolean }, command: Command) => {
+      const ctx = CliContext.from(command);
+      const resolved = ctx.config;
+      const secrets: Record<string, string> = {};
+      let failed = false;
+      for (const account of resolved.accounts) {
+        if (!opts.secrets) {
+          secrets[account.name] = 'not checked';
+          continue;
+        }
+        try {
+          const credential = await resolveSecret(account);
+          secrets[account.name] = `ok (${credential.type === 'accessToken' ? 'OAuth2 token' : 'password'}, ${credential.value.length} characters)`;
+        } catch (err) {
+          failed = true;
+          secrets[account.name] = `FAILED: ${describeError(err).message}`;
+        }
+      }
+      const shown = {
+        file: resolved.file,
+        dataDir: resolved.dataDir,
+        database: resolved.dbPath,
+        logLevel: resolved.logLevel,
+        sync: resolved.sync,
+        accounts: resolved.accounts.map((a) => ({
+          ...a,
+          secret: { source: describeSource(a.secret), check: secrets[a.name] },
+        })),
+      };
+      if (opts.json) process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+      else {
+        const out = [`config ${resolved.file} is valid`, `  data dir: ${resolved.dataDir}`, `  log level: ${resolved.logLevel}`];
+        out.push(`  sync: batches of ${resolved.sync.batchSize}, text parts up to ${resolved.sync.maxPartBytes / 1024} KiB, ${resolved.sync.parallelMailboxes} connections, ${resolved.sync.retries} retries`);
+        for (const a of shown.accounts) {
+          out.push(`  account ${a.name}: ${a.user} at ${a.host}:${a.port} (tls ${a.tls}${a.caFile ? `, ca_file ${a.caFile}` : ''}${a.tlsRejectUnauthorized ? '' : ', CERTIFICATE NOT VERIFIED'})`);
+          out.push(`    secret: ${a.secret.source} — ${a.secret.check}`);
+          out.push(`    addresses: ${a.addresses.join(', ') || '(none; add addresses = [...] for aliases)'}`);
+          out.push(`    folders: INBOX, \\Sent, \\Archive, \\All${a.folders.include.length ? ` + ${a.folders.include.join(', ')}` : ''}${a.folders.exclude.length ? ` − ${a.folders.exclude.join(', ')}` : ''}`);
+        }
+        process.stdout.write(`${out.join('\n')}\n`);
+      }
+      process.exitCode = failed ? EXIT.CONFIG : EXIT.OK;
+      ctx.close();
+    });
+}
+
+function describeSource(source: import('../../config/load.js').SecretSource): string {
+  switch (source.kind) {
+    case 'command':
+      return `password_command "${source.command}"`;
+    case 'oauth2_command':
+      return `oauth2_token_command "${source.command}"`;
+    case 'env':
+      return `environment variable ${source.name}`;
+    case 'file':
+      return `password_file ${source.path}`;
+    case 'keyring':
+      return `OS keyring (service "${source.service}", user "${source.user}")`;
+  }
+}

@@ -1,0 +1,108 @@
+// `understudy sync`: mirror the selected mailboxes of each account into the local store.
+import type { Command } from 'commander';
+import type { AccountConfig } from '../../config/load.js';
+import type { AccountSyncResult } from '../../imap/sync-account.js';
+import { syncAccount } from '../../imap/sync-account.js';
+import { CliContext } from '../context.js';
+import { CliError, describeError } from '../errors.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import { syncProgress } from '../progress.js';
+
+interface SyncOptions {
+  account?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function registerSync(program: Command): void {
+  program
+    .command('sync')
+    .summary('mirror your mailboxes into the local store')
+    .description(
+      'Fetches new mail, flag changes and deletions from INBOX, the Sent, Archive and All Mail\n' +
+        'folders (found by their SPECIAL-USE flags) and any folders.include, minus folders.exclude.\n' +
+        'Only headers and text parts are downloaded; attachments are recorded, never fetched.\n' +
+        'Safe to interrupt at any moment: the next run continues where this one stopped.',
+    )
+    .option('-a, --account <name>', 'sync only this account')
+    .option('--json', 'print the summary as JSON on stdout')
+    .option('-q, --quiet', 'no progress output')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 synced, 1 some mailboxes failed, 69 server refused (TLS), 75 temporary\n' +
+        'failure (retry later), 77 login refused, 78 config or secret problem.',
+    )
+    .action(async (opts: SyncOptions, command: Command) => {
+      const ctx = CliContext.from(command);
+      try {
+        process.exitCode = await runSync(ctx, opts);
+      } finally {
+        ctx.close();
+      }
+    });
+}
+
+async function runSync(ctx: CliContext, opts: SyncOptions): Promise<ExitCode> {
+  const config = ctx.config;
+  const accounts = pickAccounts(config.accounts, opts.account);
+  const results: (AccountSyncResult | { account: string; error: { code: string; message: string } })[] = [];
+  let exit: ExitCode = EXIT.OK;
+  for (const account of accounts) {
+    // With --json and no terminal a script is reading: keep stderr for errors only.
+    const progress = syncProgress(account.name, { quiet: Boolean(opts.quiet || (opts.json && !process.stderr.isTTY)) });
+    try {
+      const result = await syncAccount({
+        db: ctx.db,
+        account,
+        settings: config.sync,
+        logger: ctx.logger,
+        onProgress: (p) => progress.update(p),
+        onNotice: (m) => progress.notice(m),
+      });
+      progress.stop();
+      results.push(result);
+      if (result.failed.length > 0 && exit === EXIT.OK) exit = EXIT.FAILURE;
+      if (!opts.json) printSummary(result);
+    } catch (err) {
+      progress.stop();
+      const reported = describeError(err);
+      results.push({ account: account.name, error: { code: reported.code, message: reported.message } });
+      if (!opts.json) process.stderr.write(`${account.name}: ${reported.message}\n`);
+      // The most specific failure decides the exit code; the next account is still synced.
+      if (exit === EXIT.OK || exit === EXIT.FAILURE) exit = reported.exitCode;
+    }
+  }
+  if (opts.json) process.stdout.write(`${JSON.stringify({ accounts: results }, null, 2)}\n`);
+  return exit;
+}
+
+function pickAccounts(all: AccountConfig[], name: string | undefined): AccountConfig[] {
+  if (!name) return all;
+  const found = all.filter((a) => a.name === name);
+  if (found.length === 0) {
+    throw new CliError(`no account named "${name}" in the config; known: ${all.map((a) => a.name).join(', ')}`, 'UNKNOWN_ACCOUNT');
+  }
+  return found;
+}
+
+function printSummary(r: AccountSyncResult): void {
+  const totals = r.mailboxes.reduce(
+    (t, m) => ({ added: t.added + m.added, changed: t.changed + m.flagsChanged, expunged: t.expunged + m.expunged }),
+    { added: 0, changed: 0, expunged: 0 },
+  );
+  const out: string[] = [];
+  out.push(
+    `${r.account}: ${r.mailboxes.length} mailbox${r.mailboxes.length === 1 ? '' : 'es'} synced in ${(r.durationMs / 1000).toFixed(1)} s — ` +
+      `${totals.added} new, ${totals.changed} changed, ${totals.expunged} expunged`,
+  );
+  const width = Math.max(8, ...r.mailboxes.map((m) => m.path.length));
+  for (const m of [...r.mailboxes].sort((a, b) => a.path.localeCompare(b.path))) {
+    const state = m.reset ? ' (UIDVALIDITY changed: refetched)' : m.unchanged ? ' (unchanged)' : '';
+    out.push(`  ${m.path.padEnd(width)}  ${String(m.exists).padStart(6)} messages  +${m.added} ~${m.flagsChanged} -${m.expunged}${state}`);
+  }
+  for (const f of r.failed) out.push(`  ${f.path.padEnd(width)}  FAILED: ${f.error.message}\n    fix: ${f.error.fix}`);
+  for (const m of r.removed) out.push(`  ${m.path.padEnd(width)}  removed from the store (${m.messages} messages): no longer selected or on the server`);
+  if (r.interrupted.length) out.push(`  interrupted before: ${r.interrupted.join(', ')} (the next sync continues)`);
+  if (r.reconnects) out.push(`  reconnected ${r.reconnects} time${r.reconnects === 1 ? '' : 's'} after temporary failures`);
+  process.stdout.write(`${out.join('\n')}\n`);
+}

@@ -1,0 +1,44 @@
+// The `understudy` command line: global options, commands, and the one place errors become
+// messages and exit codes.
+import { Command, CommanderError } from 'commander';
+import { registerConfig } from './commands/config.js';
+import { registerSecret } from './commands/secret.js';
+import { registerStatus } from './commands/status.js';
+import { registerSync } from './commands/sync.js';
+import { describeError } from './errors.js';
+import { EXIT } from './exit-codes.js';
+
+export function buildProgram(): Command {
+  const program = new Command('understudy')
+    .description(
+      'Understudy learns how you write email from the replies you have sent, and drafts replies in\n' +
+        'your IMAP Drafts folder. It never sends mail and only talks to your own mail server.',
+    )
+    .option('-c, --config <path>', 'config file (default: $UNDERSTUDY_CONFIG or $XDG_CONFIG_HOME/understudy/config.toml)')
+    .option('--log-level <level>', 'log level for the JSON log on stderr: debug, info, warn, error')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerSync(program);
+  registerStatus(program);
+  registerConfig(program);
+  registerSecret(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  // Everything Understudy writes (store, models, logs) is for this user's eyes only.
+  process.umask(0o077);
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; usage errors were already printed by commander.
+      process.exitCode = err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+      return;
+    }
+    const reported = describeError(err);
+    process.stderr.write(`understudy: ${reported.message}\n`);
+    process.exitCode = reported.exitCode;
+  }
+}

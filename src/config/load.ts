@@ -1,0 +1,253 @@
+// Reads the TOML config, validates it, and resolves it into the typed settings the rest uses.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parse as parseToml, TomlError } from 'smol-toml';
+import type { z } from 'zod';
+import { ConfigError, type ConfigProblem } from './errors.js';
+import { configFilePath, defaultDataDir, type Env, resolveConfigPath } from './paths.js';
+import { checkRules, configSchema, type RawAccount, type RawConfig, SECRET_KEYS, type TlsMode } from './schema.js';
+
+/** Where an account's secret comes from. The secret itself is only ever read on demand. */
+export type SecretSource =
+  | { kind: 'command'; command: string }
+  | { kind: 'env'; name: string }
+  | { kind: 'file'; path: string }
+  | { kind: 'keyring'; service: string; user: string }
+  | { kind: 'oauth2_command'; command: string };
+
+export interface FolderSelection {
+  include: string[];
+  exclude: string[];
+  /** Fallback paths for servers without SPECIAL-USE. */
+  sent?: string;
+  drafts?: string;
+  archive?: string;
+}
+
+export interface AccountConfig {
+  name: string;
+  host: string;
+  port: number;
+  tls: TlsMode;
+  allowInsecure: boolean;
+  caFile?: string;
+  tlsRejectUnauthorized: boolean;
+  user: string;
+  /** The user's own addresses (identities and aliases); the login user is added when it is one. */
+  addresses: string[];
+  secret: SecretSource;
+  folders: FolderSelection;
+}
+
+export interface SyncSettings {
+  batchSize: number;
+  maxPartBytes: number;
+  timeoutMs: number;
+  retries: number;
+  parallelMailboxes: number;
+}
+
+export interface Config {
+  /** The file this was read from. */
+  file: string;
+  dataDir: string;
+  dbPath: string;
+  logLevel: RawConfig['log_level'];
+  sync: SyncSettings;
+  accounts: AccountConfig[];
+}
+
+export interface LoadOptions {
+  /** `--config` from the command line. */
+  configPath?: string;
+  env?: Env;
+}
+
+/** Loads and validates the config; throws ConfigError listing every problem. */
+export function loadConfig(options: LoadOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const file = configFilePath(options.configPath, env);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new ConfigError(
+      missing ? 'CONFIG_NOT_FOUND' : 'CONFIG_UNREADABLE',
+      file,
+      [
+        {
+          path: '',
+          message: missing ? 'the file does not exist' : `cannot read the file (${(err as Error).message})`,
+          fix: missing
+            ? `create it from config/understudy.example.toml, or point --config / UNDERSTUDY_CONFIG at your file`
+            : 'check the path and its permissions (it should be readable by you only: chmod 600)',
+        },
+      ],
+      err,
+    );
+  }
+  return parseConfig(text, file, env);
+}
+
+/** Validates config text; exported separately so tests can check rules without files. */
+export function parseConfig(text: string, file: string, env: Env = process.env): Config {
+  let raw: unknown;
+  try {
+    raw = parseToml(text);
+  } catch (err) {
+    const where = err instanceof TomlError ? `line ${err.line}, column ${err.column}: ` : '';
+    const message = (err as Error).message.split('\n')[0] ?? 'invalid TOML';
+    throw new ConfigError(
+      'CONFIG_SYNTAX',
+      file,
+      [{ path: '', message: `${where}not valid TOML (${message})`, fix: 'fix the syntax at that position; see https://toml.io for the format' }],
+      err,
+    );
+  }
+  const problems: ConfigProblem[] = [];
+  const result = configSchema.safeParse(raw, { reportInput: true });
+  if (!result.success) problems.push(...result.error.issues.map(describeIssue));
+  for (const rule of checkRules(raw)) {
+    problems.push({ path: formatPath(rule.path), message: rule.message, fix: rule.fix });
+  }
+  if (!result.success || problems.length > 0) {
+    problems.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
+    throw new ConfigError('CONFIG_INVALID', file, problems);
+  }
+  return resolveConfig(result.data, file, env);
+}
+
+function resolveConfig(raw: RawConfig, file: string, env: Env): Config {
+  const configDir = dirname(file);
+  const dataDir = raw.data_dir ? resolveConfigPath(raw.data_dir, configDir, env) : defaultDataDir(env);
+  return {
+    file,
+    dataDir,
+    dbPath: join(dataDir, 'understudy.db'),
+    logLevel: raw.log_level,
+    sync: {
+      batchSize: raw.sync.batch_size,
+      maxPartBytes: raw.sync.max_part_kb * 1024,
+      timeoutMs: raw.sync.timeout_s * 1000,
+      retries: raw.sync.retries,
+      parallelMailboxes: raw.sync.parallel_mailboxes,
+    },
+    accounts: raw.accounts.map((a) => resolveAccount(a, configDir, env)),
+  };
+}
+
+function resolveAccount(a: RawAccount, configDir: string, env: Env): AccountConfig {
+  const addresses = [...a.addresses.map((x) => x.toLowerCase())];
+  if (a.user.includes('@') && !addresses.includes(a.user.toLowerCase())) addresses.push(a.user.toLowerCase());
+  return {
+    name: a.name,
+    host: a.host,
+    port: a.port ?? (a.tls === 'implicit' ? 993 : 143),
+    tls: a.tls,
+    allowInsecure: a.allow_insecure,
+    ...(a.ca_file ? { caFile: resolveConfigPath(a.ca_file, configDir, env) } : {}),
+    tlsRejectUnauthorized: a.tls_reject_unauthorized,
+    user: a.user,
+    addresses,
+    secret: resolveSecretSource(a, configDir, env),
+    folders: { ...a.folders },
+  };
+}
+
+function resolveSecretSource(a: RawAccount, configDir: string, env: Env): SecretSource {
+  if (a.password_command) return { kind: 'command', command: a.password_command };
+  if (a.password_env) return { kind: 'env', name: a.password_env };
+  if (a.password_file) return { kind: 'file', path: resolveConfigPath(a.password_file, configDir, env) };
+  if (a.oauth2_token_command) return { kind: 'oauth2_command', command: a.oauth2_token_command };
+  const keyring: { service?: string; user?: string } =
+    a.password_keyring === true || a.password_keyring === undefined ? {} : a.password_keyring;
+  return { kind: 'keyring', service: keyring.service ?? 'understudy', user: keyring.user ?? `${a.user}@${a.host}` };
+}
+
+// ── turning zod issues into problems a person can act on ────────────────────────────────────
+
+const FIXES: Record<string, string> = {
+  port: 'use 993 for tls = "implicit" or 143 for tls = "starttls" (or leave it out for the default)',
+  tls: 'use "implicit" (port 993, most providers), "starttls" (port 143) or "none" (loopback only)',
+  host: 'set it to your provider\'s IMAP server, e.g. host = "imap.fastmail.com"',
+  user: 'set it to your IMAP login, usually your email address',
+  name: 'a short label such as "work" or "personal"',
+  addresses: 'list your own addresses, e.g. addresses = ["ann@example.com", "a.smith@example.com"]',
+  log_level: 'one of "debug", "info", "warn", "error"',
+  accounts: 'add an [[accounts]] table; see config/understudy.example.toml',
+};
+
+function describeIssue(issue: z.core.$ZodIssue): ConfigProblem {
+  const path = formatPath(issue.path);
+  const last = [...issue.path].reverse().find((p) => typeof p === 'string') as string | undefined;
+  const fix = last ? FIXES[last] : undefined;
+  if (issue.code === 'unrecognized_keys') {
+    const known = knownKeysAt(issue.path);
+    const parts = issue.keys.map((key) => {
+      const guess = closest(key, known);
+      return guess ? `"${key}" (did you mean "${guess}"?)` : `"${key}"`;
+    });
+    return {
+      path,
+      message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${parts.join(', ')}`,
+      fix: `remove or rename it; known keys here: ${known.join(', ')}`,
+    };
+  }
+  if (issue.code === 'invalid_type' && issue.input === undefined) {
+    return { path, message: 'is required but missing', ...(fix ? { fix } : { fix: `add ${last ?? 'it'} = …` }) };
+  }
+  const got = 'input' in issue && issue.input !== undefined ? ` (got ${JSON.stringify(issue.input)})` : '';
+  return { path, message: `${issue.message}${got}`, ...(fix ? { fix } : {}) };
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, part) => {
+    if (typeof part === 'number') return `${acc}[${part}]`;
+    return acc ? `${acc}.${String(part)}` : String(part);
+  }, '');
+}
+
+const ACCOUNT_KEYS = [
+  'name', 'host', 'port', 'tls', 'allow_insecure', 'ca_file', 'tls_reject_unauthorized', 'user',
+  'addresses', ...SECRET_KEYS, 'folders',
+];
+const KEYS_BY_TABLE: Record<string, string[]> = {
+  '': ['data_dir', 'log_level', 'sync', 'accounts'],
+  sync: ['batch_size', 'max_part_kb', 'timeout_s', 'retries', 'parallel_mailboxes'],
+  account: ACCOUNT_KEYS,
+  folders: ['include', 'exclude', 'sent', 'drafts', 'archive'],
+  password_keyring: ['service', 'user'],
+};
+
+function knownKeysAt(path: readonly PropertyKey[]): string[] {
+  const names = path.filter((p) => typeof p === 'string') as string[];
+  const last = names.at(-1) ?? '';
+  if (last === 'accounts') return KEYS_BY_TABLE.account ?? [];
+  return KEYS_BY_TABLE[last] ?? [];
+}
+
+/** The known key nearest to a misspelt one (edit distance ≤ 2), if any. */
+function closest(key: string, known: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of known) {
+    const d = editDistance(key, candidate);
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j] ?? 0;
+      row[j] = Math.min(above + 1, (row[j - 1] ?? 0) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length] ?? 0;
+}

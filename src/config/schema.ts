@@ -1,0 +1,153 @@
+// The config file's schema (zod): shapes, defaults, and the cross-field rules, all checked in one pass.
+import { z } from 'zod';
+
+/** How the connection to the IMAP server is secured. */
+export const TLS_MODES = ['implicit', 'starttls', 'none'] as const;
+export type TlsMode = (typeof TLS_MODES)[number];
+
+/** The ways a secret can be supplied; exactly one per account. */
+export const SECRET_KEYS = [
+  'password_command',
+  'password_env',
+  'password_file',
+  'password_keyring',
+  'oauth2_token_command',
+] as const;
+
+const nonEmpty = (what: string) => z.string().trim().min(1, { error: `${what} must not be empty` });
+const globList = z.array(nonEmpty('a folder pattern')).default([]);
+
+const foldersSchema = z.strictObject({
+  /** Extra folders to sync, as globs over the full path (`Projects/*`). */
+  include: globList,
+  /** Folders never to sync, even when selected by default (`Archive/Private/*`). */
+  exclude: globList,
+  /** Names to use when the server does not advertise SPECIAL-USE (RFC 6154). */
+  sent: nonEmpty('folders.sent').optional(),
+  drafts: nonEmpty('folders.drafts').optional(),
+  archive: nonEmpty('folders.archive').optional(),
+});
+
+const keyringSchema = z.union([
+  z.literal(true),
+  z.strictObject({
+    service: nonEmpty('password_keyring.service').default('understudy'),
+    user: nonEmpty('password_keyring.user').optional(),
+  }),
+]);
+
+const accountSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+      error: 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit',
+    }),
+  host: nonEmpty('host'),
+  port: z
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(1, { error: 'must be between 1 and 65535' })
+    .max(65535, { error: 'must be between 1 and 65535' })
+    .optional(),
+  tls: z.enum(TLS_MODES, { error: `must be one of ${TLS_MODES.map((m) => `"${m}"`).join(', ')}` }).default('implicit'),
+  allow_insecure: z.boolean().default(false),
+  ca_file: nonEmpty('ca_file').optional(),
+  tls_reject_unauthorized: z.boolean().default(true),
+  user: nonEmpty('user'),
+  addresses: z.array(z.email({ error: 'must be an email address' })).default([]),
+  password_command: nonEmpty('password_command').optional(),
+  password_env: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be the name of an environment variable, e.g. "IMAP_PASSWORD"' })
+    .optional(),
+  password_file: nonEmpty('password_file').optional(),
+  password_keyring: keyringSchema.optional(),
+  oauth2_token_command: nonEmpty('oauth2_token_command').optional(),
+  folders: foldersSchema.default({ include: [], exclude: [] }),
+});
+
+const syncSchema = z.strictObject({
+  /** Messages per FETCH batch; each batch is one SQLite transaction. */
+  batch_size: z.number().int().min(1).max(5000).default(500),
+  /** Largest text part kept per message, in KiB; longer parts are truncated and marked. */
+  max_part_kb: z.number().int().min(1).max(65536).default(512),
+  /** Socket inactivity timeout in seconds. */
+  timeout_s: z.number().min(1).max(3600).default(90),
+  /** How often a sync reconnects after a temporary failure before giving up. */
+  retries: z.number().int().min(0).max(100).default(3),
+  /** Mailboxes synced at the same time, each over its own connection. */
+  parallel_mailboxes: z.number().int().min(1).max(8).default(2),
+});
+
+export const configSchema = z.strictObject({
+  data_dir: nonEmpty('data_dir').optional(),
+  log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  sync: syncSchema.default(syncSchema.parse({})),
+  accounts: z.array(accountSchema).min(1, { error: 'at least one [[accounts]] table is needed' }),
+});
+
+/** A rule that spans several keys, reported with the same shape as a schema problem. */
+export interface RuleProblem {
+  path: (string | number)[];
+  message: string;
+  fix: string;
+}
+
+/**
+ * Cross-field rules. They run on the raw parsed TOML, independently of the schema, so that a
+ * file with a wrong type in one place still gets its other problems reported in the same pass
+ * (zod skips refinements once a field has failed).
+ */
+export function checkRules(input: unknown): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const accounts = isRecord(input) && Array.isArray(input.accounts) ? input.accounts : [];
+  const seen = new Map<string, number>();
+  accounts.forEach((account: unknown, i) => {
+    if (!isRecord(account)) return;
+    const where = ['accounts', i];
+    const name = typeof account.name === 'string' ? account.name : `account ${i + 1}`;
+    const sources = SECRET_KEYS.filter((key) => account[key] !== undefined);
+    if (sources.length !== 1) {
+      problems.push({
+        path: where,
+        message:
+          sources.length === 0
+            ? 'no secret configured'
+            : `more than one secret configured (${sources.join(', ')}); exactly one is used`,
+        fix: `set exactly one of ${SECRET_KEYS.join(', ')}; password_command (e.g. "pass show mail/${name}") or password_keyring = true keep the secret out of the file`,
+      });
+    }
+    const host = typeof account.host === 'string' ? account.host : '';
+    if (account.tls === 'none' && account.allow_insecure !== true && host && !isLoopbackHost(host)) {
+      problems.push({
+        path: [...where, 'tls'],
+        message: `plaintext IMAP to ${host} would send your password unencrypted`,
+        fix: 'use tls = "implicit" (port 993) or tls = "starttls" (port 143); set allow_insecure = true only on a network you trust',
+      });
+    }
+    if (typeof account.name === 'string') {
+      const previous = seen.get(account.name);
+      if (previous !== undefined) {
+        problems.push({
+          path: [...where, 'name'],
+          message: `duplicate account name "${account.name}" (also accounts[${previous}].name)`,
+          fix: 'give every account a unique name',
+        });
+      } else seen.set(account.name, i);
+    }
+  });
+  return problems;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export type RawConfig = z.infer<typeof configSchema>;
+export type RawAccount = RawConfig['accounts'][number];
+
+/** True for names and addresses that never leave this machine. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}

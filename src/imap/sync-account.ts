@@ -1,0 +1,199 @@
+// Synchronises every selected mailbox of one account, over a few parallel connections, and
+// retries temporary failures with capped, jittered backoff on fresh connections.
+import type { ImapFlow } from 'imapflow';
+import type { AccountConfig, SyncSettings } from '../config/load.js';
+import type { Logger } from '../config/logger.js';
+import { SecretError } from '../config/errors.js';
+import { type Credential, resolveSecret } from '../config/secrets.js';
+import { ensureAccount, recordAccountSync } from '../store/accounts.js';
+import type { Db } from '../store/db.js';
+import { deleteMailbox, deleteOrphanContents, listMailboxes as storedMailboxes, recordMailboxError } from '../store/mailboxes.js';
+import { connect, disconnect } from './connect.js';
+import { listMailboxes, type MailboxInfo, type Selection, selectMailboxes } from './discover.js';
+import { classifyImapError, ImapError } from './errors.js';
+import { type MailboxProgress, type MailboxSyncContext, type MailboxSyncResult, syncMailbox } from './sync-mailbox.js';
+
+export interface AccountSyncOptions {
+  db: Db;
+  account: AccountConfig;
+  settings: SyncSettings;
+  logger?: Logger | undefined;
+  onProgress?: ((p: MailboxProgress) => void) | undefined;
+  /** Tells the caller about waits and reconnects ("connection lost, retrying in 2 s"). */
+  onNotice?: ((message: string) => void) | undefined;
+  /** Supplied by tests and by the daemon (which caches it); otherwise read from the source. */
+  credential?: Credential | undefined;
+  /** Stops between batches; the interrupted mailbox resumes on the next run. */
+  signal?: AbortSignal | undefined;
+}
+
+export interface AccountSyncResult {
+  account: string;
+  mailboxes: MailboxSyncResult[];
+  /** Mailboxes dropped from the store because they left the selection or the server. */
+  removed: { path: string; messages: number }[];
+  skipped: Selection['skipped'];
+  /** Mailboxes that could not be synced (final errors); the others were. */
+  failed: { path: string; error: ImapError }[];
+  reconnects: number;
+  /** Mailboxes left for the next run because the sync was asked to stop. */
+  interrupted: string[];
+  durationMs: number;
+}
+
+export async function syncAccount(options: AccountSyncOptions): Promise<AccountSyncResult> {
+  const { db, account, settings, logger } = options;
+  const started = Date.now();
+  const accountId = ensureAccount(db, account);
+  const where = { host: account.host, port: account.port, user: account.user };
+  const result: AccountSyncResult = { account: account.name, mailboxes: [], removed: [], skipped: [], failed: [], reconnects: 0, interrupted: [], durationMs: 0 };
+  try {
+    const credential = options.credential ?? (await resolveSecret(account));
+    const vanished = new Map<string, Set<number>>();
+    const open = () =>
+      connect({
+        account,
+        settings,
+        credential,
+        logger,
+        onExpunge: (event) => {
+          if (event.uid !== undefined) vanished.get(event.path)?.add(event.uid);
+        },
+      });
+
+    let pending: MailboxInfo[] | null = null;
+    for (let attempt = 0; ; attempt++) {
+      let temporary: ImapError | null = null;
+      try {
+        const first = await open();
+        if (pending === null) {
+          const selection = selectMailboxes(await listMailboxes(first, account.folders), account.folders);
+          result.skipped = selection.skipped;
+          pending = selection.selected;
+          result.removed = dropDeselected(db, accountId, selection.selected);
+        }
+        const failedTemporarily = await runWorkers(first, pending, open, {
+          db,
+          accountId,
+          settings,
+          logger,
+          onProgress: options.onProgress,
+          vanished,
+          signal: options.signal,
+          result,
+          where,
+        });
+        pending = failedTemporarily.mailboxes;
+        temporary = failedTemporarily.error;
+      } catch (err) {
+        const error = classifyImapError(err, where);
+        if (error.kind !== 'temporary') throw error;
+        temporary = error;
+      }
+      if (options.signal?.aborted && pending && pending.length > 0) {
+        result.interrupted = pending.map((b) => b.path);
+        break;
+      }
+      if (!temporary || (pending && pending.length === 0)) break;
+      if (options.signal?.aborted) throw temporary;
+      if (attempt >= settings.retries) throw temporary;
+      const delay = backoff(attempt);
+      result.reconnects++;
+      options.onNotice?.(`${account.name}: ${temporary.message}; reconnecting in ${(delay / 1000).toFixed(1)} s`);
+      logger?.warn({ account: account.name, code: temporary.code, attempt: attempt + 1, delayMs: delay }, 'temporary IMAP failure, reconnecting');
+      await new Promise((r) => setTimeout(r, delay));
+    }
+    // Order is important: contents are collected only after every mailbox is done, so that no
+    // batch can refer to a content that another mailbox's expunge just orphaned.
+    deleteOrphanContents(db);
+    result.durationMs = Date.now() - started;
+    if (result.failed.length === 0) recordAccountSync(db, accountId, { at: Date.now() });
+    else recordAccountSync(db, accountId, { at: Date.now(), error: { message: result.failed.map((f) => `${f.path}: ${f.error.message}`).join('; '), kind: 'final' } });
+    return result;
+  } catch (err) {
+    const error = err instanceof SecretError ? err : classifyImapError(err, where);
+    recordAccountSync(db, accountId, { at: Date.now(), error: { message: error.message, kind: error instanceof ImapError ? error.kind : 'auth' } });
+    throw error;
+  }
+}
+
+/** Full jitter over a doubling window, capped at 30 s (AWS architecture blog's recipe). */
+function backoff(attempt: number): number {
+  const window = Math.min(30_000, 500 * 2 ** attempt);
+  return Math.round(window / 2 + Math.random() * (window / 2));
+}
+
+/** Mailboxes in the store that are no longer selected (excluded, or gone from the server). */
+function dropDeselected(db: Db, accountId: number, selected: MailboxInfo[]): AccountSyncResult['removed'] {
+  const keep = new Set(selected.map((b) => b.path));
+  const removed: AccountSyncResult['removed'] = [];
+  for (const row of storedMailboxes(db, accountId)) {
+    if (!keep.has(row.path)) removed.push({ path: row.path, messages: deleteMailbox(db, row.id) });
+  }
+  return removed;
+}
+
+interface WorkerContext extends Omit<MailboxSyncContext, 'client'> {
+  signal?: AbortSignal | undefined;
+  result: AccountSyncResult;
+  where: { host: string; port: number; user: string };
+}
+
+/**
+ * Syncs `mailboxes` over up to `parallelMailboxes` connections. A connection that fails
+ * temporarily stops its worker and hands its mailbox back; the others carry on. Returns what
+ * is left to do and the first temporary error.
+ */
+async function runWorkers(
+  first: ImapFlow,
+  mailboxes: MailboxInfo[],
+  open: () => Promise<ImapFlow>,
+  ctx: WorkerContext,
+): Promise<{ mailboxes: MailboxInfo[]; error: ImapError | null }> {
+  const queue = [...mailboxes];
+  const handedBack: MailboxInfo[] = [];
+  let error: ImapError | null = null;
+  const workers = Math.max(1, Math.min(ctx.settings.parallelMailboxes, queue.length));
+
+  const work = async (index: number) => {
+    let client: ImapFlow | null = null;
+    try {
+      client = index === 0 ? first : await open();
+    } catch (err) {
+      const e = classifyImapError(err, ctx.where);
+      if (e.kind !== 'temporary') throw e;
+      error ??= e;
+      if (index === 0) first.close();
+      return;
+    }
+    try {
+      for (let box = queue.shift(); box; box = queue.shift()) {
+        if (ctx.signal?.aborted) {
+          handedBack.push(box);
+          continue;
+        }
+        try {
+          const done = await syncMailbox({ ...ctx, client }, box);
+          ctx.result.mailboxes.push(done);
+        } catch (err) {
+          const e = classifyImapError(err, { ...ctx.where, mailbox: box.path });
+          if (e.kind === 'temporary' || !client.usable) {
+            handedBack.push(box);
+            error ??= e;
+            return;
+          }
+          if (e.kind === 'auth') throw e;
+          ctx.logger?.error({ mailbox: box.path, code: e.code, err: e.message }, 'mailbox sync failed');
+          recordMailboxError(ctx.db, ctx.accountId, box.path, e.message);
+          ctx.result.failed.push({ path: box.path, error: e });
+        }
+      }
+    } finally {
+      await disconnect(client);
+    }
+  };
+  const outcomes = await Promise.allSettled(Array.from({ length: workers }, (_, i) => work(i)));
+  const fatal = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (fatal) throw fatal.reason;
+  return { mailboxes: [...handedBack, ...queue], error };
+}

@@ -1,0 +1,43 @@
+// Header helpers (pure): unfolding and decoding with libmime, message-id lists, dates.
+import libmime from 'libmime';
+
+export type HeaderMap = Record<string, string[]>;
+
+/** Parses a raw header block into lower-cased names → unfolded raw values (in order). */
+export function parseHeaderBlock(raw: string): HeaderMap {
+  return libmime.decodeHeaders(raw) as HeaderMap;
+}
+
+/** The first value of a header, RFC 2047 encoded-words decoded, or null. */
+export function headerText(headers: HeaderMap, name: string): string | null {
+  const value = headers[name]?.[0];
+  if (value === undefined) return null;
+  try {
+    return libmime.decodeWords(value).trim();
+  } catch {
+    return value.trim();
+  }
+}
+
+/**
+ * Message-IDs in a References/In-Reply-To value (RFC 5322 §3.6.4), in order, duplicates
+ * dropped. Values without angle brackets (seen from broken clients) are split on whitespace.
+ */
+export function parseMessageIds(value: string | null | undefined): string[] {
+  if (!value) return [];
+  const bracketed = value.match(/<[^<>\s]+>/g);
+  const ids = bracketed ?? value.split(/[\s,]+/).filter((t) => /^[^\s<>]+@[^\s<>]+$/.test(t)).map((t) => `<${t}>`);
+  return [...new Set(ids)];
+}
+
+/** Normalises one Message-ID to `<id>` form, or null when the value holds none. */
+export function normalizeMessageId(value: string | null | undefined): string | null {
+  return parseMessageIds(value)[0] ?? null;
+}
+
+/** A Date: header as milliseconds since the epoch, or null when it cannot be read. */
+export function parseDate(value: string | Date | null | undefined): number | null {
+  if (!value) return null;
+  const ms = value instanceof Date ? value.getTime() : Date.parse(value.replace(/\s*\([^)]*\)\s*$/, ''));
+  return Number.isFinite(ms) ? ms : null;
+}

@@ -1,0 +1,37 @@
+// Account rows: one per configured account, found by name.
+import { type Db, stmt } from './db.js';
+
+export interface AccountRow {
+  id: number;
+  name: string;
+  host: string;
+  user: string;
+  created_at: number;
+  last_sync_at: number | null;
+  last_error: string | null;
+  last_error_kind: string | null;
+}
+
+/** Returns the account's id, creating the row or updating its host/user. */
+export function ensureAccount(db: Db, account: { name: string; host: string; user: string }): number {
+  const row = stmt<[string, string, string, number], { id: number }>(
+    db,
+    `INSERT INTO accounts (name, host, user, created_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (name) DO UPDATE SET host = excluded.host, user = excluded.user
+     RETURNING id`,
+  ).get(account.name, account.host, account.user, Date.now());
+  if (!row) throw new Error(`could not record account ${account.name}`);
+  return row.id;
+}
+
+export function listAccounts(db: Db): AccountRow[] {
+  return stmt<[], AccountRow>(db, 'SELECT * FROM accounts ORDER BY name').all();
+}
+
+export function recordAccountSync(db: Db, accountId: number, result: { at: number; error?: { message: string; kind: string } }): void {
+  if (result.error) {
+    stmt(db, 'UPDATE accounts SET last_error = ?, last_error_kind = ? WHERE id = ?').run(result.error.message, result.error.kind, accountId);
+  } else {
+    stmt(db, 'UPDATE accounts SET last_sync_at = ?, last_error = NULL, last_error_kind = NULL WHERE id = ?').run(result.at, accountId);
+  }
+}

@@ -1,0 +1,70 @@
+// Opens the SQLite store (better-sqlite3): private file modes, WAL, foreign keys, migrations.
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { StoreError } from './errors.js';
+import { MIGRATIONS } from './migrations.js';
+
+export type Db = Database.Database;
+
+/** Opens (creating if needed) the store at `path`, with its folder 0700 and file 0600. */
+export function openStore(path: string): Db {
+  let db: Db;
+  try {
+    ensurePrivateDir(dirname(path));
+    // Create the file ourselves so it is 0600 from its first byte; SQLite gives its -wal and
+    // -shm files the same mode as the database file.
+    closeSync(openSync(path, 'a', 0o600));
+    chmodSync(path, 0o600);
+    db = new Database(path, { timeout: 10_000 });
+  } catch (err) {
+    throw new StoreError('STORE_OPEN_FAILED', `cannot open the store at ${path}: ${(err as Error).message}`, err);
+  }
+  db.pragma('journal_mode = WAL');
+  // NORMAL is durable across application crashes in WAL mode (only power loss can drop the
+  // last commits, which the next sync refetches).
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return db;
+}
+
+/** Creates a folder (and parents) readable by its owner only; tightens one that exists. */
+export function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if ((statSync(dir).mode & 0o077) !== 0) chmodSync(dir, 0o700);
+}
+
+/** Brings the schema to the newest version; each migration is one transaction. */
+export function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const newest = MIGRATIONS.at(-1)?.version ?? 0;
+  if (current > newest) {
+    throw new StoreError(
+      'STORE_TOO_NEW',
+      `the store was written by a newer Understudy (schema ${current}, this one knows ${newest}); upgrade Understudy`,
+    );
+  }
+  for (const m of MIGRATIONS) {
+    if (m.version <= current) continue;
+    try {
+      db.transaction(() => {
+        db.exec(m.sql);
+        db.pragma(`user_version = ${m.version}`);
+      })();
+    } catch (err) {
+      throw new StoreError('STORE_MIGRATION_FAILED', `migration ${m.version} (${m.name}) failed: ${(err as Error).message}`, err);
+    }
+  }
+}
+
+const statements = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/** A prepared statement, cached per connection (preparing is the expensive part). */
+export function stmt<P extends unknown[] | {} = unknown[], R = unknown>(db: Db, sql: string): Database.Statement<P, R> {
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, (cache = new Map()));
+  let s = cache.get(sql);
+  if (!s) cache.set(sql, (s = db.prepare(sql)));
+  return s as unknown as Database.Statement<P, R>;
+}

@@ -1,0 +1,180 @@
+// Message rows: what the sync engine writes and what the dataset reads.
+import { type Db, stmt } from './db.js';
+
+export interface Address {
+  name?: string;
+  address?: string;
+}
+
+export interface AttachmentInfo {
+  part: string;
+  type: string;
+  filename?: string;
+  size?: number;
+  disposition?: string;
+}
+
+/** What a message says; shared between its copies. */
+export interface MessageContent {
+  /** `<message-id>/size`, or `mailbox/uidvalidity/uid` for a message without Message-ID. */
+  dedupeKey: string;
+  headers: string;
+  mimeType: string | null;
+  bodyText: string | null;
+  bodyHtml: string | null;
+  textTruncated: boolean;
+  attachments: AttachmentInfo[];
+}
+
+export interface NewMessage {
+  uid: number;
+  messageId: string | null;
+  inReplyTo: string | null;
+  references: string[];
+  from: Address[];
+  to: Address[];
+  cc: Address[];
+  replyTo: Address[];
+  subject: string | null;
+  date: number | null;
+  internalDate: number | null;
+  flags: string[];
+  modseq: string | null;
+  size: number | null;
+  listId: string | null;
+  listUnsubscribe: string | null;
+  autoSubmitted: string | null;
+  precedence: string | null;
+  /** The content, or its key alone when a copy of it is already stored. */
+  content: MessageContent | { dedupeKey: string; stored: true };
+}
+
+/**
+ * Writes one batch of messages in one transaction: a kill loses at most this batch, and
+ * rewriting a batch (after a crash) replaces rows instead of duplicating them.
+ */
+export function insertMessages(db: Db, accountId: number, mailboxId: number, messages: NewMessage[]): void {
+  const now = Date.now();
+  const putContent = stmt<unknown[], { id: number }>(
+    db,
+    `INSERT INTO contents (account_id, dedupe_key, headers, mime_type, body_text, body_html, text_truncated, attachments)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (account_id, dedupe_key) DO UPDATE SET dedupe_key = excluded.dedupe_key
+     RETURNING id`,
+  );
+  const findContent = stmt<[number, string], { id: number }>(db, 'SELECT id FROM contents WHERE account_id = ? AND dedupe_key = ?');
+  const putMessage = stmt<unknown[]>(
+    db,
+    `INSERT INTO messages (mailbox_id, uid, content_id, message_id, in_reply_to, refs, from_addr, to_addrs, cc_addrs,
+        reply_to, subject, date, internal_date, flags, modseq, size, list_id, list_unsubscribe, auto_submitted,
+        precedence, fetched_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (mailbox_id, uid) DO UPDATE SET content_id = excluded.content_id, flags = excluded.flags,
+        modseq = excluded.modseq, fetched_at = excluded.fetched_at`,
+  );
+  db.transaction(() => {
+    for (const m of messages) {
+      const c = m.content;
+      let contentId: number | undefined;
+      if ('stored' in c) contentId = findContent.get(accountId, c.dedupeKey)?.id;
+      if (contentId === undefined && !('stored' in c)) {
+        contentId = putContent.get(
+          accountId,
+          c.dedupeKey,
+          c.headers,
+          c.mimeType,
+          c.bodyText,
+          c.bodyHtml,
+          c.textTruncated ? 1 : 0,
+          JSON.stringify(c.attachments),
+        )?.id;
+      }
+      if (contentId === undefined) throw new Error(`content ${c.dedupeKey} vanished during the batch`);
+      putMessage.run(
+        mailboxId,
+        m.uid,
+        contentId,
+        m.messageId,
+        m.inReplyTo,
+        m.references.length ? m.references.join(' ') : null,
+        json(m.from),
+        json(m.to),
+        json(m.cc),
+        json(m.replyTo),
+        m.subject,
+        m.date,
+        m.internalDate,
+        m.flags.join(' '),
+        m.modseq,
+        m.size,
+        m.listId,
+        m.listUnsubscribe,
+        m.autoSubmitted,
+        m.precedence,
+        now,
+      );
+    }
+  })();
+}
+
+function json(list: Address[]): string | null {
+  return list.length ? JSON.stringify(list) : null;
+}
+
+/** The subset of `keys` whose content is already stored for this account. */
+export function storedContentKeys(db: Db, accountId: number, keys: string[]): Set<string> {
+  const found = new Set<string>();
+  const q = stmt<[number, string], { id: number }>(db, 'SELECT id FROM contents WHERE account_id = ? AND dedupe_key = ?');
+  for (const key of keys) if (q.get(accountId, key)) found.add(key);
+  return found;
+}
+
+export interface FlagChange {
+  uid: number;
+  flags: string[];
+  modseq: string | null;
+}
+
+/** Applies flag changes to rows we hold; changes for UIDs we do not hold yet are ignored. */
+export function updateFlags(db: Db, mailboxId: number, changes: FlagChange[]): number {
+  const q = stmt(db, 'UPDATE messages SET flags = ?, modseq = COALESCE(?, modseq) WHERE mailbox_id = ? AND uid = ? AND flags <> ?');
+  let changed = 0;
+  db.transaction(() => {
+    for (const c of changes) {
+      const flags = c.flags.join(' ');
+      changed += q.run(flags, c.modseq, mailboxId, c.uid, flags).changes;
+    }
+  })();
+  return changed;
+}
+
+/** Deletes expunged messages (their contents are collected later by deleteOrphanContents). */
+export function deleteUids(db: Db, mailboxId: number, uids: number[]): number {
+  if (uids.length === 0) return 0;
+  const q = stmt(db, 'DELETE FROM messages WHERE mailbox_id = ? AND uid = ?');
+  return db.transaction(() => {
+    let removed = 0;
+    for (const uid of uids) removed += q.run(mailboxId, uid).changes;
+    return removed;
+  })();
+}
+
+export function localUids(db: Db, mailboxId: number): number[] {
+  return stmt<[number], { uid: number }>(db, 'SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid')
+    .all(mailboxId)
+    .map((r) => r.uid);
+}
+
+export function localFlags(db: Db, mailboxId: number): Map<number, string> {
+  const rows = stmt<[number], { uid: number; flags: string }>(db, 'SELECT uid, flags FROM messages WHERE mailbox_id = ?').all(mailboxId);
+  return new Map(rows.map((r) => [r.uid, r.flags]));
+}
+
+/** The highest UID stored, 0 when none: new mail resumes above it after an interrupted sync. */
+export function maxUid(db: Db, mailboxId: number): number {
+  return stmt<[number], { m: number | null }>(db, 'SELECT MAX(uid) AS m FROM messages WHERE mailbox_id = ?').get(mailboxId)?.m ?? 0;
+}
+
+export function countMessages(db: Db, mailboxId: number): number {
+  return stmt<[number], { n: number }>(db, 'SELECT COUNT(*) AS n FROM messages WHERE mailbox_id = ?').get(mailboxId)?.n ?? 0;
+}
