@@ -73,11 +73,13 @@ export async function disconnect(client: ImapFlow): Promise<void> {
     client.close();
     return;
   }
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([client.logout(), new Promise((r) => setTimeout(r, 2000))]);
+    await Promise.race([client.logout(), new Promise((r) => (timer = setTimeout(r, 2000)))]);
   } catch {
     /* the connection is going away either way */
   } finally {
+    clearTimeout(timer);
     client.close();
   }
 }

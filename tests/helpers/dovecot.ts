@@ -215,7 +215,7 @@ export function addUser(info: DovecotInfo, prefix = 'user', password = 'secret-p
 /** Kills the IMAP processes serving `user` (proctitles carry the user name). */
 export function killImapProcesses(user: string): number {
   try {
-    const out = execFileSync('pgrep', ['-f', `dovecot/imap \\[${user} `], { encoding: 'utf8' });
+    const out = execFileSync('pgrep', ['-f', `/imap \\[${user} `], { encoding: 'utf8' });
     const pids = out.split('\n').filter(Boolean);
     for (const pid of pids) process.kill(Number(pid), 'SIGKILL');
     return pids.length;

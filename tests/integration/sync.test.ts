@@ -118,6 +118,7 @@ describe('sync against Dovecot', () => {
   it('a changed UIDVALIDITY drops that mailbox and fetches it again', async () => {
     const before = storeMessages(db, 'Sent');
     const mailbox = await client.status('Sent', { uidValidity: true });
+    if (!mailbox) throw new Error('STATUS Sent failed');
     doveadm(server, ['mailbox', 'update', '-u', account.user, '--uid-validity', String(Number(mailbox.uidValidity) + 1000), 'Sent']);
     const result = await sync();
     const sent = result.mailboxes.find((m) => m.path === 'Sent');
