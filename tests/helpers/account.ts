@@ -17,7 +17,7 @@ export interface TestAccount {
   config: Config;
   client(): Promise<ImapFlow>;
   /** Rewrites the config (e.g. to add excludes) and returns the new parsed config. */
-  writeConfig(extra?: { account?: string; top?: string; password?: string }): Config;
+  writeConfig(extra?: { account?: string; top?: string; password?: string; port?: number; tls?: string }): Config;
 }
 
 export function newAccount(server: DovecotInfo, extra: { account?: string; top?: string } = {}): TestAccount {
@@ -42,8 +42,8 @@ ${more.top ?? extra.top ?? ''}
 [[accounts]]
 name = "test"
 host = "${server.host}"
-port = ${server.port}
-tls = "none"
+port = ${more.port ?? server.port}
+tls = "${more.tls ?? 'none'}"
 user = "${user}"
 addresses = ["${user}@example.test"]
 password_file = "${secretFile}"

@@ -1,0 +1,110 @@
+// Config parsing and validation: defaults, resolution, and every-problem-at-once errors.
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/errors.js';
+import { parseConfig } from '../../src/config/load.js';
+import { configFilePath, defaultDataDir } from '../../src/config/paths.js';
+import { isLoopbackHost } from '../../src/config/schema.js';
+
+const env = { HOME: '/home/ann' };
+const minimal = `
+[[accounts]]
+name = "work"
+host = "imap.example.com"
+user = "ann@example.com"
+password_command = "pass show mail/work"
+`;
+
+function problems(text: string): string[] {
+  try {
+    parseConfig(text, '/etc/understudy.toml', env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems.map((p) => `${p.path}: ${p.message}`);
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config', () => {
+  it('fills in defaults and resolves paths', () => {
+    const config = parseConfig(minimal, '/home/ann/.config/understudy/config.toml', env);
+    expect(config.dataDir).toBe('/home/ann/.local/share/understudy');
+    expect(config.dbPath).toBe('/home/ann/.local/share/understudy/understudy.db');
+    expect(config.sync).toEqual({ batchSize: 500, maxPartBytes: 512 * 1024, timeoutMs: 90_000, retries: 3, parallelMailboxes: 2 });
+    const [a] = config.accounts;
+    expect(a).toMatchObject({ name: 'work', port: 993, tls: 'implicit', tlsRejectUnauthorized: true, addresses: ['ann@example.com'] });
+    expect(a?.secret).toEqual({ kind: 'command', command: 'pass show mail/work' });
+    expect(a?.folders).toEqual({ include: [], exclude: [] });
+  });
+
+  it('uses 143 for STARTTLS and resolves relative and ~ paths against the config folder', () => {
+    const config = parseConfig(
+      'data_dir = "~/mail-data"\n[[accounts]]\nname = "a"\nhost = "h"\nuser = "u"\ntls = "starttls"\npassword_file = "secrets/a.pass"\nca_file = "~/ca.pem"\n',
+      '/etc/understudy/config.toml',
+      env,
+    );
+    expect(config.dataDir).toBe('/home/ann/mail-data');
+    expect(config.accounts[0]?.port).toBe(143);
+    expect(config.accounts[0]?.secret).toEqual({ kind: 'file', path: '/etc/understudy/secrets/a.pass' });
+    expect(config.accounts[0]?.caFile).toBe('/home/ann/ca.pem');
+  });
+
+  it('keyring entries default to service "understudy" and user@host', () => {
+    const config = parseConfig(minimal.replace('password_command = "pass show mail/work"', 'password_keyring = true'), '/c.toml', env);
+    expect(config.accounts[0]?.secret).toEqual({ kind: 'keyring', service: 'understudy', user: 'ann@example.com@imap.example.com' });
+  });
+
+  it('allows plaintext only to loopback or with allow_insecure', () => {
+    expect(() => parseConfig(minimal.replace('imap.example.com', '127.0.0.1') + 'tls = "none"\n', '/c.toml', env)).not.toThrow();
+    expect(problems(`${minimal}tls = "none"\n`)).toEqual([
+      'accounts[0].tls: plaintext IMAP to imap.example.com would send your password unencrypted',
+    ]);
+    expect(() => parseConfig(`${minimal}tls = "none"\nallow_insecure = true\n`, '/c.toml', env)).not.toThrow();
+    expect(isLoopbackHost('localhost')).toBe(true);
+    expect(isLoopbackHost('[::1]')).toBe(true);
+    expect(isLoopbackHost('127.10.0.1')).toBe(true);
+    expect(isLoopbackHost('127.example.com')).toBe(false);
+  });
+
+  it('reports schema and cross-field problems together, sorted by key', () => {
+    const found = problems(`
+[sync]
+retries = -1
+[[accounts]]
+name = "a"
+host = ""
+user = "u"
+addresses = ["not-an-email"]
+[[accounts]]
+name = "a"
+host = "h"
+user = "u"
+password_env = "1BAD"
+`);
+    expect(found).toEqual([
+      'accounts[0]: no secret configured',
+      'accounts[0].addresses[0]: must be an email address (got "not-an-email")',
+      'accounts[0].host: host must not be empty (got "")',
+      'accounts[1].name: duplicate account name "a" (also accounts[0].name)',
+      'accounts[1].password_env: must be the name of an environment variable, e.g. "IMAP_PASSWORD" (got "1BAD")',
+      'sync.retries: Too small: expected number to be >=0 (got -1)',
+    ]);
+  });
+
+  it('names missing keys and suggests the nearest known key for a typo', () => {
+    const found = problems('[[accounts]]\nname = "a"\nhots = "h"\npassword_comand = "x"\n');
+    expect(found).toContain('accounts[0].host: is required but missing');
+    expect(found).toContain('accounts[0].user: is required but missing');
+    expect(found.find((p) => p.startsWith('accounts[0]: unknown keys'))).toBe(
+      'accounts[0]: unknown keys "hots" (did you mean "host"?), "password_comand" (did you mean "password_command"?)',
+    );
+    expect(problems('')).toEqual(['accounts: is required but missing']);
+  });
+
+  it('finds the config file from --config, then $UNDERSTUDY_CONFIG, then XDG', () => {
+    expect(configFilePath('/x.toml', env)).toBe('/x.toml');
+    expect(configFilePath(undefined, { ...env, UNDERSTUDY_CONFIG: '~/u.toml' })).toBe('/home/ann/u.toml');
+    expect(configFilePath(undefined, { ...env, XDG_CONFIG_HOME: '/cfg' })).toBe('/cfg/understudy/config.toml');
+    expect(configFilePath(undefined, { ...env, XDG_CONFIG_HOME: 'relative' })).toBe('/home/ann/.config/understudy/config.toml');
+    expect(defaultDataDir({ ...env, XDG_DATA_HOME: '/data' })).toBe('/data/understudy');
+  });
+});
