@@ -27,7 +27,10 @@ export class CliContext {
 
   get logger(): Logger {
     // Until the config is read, only warnings; `--log-level` wins over the file.
-    this.cachedLogger ??= createLogger({ level: this.options.logLevel ?? this.cachedConfig?.logLevel ?? 'warn', destination: 2 });
+    this.cachedLogger ??= createLogger({
+      level: this.options.logLevel ?? this.cachedConfig?.logLevel ?? 'warn',
+      destination: 2,
+    });
     return this.cachedLogger;
   }
 

@@ -25,12 +25,21 @@ export interface Reported {
 export function describeError(err: unknown): Reported {
   if (err instanceof CliError) return { message: err.message, code: err.code, exitCode: err.exitCode };
   if (err instanceof ConfigError) return { message: err.message, code: err.code, exitCode: EXIT.CONFIG };
-  if (err instanceof SecretError) return { message: `cannot get the secret for ${err.message}`, code: err.code, exitCode: EXIT.CONFIG };
+  if (err instanceof SecretError)
+    return {
+      message: `cannot get the secret for ${err.message}`,
+      code: err.code,
+      exitCode: EXIT.CONFIG,
+    };
   if (err instanceof ImapError) {
     const exitCode = err.kind === 'auth' ? EXIT.NOPERM : err.kind === 'temporary' ? EXIT.TEMPFAIL : EXIT.UNAVAILABLE;
     return { message: `${err.message}\n  fix: ${err.fix}`, code: err.code, exitCode };
   }
   if (err instanceof StoreError) return { message: err.message, code: err.code, exitCode: EXIT.CANTCREAT };
   const e = err as Error;
-  return { message: `unexpected error: ${e?.stack ?? String(err)}`, code: 'INTERNAL', exitCode: EXIT.SOFTWARE };
+  return {
+    message: `unexpected error: ${e?.stack ?? String(err)}`,
+    code: 'INTERNAL',
+    exitCode: EXIT.SOFTWARE,
+  };
 }

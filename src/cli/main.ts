@@ -14,7 +14,10 @@ export function buildProgram(): Command {
       'Understudy learns how you write email from the replies you have sent, and drafts replies in\n' +
         'your IMAP Drafts folder. It never sends mail and only talks to your own mail server.',
     )
-    .option('-c, --config <path>', 'config file (default: $UNDERSTUDY_CONFIG or $XDG_CONFIG_HOME/understudy/config.toml)')
+    .option(
+      '-c, --config <path>',
+      'config file (default: $UNDERSTUDY_CONFIG or $XDG_CONFIG_HOME/understudy/config.toml)',
+    )
     .option('--log-level <level>', 'log level for the JSON log on stderr: debug, info, warn, error')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();

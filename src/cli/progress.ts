@@ -64,7 +64,8 @@ function lineProgress(account: string): SyncProgress {
     update(p) {
       const now = Date.now();
       const last = lastLine.get(p.mailbox);
-      const due = p.phase === 'done' || (p.phase === 'fetch' && p.done === 0) || last === undefined || now - last > 10_000;
+      const due =
+        p.phase === 'done' || (p.phase === 'fetch' && p.done === 0) || last === undefined || now - last > 10_000;
       if (!due || (p.phase === 'select' && last !== undefined)) return;
       lastLine.set(p.mailbox, now);
       const count = p.total ? ` ${p.done}/${p.total}` : '';

@@ -101,7 +101,13 @@ export function parseConfig(text: string, file: string, env: Env = process.env):
     throw new ConfigError(
       'CONFIG_SYNTAX',
       file,
-      [{ path: '', message: `${where}not valid TOML (${message})`, fix: 'fix the syntax at that position; see https://toml.io for the format' }],
+      [
+        {
+          path: '',
+          message: `${where}not valid TOML (${message})`,
+          fix: 'fix the syntax at that position; see https://toml.io for the format',
+        },
+      ],
       err,
     );
   }
@@ -162,7 +168,11 @@ function resolveSecretSource(a: RawAccount, configDir: string, env: Env): Secret
   if (a.oauth2_token_command) return { kind: 'oauth2_command', command: a.oauth2_token_command };
   const keyring: { service?: string; user?: string } =
     a.password_keyring === true || a.password_keyring === undefined ? {} : a.password_keyring;
-  return { kind: 'keyring', service: keyring.service ?? 'understudy', user: keyring.user ?? `${a.user}@${a.host}` };
+  return {
+    kind: 'keyring',
+    service: keyring.service ?? 'understudy',
+    user: keyring.user ?? `${a.user}@${a.host}`,
+  };
 }
 
 // ── turning zod issues into problems a person can act on ────────────────────────────────────
@@ -195,7 +205,11 @@ function describeIssue(issue: z.core.$ZodIssue): ConfigProblem {
     };
   }
   if (issue.code === 'invalid_type' && issue.input === undefined) {
-    return { path, message: 'is required but missing', ...(fix ? { fix } : { fix: `add ${last ?? 'it'} = …` }) };
+    return {
+      path,
+      message: 'is required but missing',
+      ...(fix ? { fix } : { fix: `add ${last ?? 'it'} = …` }),
+    };
   }
   const got = 'input' in issue && issue.input !== undefined ? ` (got ${JSON.stringify(issue.input)})` : '';
   return { path, message: `${issue.message}${got}`, ...(fix ? { fix } : {}) };
@@ -209,8 +223,17 @@ function formatPath(path: readonly PropertyKey[]): string {
 }
 
 const ACCOUNT_KEYS = [
-  'name', 'host', 'port', 'tls', 'allow_insecure', 'ca_file', 'tls_reject_unauthorized', 'user',
-  'addresses', ...SECRET_KEYS, 'folders',
+  'name',
+  'host',
+  'port',
+  'tls',
+  'allow_insecure',
+  'ca_file',
+  'tls_reject_unauthorized',
+  'user',
+  'addresses',
+  ...SECRET_KEYS,
+  'folders',
 ];
 const KEYS_BY_TABLE: Record<string, string[]> = {
   '': ['data_dir', 'log_level', 'sync', 'accounts'],

@@ -1,6 +1,6 @@
 // The structured logger (pino). It lives beside the config because every module may import
 // config, and the level comes from it. Redaction is a second guard: secrets are never passed in.
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 export type { Logger };
 
@@ -15,7 +15,20 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     {
       level: options.level ?? 'info',
       base: { app: 'understudy' },
-      redact: { paths: ['password', 'pass', 'accessToken', 'secret', '*.password', '*.pass', '*.accessToken', '*.secret', 'auth'], censor: '[redacted]' },
+      redact: {
+        paths: [
+          'password',
+          'pass',
+          'accessToken',
+          'secret',
+          '*.password',
+          '*.pass',
+          '*.accessToken',
+          '*.secret',
+          'auth',
+        ],
+        censor: '[redacted]',
+      },
     },
     pino.destination({ fd: options.destination ?? 2, sync: true }),
   );

@@ -14,7 +14,11 @@ export const SECRET_KEYS = [
   'oauth2_token_command',
 ] as const;
 
-const nonEmpty = (what: string) => z.string().trim().min(1, { error: `${what} must not be empty` });
+const nonEmpty = (what: string) =>
+  z
+    .string()
+    .trim()
+    .min(1, { error: `${what} must not be empty` });
 const globList = z.array(nonEmpty('a folder pattern')).default([]);
 
 const foldersSchema = z.strictObject({
@@ -37,11 +41,9 @@ const keyringSchema = z.union([
 ]);
 
 const accountSchema = z.strictObject({
-  name: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
-      error: 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit',
-    }),
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+    error: 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit',
+  }),
   host: nonEmpty('host'),
   port: z
     .number({ error: 'must be a number' })
@@ -58,7 +60,9 @@ const accountSchema = z.strictObject({
   password_command: nonEmpty('password_command').optional(),
   password_env: z
     .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be the name of an environment variable, e.g. "IMAP_PASSWORD"' })
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+      error: 'must be the name of an environment variable, e.g. "IMAP_PASSWORD"',
+    })
     .optional(),
   password_file: nonEmpty('password_file').optional(),
   password_keyring: keyringSchema.optional(),

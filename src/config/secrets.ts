@@ -13,9 +13,15 @@ export async function resolveSecret(account: AccountConfig, env = process.env): 
   const source = account.secret;
   switch (source.kind) {
     case 'command':
-      return { type: 'password', value: await runSecretCommand(account.name, 'password_command', source.command, env) };
+      return {
+        type: 'password',
+        value: await runSecretCommand(account.name, 'password_command', source.command, env),
+      };
     case 'oauth2_command':
-      return { type: 'accessToken', value: await runSecretCommand(account.name, 'oauth2_token_command', source.command, env) };
+      return {
+        type: 'accessToken',
+        value: await runSecretCommand(account.name, 'oauth2_token_command', source.command, env),
+      };
     case 'env': {
       const value = env[source.name];
       if (!value) {
@@ -31,7 +37,10 @@ export async function resolveSecret(account: AccountConfig, env = process.env): 
     case 'file':
       return { type: 'password', value: await readSecretFile(account.name, source.path) };
     case 'keyring':
-      return { type: 'password', value: await readKeyring(account.name, source.service, source.user) };
+      return {
+        type: 'password',
+        value: await readKeyring(account.name, source.service, source.user),
+      };
   }
 }
 
@@ -39,7 +48,12 @@ export async function resolveSecret(account: AccountConfig, env = process.env): 
  * Runs a PassCmd-style command through /bin/sh and takes the first line of its stdout (like
  * mbsync's PassCmd). The secret travels over a pipe only: never on a command line.
  */
-async function runSecretCommand(account: string, key: string, command: string, env: NodeJS.ProcessEnv): Promise<string> {
+async function runSecretCommand(
+  account: string,
+  key: string,
+  command: string,
+  env: NodeJS.ProcessEnv,
+): Promise<string> {
   const fix = `run the ${key} yourself in a shell and check that it prints the secret on its first line`;
   const { code, stdout, stderr, error } = await new Promise<{
     code: number | null;
@@ -59,14 +73,24 @@ async function runSecretCommand(account: string, key: string, command: string, e
     });
     child.on('close', (c) => {
       clearTimeout(timer);
-      resolve({ code: c, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+      resolve({
+        code: c,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      });
     });
   });
   if (error || code !== 0) {
     // stderr is shown (it explains failures such as a locked password store); stdout never is.
     const detail = error ? error.message : `exit code ${code ?? 'killed (timeout)'}`;
     const said = stderr.trim().split('\n')[0]?.slice(0, 200);
-    throw new SecretError('SECRET_COMMAND_FAILED', account, `${key} failed: ${detail}${said ? ` — it said: ${said}` : ''}`, fix, error);
+    throw new SecretError(
+      'SECRET_COMMAND_FAILED',
+      account,
+      `${key} failed: ${detail}${said ? ` — it said: ${said}` : ''}`,
+      fix,
+      error,
+    );
   }
   const secret = firstLine(stdout);
   if (!secret) throw new SecretError('SECRET_EMPTY', account, `${key} printed nothing on its first line`, fix);
@@ -98,7 +122,13 @@ async function readSecretFile(account: string, path: string): Promise<string> {
     );
   }
   const secret = firstLine(content);
-  if (!secret) throw new SecretError('SECRET_EMPTY', account, `password_file ${path} is empty`, 'put the password on its first line');
+  if (!secret)
+    throw new SecretError(
+      'SECRET_EMPTY',
+      account,
+      `password_file ${path} is empty`,
+      'put the password on its first line',
+    );
   return secret;
 }
 

@@ -21,7 +21,12 @@ export interface PartPlan {
 const MAX_TEXT_PARTS = 8;
 
 export function planParts(root: MessageStructureObject | undefined): PartPlan {
-  const plan: PartPlan = { mimeType: (root?.type ?? 'text/plain').toLowerCase(), plain: [], html: [], attachments: [] };
+  const plan: PartPlan = {
+    mimeType: (root?.type ?? 'text/plain').toLowerCase(),
+    plain: [],
+    html: [],
+    attachments: [],
+  };
   if (!root) {
     // No structure at all: treat the message as a single text/plain body (RFC 2045 §5.2 default).
     plan.plain.push({ part: '1', size: 0 });
@@ -38,7 +43,12 @@ export function planParts(root: MessageStructureObject | undefined): PartPlan {
     const disposition = node.disposition?.toLowerCase();
     const filename = node.dispositionParameters?.filename ?? node.parameters?.name;
     const inline = disposition !== 'attachment' && !(disposition === 'inline' && filename);
-    const ref = { part, encoding: node.encoding, charset: node.parameters?.charset, size: node.size ?? 0 };
+    const ref = {
+      part,
+      encoding: node.encoding,
+      charset: node.parameters?.charset,
+      size: node.size ?? 0,
+    };
     if (inline && type === 'text/plain' && plan.plain.length < MAX_TEXT_PARTS) plan.plain.push(ref);
     else if (inline && type === 'text/html' && plan.html.length < MAX_TEXT_PARTS) plan.html.push(ref);
     else {

@@ -24,7 +24,13 @@ export async function connect(options: ConnectOptions): Promise<ImapFlow> {
     try {
       ca = await readFile(account.caFile);
     } catch (err) {
-      throw new ImapError('TLS_FAILED', 'final', `cannot read ca_file ${account.caFile}`, 'point ca_file at the PEM certificate of your server', err);
+      throw new ImapError(
+        'TLS_FAILED',
+        'final',
+        `cannot read ca_file ${account.caFile}`,
+        'point ca_file at the PEM certificate of your server',
+        err,
+      );
     }
   }
   const client = new ImapFlow({
@@ -57,7 +63,9 @@ export async function connect(options: ConnectOptions): Promise<ImapFlow> {
   });
   // Errors after connect surface as rejected commands; this listener only keeps an 'error'
   // event from becoming an uncaught exception.
-  client.on('error', (err: Error) => options.logger?.debug({ err: err.message, account: account.name }, 'imap connection error'));
+  client.on('error', (err: Error) =>
+    options.logger?.debug({ err: err.message, account: account.name }, 'imap connection error'),
+  );
   try {
     await client.connect();
   } catch (err) {

@@ -53,7 +53,13 @@ export function selectMailboxes(all: MailboxInfo[], folders: FolderSelection): S
     else if (exclude(slashed)) skipped.push({ path: box.path, reason: 'excluded by folders.exclude' });
     else if (box.specialUse && DEFAULT_ROLES.has(box.specialUse)) selected.push(box);
     else if (include(slashed)) selected.push(box);
-    else skipped.push({ path: box.path, reason: box.specialUse ? `role ${box.specialUse} is not synced by default` : 'not selected (add it to folders.include)' });
+    else
+      skipped.push({
+        path: box.path,
+        reason: box.specialUse
+          ? `role ${box.specialUse} is not synced by default`
+          : 'not selected (add it to folders.include)',
+      });
   }
   return { selected, skipped };
 }

@@ -54,12 +54,37 @@ const TLS_TRUST_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
   'CERT_UNTRUSTED',
 ]);
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EAI_AGAIN', 'ECONNABORTED']);
-const LOST_CODES = new Set(['NoConnection', 'EConnectionClosed', 'ClosedAfterConnectText', 'ClosedAfterConnectTLS', 'StateLogout']);
-const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ETIMEOUT', 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'UPGRADE_TIMEOUT', 'LockTimeout']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+]);
+const LOST_CODES = new Set([
+  'NoConnection',
+  'EConnectionClosed',
+  'ClosedAfterConnectText',
+  'ClosedAfterConnectTLS',
+  'StateLogout',
+]);
+const TIMEOUT_CODES = new Set([
+  'ETIMEDOUT',
+  'ETIMEOUT',
+  'CONNECT_TIMEOUT',
+  'GREETING_TIMEOUT',
+  'UPGRADE_TIMEOUT',
+  'LockTimeout',
+]);
 
 /** Turns whatever imapflow or the socket threw into an ImapError with a kind and a fix. */
-export function classifyImapError(err: unknown, where: { host: string; port: number; user?: string; mailbox?: string }): ImapError {
+export function classifyImapError(
+  err: unknown,
+  where: { host: string; port: number; user?: string; mailbox?: string },
+): ImapError {
   if (err instanceof ImapError) return err;
   const e = (err ?? {}) as ImapFlowLikeError;
   const code = e.code ?? '';
@@ -83,36 +108,104 @@ export function classifyImapError(err: unknown, where: { host: string; port: num
       err,
     );
   }
-  if (code === 'STARTTLS_INJECTION' || /STARTTLS/i.test(text) && /support|required|not/i.test(text)) {
-    return new ImapError('STARTTLS_UNAVAILABLE', 'final', `${server} did not offer STARTTLS`, 'use tls = "implicit" (usually port 993), or check the port', err);
+  if (code === 'STARTTLS_INJECTION' || (/STARTTLS/i.test(text) && /support|required|not/i.test(text))) {
+    return new ImapError(
+      'STARTTLS_UNAVAILABLE',
+      'final',
+      `${server} did not offer STARTTLS`,
+      'use tls = "implicit" (usually port 993), or check the port',
+      err,
+    );
   }
   if (e.tlsFailed || /^ERR_SSL|^ERR_TLS|EPROTO/.test(code)) {
-    return new ImapError('TLS_FAILED', 'final', `TLS handshake with ${server} failed: ${text}`, 'check tls and port: implicit TLS is usually 993, STARTTLS 143', err);
+    return new ImapError(
+      'TLS_FAILED',
+      'final',
+      `TLS handshake with ${server} failed: ${text}`,
+      'check tls and port: implicit TLS is usually 993, STARTTLS 143',
+      err,
+    );
   }
   if (code === 'ENOTFOUND') {
-    return new ImapError('HOST_NOT_FOUND', 'temporary', `cannot resolve ${where.host}`, 'check host; if it is right, the network or DNS is down and a later run will retry', err);
+    return new ImapError(
+      'HOST_NOT_FOUND',
+      'temporary',
+      `cannot resolve ${where.host}`,
+      'check host; if it is right, the network or DNS is down and a later run will retry',
+      err,
+    );
   }
   if (code === 'ETHROTTLE') {
-    return new ImapError('THROTTLED', 'temporary', `${server} is throttling requests`, 'nothing to do: the next sync continues where this one stopped', err);
+    return new ImapError(
+      'THROTTLED',
+      'temporary',
+      `${server} is throttling requests`,
+      'nothing to do: the next sync continues where this one stopped',
+      err,
+    );
   }
   if (NETWORK_CODES.has(code)) {
-    return new ImapError('CONNECT_FAILED', 'temporary', `cannot reach ${server} (${code})`, 'check host and port; if they are right the server or network is down and a later run will retry', err);
+    return new ImapError(
+      'CONNECT_FAILED',
+      'temporary',
+      `cannot reach ${server} (${code})`,
+      'check host and port; if they are right the server or network is down and a later run will retry',
+      err,
+    );
   }
   if (LOST_CODES.has(code)) {
-    return new ImapError('CONNECTION_LOST', 'temporary', `the connection to ${server} was closed${where.mailbox ? ` while syncing ${where.mailbox}` : ''}`, 'nothing to do: the next sync continues where this one stopped', err);
+    return new ImapError(
+      'CONNECTION_LOST',
+      'temporary',
+      `the connection to ${server} was closed${where.mailbox ? ` while syncing ${where.mailbox}` : ''}`,
+      'nothing to do: the next sync continues where this one stopped',
+      err,
+    );
   }
   if (TIMEOUT_CODES.has(code)) {
-    return new ImapError('TIMEOUT', 'temporary', `${server} stopped responding (${code})`, 'nothing to do if it is temporary; raise sync.timeout_s for a slow server', err);
+    return new ImapError(
+      'TIMEOUT',
+      'temporary',
+      `${server} stopped responding (${code})`,
+      'nothing to do if it is temporary; raise sync.timeout_s for a slow server',
+      err,
+    );
   }
   if (e.mailboxMissing || e.serverResponseCode === 'NONEXISTENT') {
-    return new ImapError('MAILBOX_UNAVAILABLE', 'final', `mailbox ${where.mailbox ?? ''} does not exist on ${server}`, 'it was probably deleted or renamed; it is dropped from the next sync', err);
+    return new ImapError(
+      'MAILBOX_UNAVAILABLE',
+      'final',
+      `mailbox ${where.mailbox ?? ''} does not exist on ${server}`,
+      'it was probably deleted or renamed; it is dropped from the next sync',
+      err,
+    );
   }
   if (e.responseStatus === 'NO' || e.responseStatus === 'BAD') {
     const temporary = ['UNAVAILABLE', 'INUSE', 'LIMIT', 'SERVERBUG'].includes(e.serverResponseCode ?? '');
-    return new ImapError('SERVER_REFUSED', temporary ? 'temporary' : 'final', `${server} refused${where.mailbox ? ` (mailbox ${where.mailbox})` : ''}: ${text}`, temporary ? 'nothing to do: a later run will retry' : 'see the server message; the other mailboxes are still synced', err);
+    return new ImapError(
+      'SERVER_REFUSED',
+      temporary ? 'temporary' : 'final',
+      `${server} refused${where.mailbox ? ` (mailbox ${where.mailbox})` : ''}: ${text}`,
+      temporary
+        ? 'nothing to do: a later run will retry'
+        : 'see the server message; the other mailboxes are still synced',
+      err,
+    );
   }
   if (/Parser|Invalid|TooLarge|TooMany|Unexpected|MissingTag/.test(code)) {
-    return new ImapError('PROTOCOL_ERROR', 'temporary', `unexpected response from ${server}: ${text}`, 'if it repeats, run with --log-level debug and report it', err);
+    return new ImapError(
+      'PROTOCOL_ERROR',
+      'temporary',
+      `unexpected response from ${server}: ${text}`,
+      'if it repeats, run with --log-level debug and report it',
+      err,
+    );
   }
-  return new ImapError('CONNECTION_LOST', 'temporary', `IMAP failure talking to ${server}: ${text}`, 'if it repeats, run with --log-level debug', err);
+  return new ImapError(
+    'CONNECTION_LOST',
+    'temporary',
+    `IMAP failure talking to ${server}: ${text}`,
+    'if it repeats, run with --log-level debug',
+    err,
+  );
 }

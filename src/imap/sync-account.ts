@@ -1,13 +1,18 @@
 // Synchronises every selected mailbox of one account, over a few parallel connections, and
 // retries temporary failures with capped, jittered backoff on fresh connections.
 import type { ImapFlow } from 'imapflow';
+import { SecretError } from '../config/errors.js';
 import type { AccountConfig, SyncSettings } from '../config/load.js';
 import type { Logger } from '../config/logger.js';
-import { SecretError } from '../config/errors.js';
 import { type Credential, resolveSecret } from '../config/secrets.js';
 import { ensureAccount, recordAccountSync } from '../store/accounts.js';
 import type { Db } from '../store/db.js';
-import { deleteMailbox, deleteOrphanContents, listMailboxes as storedMailboxes, recordMailboxError } from '../store/mailboxes.js';
+import {
+  deleteMailbox,
+  deleteOrphanContents,
+  recordMailboxError,
+  listMailboxes as storedMailboxes,
+} from '../store/mailboxes.js';
 import { connect, disconnect } from './connect.js';
 import { listMailboxes, type MailboxInfo, type Selection, selectMailboxes } from './discover.js';
 import { classifyImapError, ImapError } from './errors.js';
@@ -46,7 +51,16 @@ export async function syncAccount(options: AccountSyncOptions): Promise<AccountS
   const started = Date.now();
   const accountId = ensureAccount(db, account);
   const where = { host: account.host, port: account.port, user: account.user };
-  const result: AccountSyncResult = { account: account.name, mailboxes: [], removed: [], skipped: [], failed: [], reconnects: 0, interrupted: [], durationMs: 0 };
+  const result: AccountSyncResult = {
+    account: account.name,
+    mailboxes: [],
+    removed: [],
+    skipped: [],
+    failed: [],
+    reconnects: 0,
+    interrupted: [],
+    durationMs: 0,
+  };
   try {
     const credential = options.credential ?? (await resolveSecret(account));
     const vanished = new Map<string, Set<number>>();
@@ -100,19 +114,35 @@ export async function syncAccount(options: AccountSyncOptions): Promise<AccountS
       const delay = backoff(attempt);
       result.reconnects++;
       options.onNotice?.(`${account.name}: ${temporary.message}; reconnecting in ${(delay / 1000).toFixed(1)} s`);
-      logger?.warn({ account: account.name, code: temporary.code, attempt: attempt + 1, delayMs: delay }, 'temporary IMAP failure, reconnecting');
+      logger?.warn(
+        { account: account.name, code: temporary.code, attempt: attempt + 1, delayMs: delay },
+        'temporary IMAP failure, reconnecting',
+      );
       await new Promise((r) => setTimeout(r, delay));
     }
     // Order is important: contents are collected only after every mailbox is done, so that no
     // batch can refer to a content that another mailbox's expunge just orphaned.
-    deleteOrphanContents(db);
+    // Skipped when nothing changed at all; a change also sweeps what a killed run left behind.
+    const changed =
+      result.removed.length + result.mailboxes.reduce((n, m) => n + m.added + m.expunged + (m.reset ? 1 : 0), 0);
+    if (changed > 0) deleteOrphanContents(db);
     result.durationMs = Date.now() - started;
     if (result.failed.length === 0) recordAccountSync(db, accountId, { at: Date.now() });
-    else recordAccountSync(db, accountId, { at: Date.now(), error: { message: result.failed.map((f) => `${f.path}: ${f.error.message}`).join('; '), kind: 'final' } });
+    else
+      recordAccountSync(db, accountId, {
+        at: Date.now(),
+        error: {
+          message: result.failed.map((f) => `${f.path}: ${f.error.message}`).join('; '),
+          kind: 'final',
+        },
+      });
     return result;
   } catch (err) {
     const error = err instanceof SecretError ? err : classifyImapError(err, where);
-    recordAccountSync(db, accountId, { at: Date.now(), error: { message: error.message, kind: error instanceof ImapError ? error.kind : 'auth' } });
+    recordAccountSync(db, accountId, {
+      at: Date.now(),
+      error: { message: error.message, kind: error instanceof ImapError ? error.kind : 'auth' },
+    });
     throw error;
   }
 }

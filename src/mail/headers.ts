@@ -1,5 +1,6 @@
 // Header helpers (pure): unfolding and decoding with libmime, message-id lists, dates.
 import libmime from 'libmime';
+import addressparser from 'nodemailer/lib/addressparser';
 
 export type HeaderMap = Record<string, string[]>;
 
@@ -12,11 +13,7 @@ export function parseHeaderBlock(raw: string): HeaderMap {
 export function headerText(headers: HeaderMap, name: string): string | null {
   const value = headers[name]?.[0];
   if (value === undefined) return null;
-  try {
-    return libmime.decodeWords(value).trim();
-  } catch {
-    return value.trim();
-  }
+  return decodeWordsSafe(value).trim();
 }
 
 /**
@@ -26,7 +23,12 @@ export function headerText(headers: HeaderMap, name: string): string | null {
 export function parseMessageIds(value: string | null | undefined): string[] {
   if (!value) return [];
   const bracketed = value.match(/<[^<>\s]+>/g);
-  const ids = bracketed ?? value.split(/[\s,]+/).filter((t) => /^[^\s<>]+@[^\s<>]+$/.test(t)).map((t) => `<${t}>`);
+  const ids =
+    bracketed ??
+    value
+      .split(/[\s,]+/)
+      .filter((t) => /^[^\s<>]+@[^\s<>]+$/.test(t))
+      .map((t) => `<${t}>`);
   return [...new Set(ids)];
 }
 
@@ -40,4 +42,35 @@ export function parseDate(value: string | Date | null | undefined): number | nul
   if (!value) return null;
   const ms = value instanceof Date ? value.getTime() : Date.parse(value.replace(/\s*\([^)]*\)\s*$/, ''));
   return Number.isFinite(ms) ? ms : null;
+}
+
+export interface ParsedAddress {
+  name?: string;
+  address?: string;
+}
+
+/**
+ * Mailboxes of an address header (From, To, Cc, Reply-To), groups flattened, names decoded,
+ * addresses lower-cased. Parsing is nodemailer's addressparser, the one mailparser uses.
+ */
+export function parseAddresses(values: string[] | undefined): ParsedAddress[] {
+  if (!values?.length) return [];
+  const out: ParsedAddress[] = [];
+  for (const value of values) {
+    for (const a of addressparser(value, { flatten: true })) {
+      const name = a.name ? decodeWordsSafe(a.name).trim() : '';
+      const address = a.address ? a.address.trim().toLowerCase() : '';
+      if (!name && !address) continue;
+      out.push({ ...(name ? { name } : {}), ...(address ? { address } : {}) });
+    }
+  }
+  return out;
+}
+
+function decodeWordsSafe(value: string): string {
+  try {
+    return libmime.decodeWords(value);
+  } catch {
+    return value;
+  }
 }

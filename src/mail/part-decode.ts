@@ -1,6 +1,7 @@
 // Decodes a fetched MIME body part (pure): Content-Transfer-Encoding, then charset.
-import { decode as decodeCharset } from 'libmime/lib/charset';
+
 import { decode as decodeBase64 } from 'libbase64';
+import { decode as decodeCharset } from 'libmime/lib/charset';
 import { decode as decodeQuotedPrintable } from 'libqp';
 
 export interface PartEncoding {

@@ -28,10 +28,21 @@ export function listAccounts(db: Db): AccountRow[] {
   return stmt<[], AccountRow>(db, 'SELECT * FROM accounts ORDER BY name').all();
 }
 
-export function recordAccountSync(db: Db, accountId: number, result: { at: number; error?: { message: string; kind: string } }): void {
+export function recordAccountSync(
+  db: Db,
+  accountId: number,
+  result: { at: number; error?: { message: string; kind: string } },
+): void {
   if (result.error) {
-    stmt(db, 'UPDATE accounts SET last_error = ?, last_error_kind = ? WHERE id = ?').run(result.error.message, result.error.kind, accountId);
+    stmt(db, 'UPDATE accounts SET last_error = ?, last_error_kind = ? WHERE id = ?').run(
+      result.error.message,
+      result.error.kind,
+      accountId,
+    );
   } else {
-    stmt(db, 'UPDATE accounts SET last_sync_at = ?, last_error = NULL, last_error_kind = NULL WHERE id = ?').run(result.at, accountId);
+    stmt(db, 'UPDATE accounts SET last_sync_at = ?, last_error = NULL, last_error_kind = NULL WHERE id = ?').run(
+      result.at,
+      accountId,
+    );
   }
 }

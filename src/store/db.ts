@@ -53,7 +53,11 @@ export function migrate(db: Db): void {
         db.pragma(`user_version = ${m.version}`);
       })();
     } catch (err) {
-      throw new StoreError('STORE_MIGRATION_FAILED', `migration ${m.version} (${m.name}) failed: ${(err as Error).message}`, err);
+      throw new StoreError(
+        'STORE_MIGRATION_FAILED',
+        `migration ${m.version} (${m.name}) failed: ${(err as Error).message}`,
+        err,
+      );
     }
   }
 }
@@ -61,10 +65,19 @@ export function migrate(db: Db): void {
 const statements = new WeakMap<Db, Map<string, Database.Statement>>();
 
 /** A prepared statement, cached per connection (preparing is the expensive part). */
-export function stmt<P extends unknown[] | {} = unknown[], R = unknown>(db: Db, sql: string): Database.Statement<P, R> {
+export function stmt<P extends unknown[] | object = unknown[], R = unknown>(
+  db: Db,
+  sql: string,
+): Database.Statement<P, R> {
   let cache = statements.get(db);
-  if (!cache) statements.set(db, (cache = new Map()));
+  if (!cache) {
+    cache = new Map();
+    statements.set(db, cache);
+  }
   let s = cache.get(sql);
-  if (!s) cache.set(sql, (s = db.prepare(sql)));
+  if (!s) {
+    s = db.prepare(sql);
+    cache.set(sql, s);
+  }
   return s as unknown as Database.Statement<P, R>;
 }

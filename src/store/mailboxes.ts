@@ -41,7 +41,10 @@ export function ensureMailbox(
 export function resetMailbox(db: Db, mailboxId: number, uidvalidity: number): void {
   db.transaction(() => {
     stmt(db, 'DELETE FROM messages WHERE mailbox_id = ?').run(mailboxId);
-    stmt(db, 'UPDATE mailboxes SET uidvalidity = ?, uidnext = 1, highestmodseq = NULL WHERE id = ?').run(uidvalidity, mailboxId);
+    stmt(db, 'UPDATE mailboxes SET uidvalidity = ?, uidnext = 1, highestmodseq = NULL WHERE id = ?').run(
+      uidvalidity,
+      mailboxId,
+    );
   })();
 }
 
@@ -55,7 +58,11 @@ export function deleteMailbox(db: Db, mailboxId: number): number {
 }
 
 /** Records a completed sync: from now on, changes are asked for relative to this state. */
-export function finishMailboxSync(db: Db, mailboxId: number, state: { uidnext: number; highestmodseq: string | null; at: number }): void {
+export function finishMailboxSync(
+  db: Db,
+  mailboxId: number,
+  state: { uidnext: number; highestmodseq: string | null; at: number },
+): void {
   stmt(db, 'UPDATE mailboxes SET uidnext = ?, highestmodseq = ?, last_sync_at = ?, last_error = NULL WHERE id = ?').run(
     state.uidnext,
     state.highestmodseq,
@@ -74,5 +81,8 @@ export function recordMailboxError(db: Db, accountId: number, path: string, mess
  * may be about to reuse a content whose last other copy was just expunged elsewhere.
  */
 export function deleteOrphanContents(db: Db): number {
-  return stmt(db, 'DELETE FROM contents WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.content_id = contents.id)').run().changes;
+  return stmt(
+    db,
+    'DELETE FROM contents WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.content_id = contents.id)',
+  ).run().changes;
 }

@@ -62,7 +62,10 @@ export function insertMessages(db: Db, accountId: number, mailboxId: number, mes
      ON CONFLICT (account_id, dedupe_key) DO UPDATE SET dedupe_key = excluded.dedupe_key
      RETURNING id`,
   );
-  const findContent = stmt<[number, string], { id: number }>(db, 'SELECT id FROM contents WHERE account_id = ? AND dedupe_key = ?');
+  const findContent = stmt<[number, string], { id: number }>(
+    db,
+    'SELECT id FROM contents WHERE account_id = ? AND dedupe_key = ?',
+  );
   const putMessage = stmt<unknown[]>(
     db,
     `INSERT INTO messages (mailbox_id, uid, content_id, message_id, in_reply_to, refs, from_addr, to_addrs, cc_addrs,
@@ -124,7 +127,10 @@ function json(list: Address[]): string | null {
 /** The subset of `keys` whose content is already stored for this account. */
 export function storedContentKeys(db: Db, accountId: number, keys: string[]): Set<string> {
   const found = new Set<string>();
-  const q = stmt<[number, string], { id: number }>(db, 'SELECT id FROM contents WHERE account_id = ? AND dedupe_key = ?');
+  const q = stmt<[number, string], { id: number }>(
+    db,
+    'SELECT id FROM contents WHERE account_id = ? AND dedupe_key = ?',
+  );
   for (const key of keys) if (q.get(accountId, key)) found.add(key);
   return found;
 }
@@ -137,7 +143,10 @@ export interface FlagChange {
 
 /** Applies flag changes to rows we hold; changes for UIDs we do not hold yet are ignored. */
 export function updateFlags(db: Db, mailboxId: number, changes: FlagChange[]): number {
-  const q = stmt(db, 'UPDATE messages SET flags = ?, modseq = COALESCE(?, modseq) WHERE mailbox_id = ? AND uid = ? AND flags <> ?');
+  const q = stmt(
+    db,
+    'UPDATE messages SET flags = ?, modseq = COALESCE(?, modseq) WHERE mailbox_id = ? AND uid = ? AND flags <> ?',
+  );
   let changed = 0;
   db.transaction(() => {
     for (const c of changes) {
@@ -166,15 +175,23 @@ export function localUids(db: Db, mailboxId: number): number[] {
 }
 
 export function localFlags(db: Db, mailboxId: number): Map<number, string> {
-  const rows = stmt<[number], { uid: number; flags: string }>(db, 'SELECT uid, flags FROM messages WHERE mailbox_id = ?').all(mailboxId);
+  const rows = stmt<[number], { uid: number; flags: string }>(
+    db,
+    'SELECT uid, flags FROM messages WHERE mailbox_id = ?',
+  ).all(mailboxId);
   return new Map(rows.map((r) => [r.uid, r.flags]));
 }
 
 /** The highest UID stored, 0 when none: new mail resumes above it after an interrupted sync. */
 export function maxUid(db: Db, mailboxId: number): number {
-  return stmt<[number], { m: number | null }>(db, 'SELECT MAX(uid) AS m FROM messages WHERE mailbox_id = ?').get(mailboxId)?.m ?? 0;
+  return (
+    stmt<[number], { m: number | null }>(db, 'SELECT MAX(uid) AS m FROM messages WHERE mailbox_id = ?').get(mailboxId)
+      ?.m ?? 0
+  );
 }
 
 export function countMessages(db: Db, mailboxId: number): number {
-  return stmt<[number], { n: number }>(db, 'SELECT COUNT(*) AS n FROM messages WHERE mailbox_id = ?').get(mailboxId)?.n ?? 0;
+  return (
+    stmt<[number], { n: number }>(db, 'SELECT COUNT(*) AS n FROM messages WHERE mailbox_id = ?').get(mailboxId)?.n ?? 0
+  );
 }

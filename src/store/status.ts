@@ -23,11 +23,29 @@ export interface AccountStatus {
 }
 
 export function storeStatus(db: Db): AccountStatus[] {
-  const accounts = stmt<[], { id: number; name: string; host: string; user: string; last_sync_at: number | null; last_error: string | null; last_error_kind: string | null }>(
-    db,
-    'SELECT * FROM accounts ORDER BY name',
-  ).all();
-  const boxes = stmt<[number], { path: string; special_use: string | null; uidvalidity: number | null; last_sync_at: number | null; last_error: string | null; n: number }>(
+  const accounts = stmt<
+    [],
+    {
+      id: number;
+      name: string;
+      host: string;
+      user: string;
+      last_sync_at: number | null;
+      last_error: string | null;
+      last_error_kind: string | null;
+    }
+  >(db, 'SELECT * FROM accounts ORDER BY name').all();
+  const boxes = stmt<
+    [number],
+    {
+      path: string;
+      special_use: string | null;
+      uidvalidity: number | null;
+      last_sync_at: number | null;
+      last_error: string | null;
+      n: number;
+    }
+  >(
     db,
     `SELECT b.path, b.special_use, b.uidvalidity, b.last_sync_at, b.last_error, COUNT(m.id) AS n
      FROM mailboxes b LEFT JOIN messages m ON m.mailbox_id = b.id

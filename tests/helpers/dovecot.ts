@@ -1,10 +1,13 @@
 // Test harness: a real Dovecot IMAP server on a free loopback port, with its own config, state
 // and mail in a temp dir. Known to work: `dovecot -F -c CONF`, ready when it greets with "* OK".
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+
+/** The password of every test user. */
+export const TEST_PASSWORD = 'secret-password';
 
 export interface DovecotInfo {
   dir: string;
@@ -15,7 +18,6 @@ export interface DovecotInfo {
   /** The self-signed certificate (PEM) the TLS port presents. */
   certFile?: string;
   configFile: string;
-  passwdFile: string;
   mailRoot: string;
   /** Owner of the mail files: `nobody` under root (mail processes refuse uid 0), else us. */
   mailUid: number;
@@ -55,7 +57,9 @@ export function dovecotAvailable(): boolean {
   return which('dovecot');
 }
 
-export async function startDovecot(options: StartOptions = {}): Promise<{ info: DovecotInfo; process: ChildProcess; stop: () => Promise<void> }> {
+export async function startDovecot(
+  options: StartOptions = {},
+): Promise<{ info: DovecotInfo; process: ChildProcess; stop: () => Promise<void> }> {
   if (!dovecotAvailable()) {
     throw new Error('dovecot is not installed; install it with: sudo apt-get install dovecot-imapd');
   }
@@ -68,8 +72,6 @@ export async function startDovecot(options: StartOptions = {}): Promise<{ info: 
   const mailRoot = join(dir, 'mail');
   mkdirSync(mailRoot, { mode: 0o755 });
   chownSync(mailRoot, mailUid, mailGid);
-  const passwdFile = join(dir, 'passwd');
-  writeFileSync(passwdFile, '', { mode: 0o644 });
   const port = await freePort();
   const tlsPort = options.tls ? await freePort() : undefined;
   let certFile: string | undefined;
@@ -77,10 +79,27 @@ export async function startDovecot(options: StartOptions = {}): Promise<{ info: 
   if (options.tls) {
     certFile = join(dir, 'cert.pem');
     keyFile = join(dir, 'key.pem');
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', keyFile, '-out', certFile,
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+      ],
+      { stdio: 'ignore' },
+    );
     chmodSync(keyFile, 0o600);
   }
   const users = root
@@ -102,9 +121,11 @@ auth_mechanisms = plain login
 mail_location = maildir:${mailRoot}/%u/Maildir
 mail_fsync = never
 verbose_proctitle = yes
-${options.imapCapabilities ? `imap_capability = ${options.imapCapabilities}\n` : ''}passdb {
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u ${passwdFile}
+${options.imapCapabilities ? `imap_capability = ${options.imapCapabilities}\n` : ''}# Every user name logs in with TEST_PASSWORD: tests create users just by naming them, with no
+# passwd-file for Dovecot to re-read (appends within one second raced with its reload check).
+passdb {
+  driver = static
+  args = password=${TEST_PASSWORD}
 }
 userdb {
   driver = static
@@ -166,7 +187,14 @@ namespace inbox {
     throw new Error(`dovecot did not start: ${(err as Error).message}\n${output}\n${log}`);
   }
   const info: DovecotInfo = {
-    dir, host: '127.0.0.1', port, configFile, passwdFile, mailRoot, mailUid, mailGid, pid: child.pid ?? 0,
+    dir,
+    host: '127.0.0.1',
+    port,
+    configFile,
+    mailRoot,
+    mailUid,
+    mailGid,
+    pid: child.pid ?? 0,
     ...(tlsPort ? { tlsPort } : {}),
     ...(certFile ? { certFile } : {}),
   };
@@ -205,11 +233,10 @@ async function waitForGreeting(port: number, timeoutMs: number, failed: () => bo
 
 let userCounter = 0;
 
-/** Adds a mail user to the passwd-file (Dovecot re-reads it when it changes). */
-export function addUser(info: DovecotInfo, prefix = 'user', password = 'secret-password'): { user: string; password: string } {
+/** A fresh mail user (its mailbox is created on first login). */
+export function addUser(_info: DovecotInfo, prefix = 'user'): { user: string; password: string } {
   const user = `${prefix}${process.pid}x${++userCounter}x${Math.random().toString(36).slice(2, 7)}`;
-  appendFileSync(info.passwdFile, `${user}:{PLAIN}${password}::::::\n`);
-  return { user, password };
+  return { user, password: TEST_PASSWORD };
 }
 
 /** Kills the IMAP processes serving `user` (proctitles carry the user name). */

@@ -12,6 +12,8 @@ export interface TestMessage {
   date?: Date;
   body?: string;
   html?: string;
+  /** An HTML body with no text/plain alternative. */
+  htmlOnly?: boolean;
   /** Adds a binary attachment of this many bytes. */
   attachmentBytes?: number;
   headers?: Record<string, string>;
@@ -33,6 +35,10 @@ export function buildMessage(m: TestMessage = {}): string {
   if (m.references) headers.push(`References: ${m.references}`);
   for (const [k, v] of Object.entries(m.headers ?? {})) headers.push(`${k}: ${v}`);
   const text = m.body ?? `Hello,\r\n\r\nThis is message ${counter}.\r\n\r\nAnn\r\n`;
+  if (m.htmlOnly && m.html) {
+    headers.push('Content-Type: text/html; charset=utf-8', 'Content-Transfer-Encoding: base64');
+    return `${headers.join('\r\n')}\r\n\r\n${Buffer.from(m.html).toString('base64').replace(/.{76}/g, '$&\r\n')}\r\n`;
+  }
   if (!m.html && !m.attachmentBytes) {
     headers.push('Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: 8bit');
     return `${headers.join('\r\n')}\r\n\r\n${text}`;
@@ -46,7 +52,9 @@ export function buildMessage(m: TestMessage = {}): string {
   parts.push(body);
   if (m.attachmentBytes) {
     const data = Buffer.alloc(m.attachmentBytes, 7).toString('base64').replace(/.{76}/g, '$&\r\n');
-    parts.push(`Content-Type: application/pdf; name="report.pdf"\r\nContent-Disposition: attachment; filename="report.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\n${data}\r\n`);
+    parts.push(
+      `Content-Type: application/pdf; name="report.pdf"\r\nContent-Disposition: attachment; filename="report.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\n${data}\r\n`,
+    );
   }
   if (parts.length === 1 && m.html) {
     headers.push(`Content-Type: multipart/alternative; boundary="${alt}"`);
@@ -64,13 +72,25 @@ function toQuotedPrintable(s: string): string {
 
 /** An IMAP connection as the test user (a second client, like the user's mail program). */
 export async function openClient(server: DovecotInfo, user: string, password: string): Promise<ImapFlow> {
-  const client = new ImapFlow({ host: server.host, port: server.port, secure: false, doSTARTTLS: false, auth: { user, pass: password }, logger: false });
+  const client = new ImapFlow({
+    host: server.host,
+    port: server.port,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user, pass: password },
+    logger: false,
+  });
   await client.connect();
   return client;
 }
 
 /** Appends messages to a mailbox and returns their UIDs. */
-export async function appendMessages(client: ImapFlow, mailbox: string, messages: string[], flags: string[] = ['\\Seen']): Promise<number[]> {
+export async function appendMessages(
+  client: ImapFlow,
+  mailbox: string,
+  messages: string[],
+  flags: string[] = ['\\Seen'],
+): Promise<number[]> {
   const uids: number[] = [];
   for (const raw of messages) {
     const r = await client.append(mailbox, raw, flags);
@@ -80,13 +100,19 @@ export async function appendMessages(client: ImapFlow, mailbox: string, messages
 }
 
 /** The server's view of a mailbox: UID → Message-ID and flags. */
-export async function serverMessages(client: ImapFlow, mailbox: string): Promise<Map<number, { messageId: string | undefined; flags: string[] }>> {
+export async function serverMessages(
+  client: ImapFlow,
+  mailbox: string,
+): Promise<Map<number, { messageId: string | undefined; flags: string[] }>> {
   const out = new Map<number, { messageId: string | undefined; flags: string[] }>();
   const lock = await client.getMailboxLock(mailbox, { readOnly: true });
   try {
-    if ((client.mailbox && client.mailbox.exists) || 0) {
+    if (client.mailbox && client.mailbox.exists > 0) {
       for await (const m of client.fetch('1:*', { uid: true, flags: true, envelope: true })) {
-        out.set(m.uid, { messageId: m.envelope?.messageId, flags: [...(m.flags ?? [])].filter((f) => f !== '\\Recent').sort() });
+        out.set(m.uid, {
+          messageId: m.envelope?.messageId,
+          flags: [...(m.flags ?? [])].filter((f) => f !== '\\Recent').sort(),
+        });
       }
     }
   } finally {

@@ -54,10 +54,16 @@ describe('understudy CLI', () => {
     account.writeConfig({ port: tlsPort, tls: 'implicit' });
     const refused = await runCli(['--config', account.configFile, 'sync']);
     expect(refused.code).toBe(69);
-    expect(refused.stderr).toMatch(/TLS certificate of 127\.0\.0\.1:\d+ is not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT\)/);
+    expect(refused.stderr).toMatch(
+      /TLS certificate of 127\.0\.0\.1:\d+ is not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT\)/,
+    );
     expect(refused.stderr).toMatch(/ca_file/);
 
-    account.writeConfig({ port: tlsPort, tls: 'implicit', account: `ca_file = "${server.certFile}"` });
+    account.writeConfig({
+      port: tlsPort,
+      tls: 'implicit',
+      account: `ca_file = "${server.certFile}"`,
+    });
     const trusted = await runCli(['--config', account.configFile, 'sync']);
     expect(trusted.code, trusted.stderr).toBe(0);
 

@@ -15,7 +15,9 @@ const server = inject('dovecot');
 
 function stored(db: Db, path: string): Map<number, string | null> {
   const rows = db
-    .prepare('SELECT m.uid, m.message_id FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id WHERE b.path = ? ORDER BY uid')
+    .prepare(
+      'SELECT m.uid, m.message_id FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id WHERE b.path = ? ORDER BY uid',
+    )
     .all(path) as { uid: number; message_id: string | null }[];
   return new Map(rows.map((r) => [r.uid, r.message_id]));
 }
@@ -28,7 +30,9 @@ async function expectExactMirror(db: Db, client: ImapFlow, paths: string[]): Pro
     expect([...local.keys()], `UIDs of ${path}`).toEqual([...onServer.keys()]);
     for (const [uid, m] of onServer) expect(local.get(uid)).toBe(m.messageId);
     const dupes = db
-      .prepare('SELECT message_id, COUNT(*) AS n FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id WHERE b.path = ? GROUP BY message_id HAVING n > 1')
+      .prepare(
+        'SELECT message_id, COUNT(*) AS n FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id WHERE b.path = ? GROUP BY message_id HAVING n > 1',
+      )
       .all(path);
     expect(dupes, `duplicates in ${path}`).toEqual([]);
     total += onServer.size;
@@ -55,7 +59,10 @@ describe('a server without CONDSTORE and QRESYNC', () => {
   let db: Db;
 
   beforeAll(async () => {
-    plain = await startDovecot({ imapCapabilities: 'IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ UIDPLUS NAMESPACE CHILDREN SPECIAL-USE' });
+    plain = await startDovecot({
+      imapCapabilities:
+        'IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ UIDPLUS NAMESPACE CHILDREN SPECIAL-USE',
+    });
     info = plain.info;
     account = newAccount(info);
     client = await account.client();
@@ -69,7 +76,11 @@ describe('a server without CONDSTORE and QRESYNC', () => {
 
   it('detects new mail, flag changes and expunges by comparing UID sets', async () => {
     expect(client.capabilities.has('CONDSTORE')).toBe(false);
-    await appendMessages(client, 'INBOX', Array.from({ length: 20 }, () => buildMessage()));
+    await appendMessages(
+      client,
+      'INBOX',
+      Array.from({ length: 20 }, () => buildMessage()),
+    );
     const sync = () => syncAccount({ db, account: account.config.accounts[0]!, settings: account.config.sync });
     let result = await sync();
     expect(result.mailboxes.find((m) => m.path === 'INBOX')?.added).toBe(20);
@@ -82,8 +93,14 @@ describe('a server without CONDSTORE and QRESYNC', () => {
     }
     await appendMessages(client, 'INBOX', [buildMessage(), buildMessage()]);
     result = await sync();
-    expect(result.mailboxes.find((m) => m.path === 'INBOX')).toMatchObject({ added: 2, flagsChanged: 3, expunged: 3 });
-    const answered = db.prepare(`SELECT COUNT(*) AS n FROM messages WHERE flags LIKE '%\\Answered%'`).get() as { n: number };
+    expect(result.mailboxes.find((m) => m.path === 'INBOX')).toMatchObject({
+      added: 2,
+      flagsChanged: 3,
+      expunged: 3,
+    });
+    const answered = db.prepare(`SELECT COUNT(*) AS n FROM messages WHERE flags LIKE '%\\Answered%'`).get() as {
+      n: number;
+    };
     expect(answered.n).toBe(3);
     expect(await expectExactMirror(db, client, ['INBOX', 'Sent'])).toBe(19);
   });
@@ -106,8 +123,16 @@ describe('failures during sync', () => {
     account = newAccount(server, { top: '[sync]\nbatch_size = 40\nparallel_mailboxes = 1' });
     const client = await account.client();
     const body = `${'A line of a long message that takes some time to move. '.repeat(40)}\r\n`;
-    await appendMessages(client, 'INBOX', Array.from({ length: 600 }, (_, i) => buildMessage({ subject: `Bulk ${i}`, body })));
-    await appendMessages(client, 'Sent', Array.from({ length: 300 }, (_, i) => buildMessage({ subject: `Re: Bulk ${i}`, body })));
+    await appendMessages(
+      client,
+      'INBOX',
+      Array.from({ length: 600 }, (_, i) => buildMessage({ subject: `Bulk ${i}`, body })),
+    );
+    await appendMessages(
+      client,
+      'Sent',
+      Array.from({ length: 300 }, (_, i) => buildMessage({ subject: `Re: Bulk ${i}`, body })),
+    );
     await client.logout();
   });
 
@@ -147,21 +172,27 @@ describe('failures during sync', () => {
       settings: { ...account.config.sync, retries: 3 },
       onNotice: (m) => notices.push(m),
       onProgress: (p) => {
-        if (p.phase === 'fetch' && p.done >= 120 && kills < 2 && p.done % 120 === 0) kills += Math.min(1, killImapProcesses(account.user));
+        if (p.phase === 'fetch' && p.done >= 120 && kills < 2 && p.done % 120 === 0)
+          kills += Math.min(1, killImapProcesses(account.user));
       },
     });
     expect(kills).toBeGreaterThan(0);
     expect(result.reconnects).toBeGreaterThanOrEqual(1);
     expect(notices.join('\n')).toMatch(/reconnecting in/);
     expect(await fresh((client) => expectExactMirror(db, client, ['INBOX', 'Sent']))).toBe(900);
-    console.log(`killed the connection ${kills}× mid-fetch; ${result.reconnects} reconnects; notices: ${notices.join(' | ')}`);
+    console.log(
+      `killed the connection ${kills}× mid-fetch; ${result.reconnects} reconnects; notices: ${notices.join(' | ')}`,
+    );
     db.close();
   });
 
   it('SIGKILL of the sync process at random points, then a rerun, leaves exactly the server’s messages', async () => {
     const random = prng(20261127);
     const dataDir = `${account.dir}/data`;
-    const runSync = () => spawn(process.execPath, [CLI, '--config', account.configFile, 'sync', '--quiet'], { stdio: 'ignore' });
+    const runSync = () =>
+      spawn(process.execPath, [CLI, '--config', account.configFile, 'sync', '--quiet'], {
+        stdio: 'ignore',
+      });
     const killAfter = async (delay: number) => {
       const child = runSync();
       const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -202,7 +233,8 @@ describe('failures during sync', () => {
         const check = openStore(account.config.dbPath);
         for (const path of ['INBOX', 'Sent']) {
           const onServer = await serverMessages(client, path);
-          for (const [uid, id] of stored(check, path)) if (onServer.has(uid)) expect(id).toBe(onServer.get(uid)?.messageId);
+          for (const [uid, id] of stored(check, path))
+            if (onServer.has(uid)) expect(id).toBe(onServer.get(uid)?.messageId);
         }
         check.close();
         // Between rounds the mailbox keeps changing, as it would in real life.
@@ -213,7 +245,12 @@ describe('failures during sync', () => {
         } finally {
           lock.release();
         }
-        if (round === 2) await appendMessages(client, 'INBOX', Array.from({ length: 15 }, () => buildMessage()));
+        if (round === 2)
+          await appendMessages(
+            client,
+            'INBOX',
+            Array.from({ length: 15 }, () => buildMessage()),
+          );
       });
       const final = await runCli(['--config', account.configFile, 'sync', '--json']);
       expect(final.code, final.stderr).toBe(0);
@@ -225,7 +262,11 @@ describe('failures during sync', () => {
     // Most kills must have hit a sync in progress, or this test proves little.
     expect(midSync).toBeGreaterThanOrEqual(4);
     const db = openStore(account.config.dbPath);
-    const flagged = db.prepare(`SELECT COUNT(*) AS n FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id WHERE b.path = 'INBOX' AND m.flags LIKE '%Flagged%'`).get() as { n: number };
+    const flagged = db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id WHERE b.path = 'INBOX' AND m.flags LIKE '%Flagged%'`,
+      )
+      .get() as { n: number };
     expect(flagged.n).toBe(50);
     db.close();
     // And once more: a run after a complete one changes nothing (idempotence).

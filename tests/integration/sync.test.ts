@@ -12,7 +12,9 @@ const server = inject('dovecot');
 /** The store's view: mailbox → UID → Message-ID and flags. */
 function storeMessages(db: Db, path: string): Map<number, { messageId: string | null; flags: string[] }> {
   const rows = db
-    .prepare('SELECT m.uid, m.message_id, m.flags FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id WHERE b.path = ? ORDER BY uid')
+    .prepare(
+      'SELECT m.uid, m.message_id, m.flags FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id WHERE b.path = ? ORDER BY uid',
+    )
     .all(path) as { uid: number; message_id: string | null; flags: string }[];
   return new Map(rows.map((r) => [r.uid, { messageId: r.message_id, flags: r.flags ? r.flags.split(' ') : [] }]));
 }
@@ -40,11 +42,40 @@ describe('sync against Dovecot', () => {
     db = openStore(account.config.dbPath);
     await client.mailboxCreate('Projects/Alpha');
     await client.mailboxCreate('Archive/Private');
-    await appendMessages(client, 'INBOX', Array.from({ length: 25 }, (_, i) => buildMessage({ subject: `Inbox ${i}` })));
+    await appendMessages(
+      client,
+      'INBOX',
+      Array.from({ length: 25 }, (_, i) => buildMessage({ subject: `Inbox ${i}` })),
+    );
     await appendMessages(client, 'INBOX', [
-      buildMessage({ subject: 'With HTML and attachment', body: 'Plain part: café\r\n', html: '<p>HTML part: caf&eacute; ☕</p>', attachmentBytes: 200_000 }),
+      buildMessage({
+        subject: 'With HTML and attachment',
+        body: 'Plain part: café\r\n',
+        html: '<p>HTML part: caf&eacute; ☕</p>',
+        attachmentBytes: 200_000,
+      }),
     ]);
-    await appendMessages(client, 'Sent', Array.from({ length: 12 }, (_, i) => buildMessage({ from: `${account.user}@example.test`, subject: `Re: Inbox ${i}` })));
+    await appendMessages(client, 'INBOX', [
+      buildMessage({
+        subject: 'HTML only',
+        html: '<div>Only <b>HTML</b> here</div>',
+        htmlOnly: true,
+      }),
+    ]);
+    await appendMessages(
+      client,
+      'Sent',
+      Array.from({ length: 11 }, (_, i) =>
+        buildMessage({ from: `${account.user}@example.test`, subject: `Re: Inbox ${i}` }),
+      ),
+    );
+    await appendMessages(client, 'Sent', [
+      buildMessage({
+        subject: 'Re: sent with HTML',
+        body: 'My reply\r\n',
+        html: '<p>My reply</p><div class="gmail_quote">quoted</div>',
+      }),
+    ]);
     await appendMessages(client, 'Archive', [buildMessage({ subject: 'archived' })]);
     await appendMessages(client, 'Archive/Private', [buildMessage({ subject: 'private' })]);
     await appendMessages(client, 'Trash', [buildMessage({ subject: 'trash' })]);
@@ -63,7 +94,7 @@ describe('sync against Dovecot', () => {
     expect(synced).toEqual(['Archive', 'INBOX', 'Sent']);
     const skipped = result.skipped.map((s) => s.path);
     expect(skipped).toEqual(expect.arrayContaining(['Archive/Private', 'Drafts', 'Junk', 'Projects/Alpha', 'Trash']));
-    expect(await expectMirrors(db, client, 'INBOX')).toBe(26);
+    expect(await expectMirrors(db, client, 'INBOX')).toBe(27);
     expect(await expectMirrors(db, client, 'Sent')).toBe(12);
     expect(await expectMirrors(db, client, 'Archive')).toBe(1);
     const roles = db.prepare('SELECT path, special_use FROM mailboxes ORDER BY path').all();
@@ -72,24 +103,51 @@ describe('sync against Dovecot', () => {
       { path: 'INBOX', special_use: '\\Inbox' },
       { path: 'Sent', special_use: '\\Sent' },
     ]);
-    console.log(`first sync: ${result.mailboxes.map((m) => `${m.path} +${m.added}`).join(', ')} in ${result.durationMs} ms`);
+    console.log(
+      `first sync: ${result.mailboxes.map((m) => `${m.path} +${m.added}`).join(', ')} in ${result.durationMs} ms`,
+    );
   });
 
-  it('stores decoded text and HTML, records the attachment without downloading it', () => {
-    const row = db
-      .prepare(`SELECT c.body_text, c.body_html, c.attachments, c.mime_type, m.size FROM messages m JOIN contents c ON c.id = m.content_id WHERE m.subject = 'With HTML and attachment'`)
-      .get() as { body_text: string; body_html: string; attachments: string; mime_type: string; size: number };
+  it('stores the decoded text part and records the attachment without downloading it', () => {
+    const body = (subject: string) =>
+      db
+        .prepare(
+          `SELECT c.body_text, c.body_html, c.attachments, c.mime_type, m.size FROM messages m JOIN contents c ON c.id = m.content_id WHERE m.subject = ?`,
+        )
+        .get(subject) as {
+        body_text: string | null;
+        body_html: string | null;
+        attachments: string;
+        mime_type: string;
+        size: number;
+      };
+    const row = body('With HTML and attachment');
     expect(row.body_text).toContain('Plain part: café');
-    expect(row.body_html).toContain('HTML part: caf&eacute; ☕');
+    // Received mail with a text/plain alternative: the plain part is the author's text.
+    expect(row.body_html).toBeNull();
     expect(row.mime_type).toBe('multipart/mixed');
     const attachments = JSON.parse(row.attachments);
     expect(attachments).toHaveLength(1);
-    expect(attachments[0]).toMatchObject({ type: 'application/pdf', filename: 'report.pdf', disposition: 'attachment' });
-    // The message is > 200 KB on the server; what we keep of it is the two small text parts.
-    const stored = row.body_text.length + row.body_html.length;
+    expect(attachments[0]).toMatchObject({
+      type: 'application/pdf',
+      filename: 'report.pdf',
+      disposition: 'attachment',
+    });
+    // The message is > 200 KB on the server; what we keep of it is the small text part.
     expect(row.size).toBeGreaterThan(200_000);
-    expect(stored).toBeLessThan(1000);
-    console.log(`attachment recorded (${attachments[0].size} bytes on the server), ${stored} bytes of text stored`);
+    expect(row.body_text?.length).toBeLessThan(1000);
+    // HTML is fetched when it is the only body, and for the user's own Sent mail.
+    expect(body('HTML only')).toMatchObject({
+      body_text: null,
+      body_html: '<div>Only <b>HTML</b> here</div>',
+      mime_type: 'text/html',
+    });
+    const sent = body('Re: sent with HTML');
+    expect(sent.body_text).toBe('My reply\r\n');
+    expect(sent.body_html).toContain('gmail_quote');
+    console.log(
+      `attachment recorded (${attachments[0].size} bytes on the server), ${row.body_text?.length} bytes of text stored`,
+    );
   });
 
   it('a second sync with nothing changed fetches nothing', async () => {
@@ -99,7 +157,12 @@ describe('sync against Dovecot', () => {
   });
 
   it('incremental sync picks up new mail, flag changes and expunges', async () => {
-    await appendMessages(client, 'INBOX', Array.from({ length: 9 }, (_, i) => buildMessage({ subject: `New ${i}` })), []);
+    await appendMessages(
+      client,
+      'INBOX',
+      Array.from({ length: 9 }, (_, i) => buildMessage({ subject: `New ${i}` })),
+      [],
+    );
     const lock = await client.getMailboxLock('INBOX');
     try {
       await client.messageFlagsAdd('1:3', ['\\Flagged']);
@@ -111,7 +174,7 @@ describe('sync against Dovecot', () => {
     const result = await sync();
     const inbox = result.mailboxes.find((m) => m.path === 'INBOX');
     expect(inbox).toMatchObject({ added: 9, flagsChanged: 4, expunged: 4, reset: false });
-    expect(await expectMirrors(db, client, 'INBOX')).toBe(31);
+    expect(await expectMirrors(db, client, 'INBOX')).toBe(32);
     console.log('incremental:', inbox);
   });
 
@@ -119,18 +182,30 @@ describe('sync against Dovecot', () => {
     const before = storeMessages(db, 'Sent');
     const mailbox = await client.status('Sent', { uidValidity: true });
     if (!mailbox) throw new Error('STATUS Sent failed');
-    doveadm(server, ['mailbox', 'update', '-u', account.user, '--uid-validity', String(Number(mailbox.uidValidity) + 1000), 'Sent']);
+    doveadm(server, [
+      'mailbox',
+      'update',
+      '-u',
+      account.user,
+      '--uid-validity',
+      String(Number(mailbox.uidValidity) + 1000),
+      'Sent',
+    ]);
     const result = await sync();
     const sent = result.mailboxes.find((m) => m.path === 'Sent');
     expect(sent).toMatchObject({ reset: true, added: 12 });
     expect(await expectMirrors(db, client, 'Sent')).toBe(12);
     expect(storeMessages(db, 'Sent').size).toBe(before.size);
-    const row = db.prepare(`SELECT uidvalidity FROM mailboxes WHERE path = 'Sent'`).get() as { uidvalidity: number };
+    const row = db.prepare(`SELECT uidvalidity FROM mailboxes WHERE path = 'Sent'`).get() as {
+      uidvalidity: number;
+    };
     expect(row.uidvalidity).toBe(Number(mailbox.uidValidity) + 1000);
   });
 
   it('include and exclude globs change the selection, and excluded mail leaves the store', async () => {
-    account.writeConfig({ account: '[accounts.folders]\ninclude = ["Projects/*", "Archive/**"]\nexclude = ["Archive/Private/**"]' });
+    account.writeConfig({
+      account: '[accounts.folders]\ninclude = ["Projects/*", "Archive/**"]\nexclude = ["Archive/Private/**"]',
+    });
     let result = await sync();
     expect(result.mailboxes.map((m) => m.path).sort()).toEqual(['Archive', 'INBOX', 'Projects/Alpha', 'Sent']);
     expect(storeMessages(db, 'Projects/Alpha').size).toBe(1);
@@ -143,7 +218,9 @@ describe('sync against Dovecot', () => {
     expect(result.removed.map((r) => r.path).sort()).toEqual(['Archive', 'Projects/Alpha']);
     expect(storeMessages(db, 'Projects/Alpha').size).toBe(0);
     expect(storeMessages(db, 'Archive').size).toBe(0);
-    const orphans = db.prepare('SELECT COUNT(*) AS n FROM contents WHERE id NOT IN (SELECT content_id FROM messages)').get() as { n: number };
+    const orphans = db
+      .prepare('SELECT COUNT(*) AS n FROM contents WHERE id NOT IN (SELECT content_id FROM messages)')
+      .get() as { n: number };
     expect(orphans.n).toBe(0);
     account.writeConfig();
   });

@@ -29,9 +29,21 @@ describe('config', () => {
     const config = parseConfig(minimal, '/home/ann/.config/understudy/config.toml', env);
     expect(config.dataDir).toBe('/home/ann/.local/share/understudy');
     expect(config.dbPath).toBe('/home/ann/.local/share/understudy/understudy.db');
-    expect(config.sync).toEqual({ batchSize: 500, maxPartBytes: 512 * 1024, timeoutMs: 90_000, retries: 3, parallelMailboxes: 2 });
+    expect(config.sync).toEqual({
+      batchSize: 500,
+      maxPartBytes: 512 * 1024,
+      timeoutMs: 90_000,
+      retries: 3,
+      parallelMailboxes: 2,
+    });
     const [a] = config.accounts;
-    expect(a).toMatchObject({ name: 'work', port: 993, tls: 'implicit', tlsRejectUnauthorized: true, addresses: ['ann@example.com'] });
+    expect(a).toMatchObject({
+      name: 'work',
+      port: 993,
+      tls: 'implicit',
+      tlsRejectUnauthorized: true,
+      addresses: ['ann@example.com'],
+    });
     expect(a?.secret).toEqual({ kind: 'command', command: 'pass show mail/work' });
     expect(a?.folders).toEqual({ include: [], exclude: [] });
   });
@@ -44,17 +56,30 @@ describe('config', () => {
     );
     expect(config.dataDir).toBe('/home/ann/mail-data');
     expect(config.accounts[0]?.port).toBe(143);
-    expect(config.accounts[0]?.secret).toEqual({ kind: 'file', path: '/etc/understudy/secrets/a.pass' });
+    expect(config.accounts[0]?.secret).toEqual({
+      kind: 'file',
+      path: '/etc/understudy/secrets/a.pass',
+    });
     expect(config.accounts[0]?.caFile).toBe('/home/ann/ca.pem');
   });
 
   it('keyring entries default to service "understudy" and user@host', () => {
-    const config = parseConfig(minimal.replace('password_command = "pass show mail/work"', 'password_keyring = true'), '/c.toml', env);
-    expect(config.accounts[0]?.secret).toEqual({ kind: 'keyring', service: 'understudy', user: 'ann@example.com@imap.example.com' });
+    const config = parseConfig(
+      minimal.replace('password_command = "pass show mail/work"', 'password_keyring = true'),
+      '/c.toml',
+      env,
+    );
+    expect(config.accounts[0]?.secret).toEqual({
+      kind: 'keyring',
+      service: 'understudy',
+      user: 'ann@example.com@imap.example.com',
+    });
   });
 
   it('allows plaintext only to loopback or with allow_insecure', () => {
-    expect(() => parseConfig(minimal.replace('imap.example.com', '127.0.0.1') + 'tls = "none"\n', '/c.toml', env)).not.toThrow();
+    expect(() =>
+      parseConfig(`${minimal.replace('imap.example.com', '127.0.0.1')}tls = "none"\n`, '/c.toml', env),
+    ).not.toThrow();
     expect(problems(`${minimal}tls = "none"\n`)).toEqual([
       'accounts[0].tls: plaintext IMAP to imap.example.com would send your password unencrypted',
     ]);
@@ -104,7 +129,19 @@ password_env = "1BAD"
     expect(configFilePath('/x.toml', env)).toBe('/x.toml');
     expect(configFilePath(undefined, { ...env, UNDERSTUDY_CONFIG: '~/u.toml' })).toBe('/home/ann/u.toml');
     expect(configFilePath(undefined, { ...env, XDG_CONFIG_HOME: '/cfg' })).toBe('/cfg/understudy/config.toml');
-    expect(configFilePath(undefined, { ...env, XDG_CONFIG_HOME: 'relative' })).toBe('/home/ann/.config/understudy/config.toml');
+    expect(configFilePath(undefined, { ...env, XDG_CONFIG_HOME: 'relative' })).toBe(
+      '/home/ann/.config/understudy/config.toml',
+    );
     expect(defaultDataDir({ ...env, XDG_DATA_HOME: '/data' })).toBe('/data/understudy');
+  });
+});
+
+describe('config/understudy.example.toml', () => {
+  it('is a valid config as shipped', async () => {
+    const { readFileSync } = await import('node:fs');
+    const text = readFileSync(new URL('../../config/understudy.example.toml', import.meta.url), 'utf8');
+    const config = parseConfig(text, '/home/ann/.config/understudy/config.toml', env);
+    expect(config.accounts.map((a) => a.name)).toEqual(['work']);
+    expect(config.accounts[0]?.secret).toEqual({ kind: 'command', command: 'pass show mail/work' });
   });
 });

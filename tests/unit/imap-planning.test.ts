@@ -5,7 +5,12 @@ import { type MailboxInfo, selectMailboxes } from '../../src/imap/discover.js';
 import { classifyImapError } from '../../src/imap/errors.js';
 import { chunk, toUidSet } from '../../src/imap/uid-set.js';
 
-const box = (path: string, specialUse: string | null = null, delimiter = '/', selectable = true): MailboxInfo => ({ path, specialUse, delimiter, selectable });
+const box = (path: string, specialUse: string | null = null, delimiter = '/', selectable = true): MailboxInfo => ({
+  path,
+  specialUse,
+  delimiter,
+  selectable,
+});
 
 describe('mailbox selection', () => {
   it('Gmail: INBOX, Sent Mail and All Mail by role, whatever their localised names', () => {
@@ -21,25 +26,50 @@ describe('mailbox selection', () => {
     const { selected, skipped } = selectMailboxes(all, { include: [], exclude: [] });
     expect(selected.map((b) => b.path)).toEqual(['INBOX', '[Gmail]/Alle Nachrichten', '[Gmail]/Gesendet']);
     expect(skipped).toContainEqual({ path: '[Gmail]', reason: 'not selectable (\\Noselect)' });
-    expect(skipped).toContainEqual({ path: 'Receipts', reason: 'not selected (add it to folders.include)' });
-    expect(skipped).toContainEqual({ path: '[Gmail]/Spam', reason: 'role \\Junk is not synced by default' });
+    expect(skipped).toContainEqual({
+      path: 'Receipts',
+      reason: 'not selected (add it to folders.include)',
+    });
+    expect(skipped).toContainEqual({
+      path: '[Gmail]/Spam',
+      reason: 'role \\Junk is not synced by default',
+    });
   });
 
   it('globs match "/"-joined paths even when the server uses "." as delimiter', () => {
-    const all = [box('INBOX', '\\Inbox', '.'), box('Archive', '\\Archive', '.'), box('Archive.Private', null, '.'), box('Archive.Private.Old', null, '.'), box('Clients.Acme', null, '.')];
-    const { selected } = selectMailboxes(all, { include: ['Clients/*', 'Archive/**'], exclude: ['Archive/Private/**'] });
+    const all = [
+      box('INBOX', '\\Inbox', '.'),
+      box('Archive', '\\Archive', '.'),
+      box('Archive.Private', null, '.'),
+      box('Archive.Private.Old', null, '.'),
+      box('Clients.Acme', null, '.'),
+    ];
+    const { selected } = selectMailboxes(all, {
+      include: ['Clients/*', 'Archive/**'],
+      exclude: ['Archive/Private/**'],
+    });
     expect(selected.map((b) => b.path)).toEqual(['INBOX', 'Archive', 'Clients.Acme']);
   });
 
   it('exclude wins over a default role', () => {
-    const { selected } = selectMailboxes([box('INBOX', '\\Inbox'), box('Sent', '\\Sent')], { include: [], exclude: ['Sent'] });
+    const { selected } = selectMailboxes([box('INBOX', '\\Inbox'), box('Sent', '\\Sent')], {
+      include: [],
+      exclude: ['Sent'],
+    });
     expect(selected.map((b) => b.path)).toEqual(['INBOX']);
   });
 });
 
 describe('BODYSTRUCTURE planning', () => {
   it('single part: part 1 is the text', () => {
-    expect(planParts({ type: 'text/plain', parameters: { charset: 'utf-8' }, encoding: '7bit', size: 10 })).toEqual({
+    expect(
+      planParts({
+        type: 'text/plain',
+        parameters: { charset: 'utf-8' },
+        encoding: '7bit',
+        size: 10,
+      }),
+    ).toEqual({
       mimeType: 'text/plain',
       plain: [{ part: '1', charset: 'utf-8', encoding: '7bit', size: 10 }],
       html: [],
@@ -51,12 +81,28 @@ describe('BODYSTRUCTURE planning', () => {
     const plan = planParts({
       type: 'multipart/mixed',
       childNodes: [
-        { part: '1', type: 'multipart/alternative', childNodes: [
-          { part: '1.1', type: 'text/plain', size: 100 },
-          { part: '1.2', type: 'text/html', size: 300 },
-        ] },
-        { part: '2', type: 'application/pdf', disposition: 'attachment', dispositionParameters: { filename: 'a.pdf' }, size: 5000 },
-        { part: '3', type: 'text/plain', disposition: 'attachment', dispositionParameters: { filename: 'notes.txt' }, size: 50 },
+        {
+          part: '1',
+          type: 'multipart/alternative',
+          childNodes: [
+            { part: '1.1', type: 'text/plain', size: 100 },
+            { part: '1.2', type: 'text/html', size: 300 },
+          ],
+        },
+        {
+          part: '2',
+          type: 'application/pdf',
+          disposition: 'attachment',
+          dispositionParameters: { filename: 'a.pdf' },
+          size: 5000,
+        },
+        {
+          part: '3',
+          type: 'text/plain',
+          disposition: 'attachment',
+          dispositionParameters: { filename: 'notes.txt' },
+          size: 50,
+        },
         { part: '4', type: 'message/rfc822', size: 900 },
         { part: '5', type: 'text/calendar', parameters: { method: 'REQUEST' }, size: 700 },
       ],
@@ -72,7 +118,11 @@ describe('BODYSTRUCTURE planning', () => {
   });
 
   it('caps the number of inline text parts of hostile messages', () => {
-    const childNodes = Array.from({ length: 40 }, (_, i) => ({ part: String(i + 1), type: 'text/plain', size: 1 }));
+    const childNodes = Array.from({ length: 40 }, (_, i) => ({
+      part: String(i + 1),
+      type: 'text/plain',
+      size: 1,
+    }));
     const plan = planParts({ type: 'multipart/mixed', childNodes });
     expect(plan.plain).toHaveLength(8);
     expect(plan.attachments).toHaveLength(32);
@@ -91,14 +141,45 @@ describe('UID sets', () => {
 describe('failure classification', () => {
   const where = { host: 'imap.example.com', port: 993, user: 'ann' };
   it('sorts failures into temporary, auth and final', () => {
-    expect(classifyImapError({ authenticationFailed: true, responseText: 'Authentication failed.' }, where)).toMatchObject({ code: 'AUTH_FAILED', kind: 'auth' });
-    expect(classifyImapError({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }, where)).toMatchObject({ code: 'TLS_UNTRUSTED', kind: 'final' });
-    expect(classifyImapError({ code: 'ECONNREFUSED' }, where)).toMatchObject({ code: 'CONNECT_FAILED', kind: 'temporary' });
-    expect(classifyImapError({ code: 'ENOTFOUND' }, where)).toMatchObject({ code: 'HOST_NOT_FOUND', kind: 'temporary' });
-    expect(classifyImapError({ code: 'NoConnection' }, where)).toMatchObject({ code: 'CONNECTION_LOST', kind: 'temporary' });
-    expect(classifyImapError({ code: 'ETIMEOUT' }, where)).toMatchObject({ code: 'TIMEOUT', kind: 'temporary' });
-    expect(classifyImapError({ responseStatus: 'NO', serverResponseCode: 'NONEXISTENT', responseText: 'Mailbox does not exist' }, { ...where, mailbox: 'Gone' })).toMatchObject({ code: 'MAILBOX_UNAVAILABLE', kind: 'final' });
-    expect(classifyImapError({ responseStatus: 'NO', serverResponseCode: 'UNAVAILABLE', responseText: 'try later' }, where)).toMatchObject({ code: 'SERVER_REFUSED', kind: 'temporary' });
-    expect(classifyImapError({ responseStatus: 'NO', responseText: 'Permission denied' }, where)).toMatchObject({ code: 'SERVER_REFUSED', kind: 'final' });
+    expect(
+      classifyImapError({ authenticationFailed: true, responseText: 'Authentication failed.' }, where),
+    ).toMatchObject({ code: 'AUTH_FAILED', kind: 'auth' });
+    expect(classifyImapError({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }, where)).toMatchObject({
+      code: 'TLS_UNTRUSTED',
+      kind: 'final',
+    });
+    expect(classifyImapError({ code: 'ECONNREFUSED' }, where)).toMatchObject({
+      code: 'CONNECT_FAILED',
+      kind: 'temporary',
+    });
+    expect(classifyImapError({ code: 'ENOTFOUND' }, where)).toMatchObject({
+      code: 'HOST_NOT_FOUND',
+      kind: 'temporary',
+    });
+    expect(classifyImapError({ code: 'NoConnection' }, where)).toMatchObject({
+      code: 'CONNECTION_LOST',
+      kind: 'temporary',
+    });
+    expect(classifyImapError({ code: 'ETIMEOUT' }, where)).toMatchObject({
+      code: 'TIMEOUT',
+      kind: 'temporary',
+    });
+    expect(
+      classifyImapError(
+        {
+          responseStatus: 'NO',
+          serverResponseCode: 'NONEXISTENT',
+          responseText: 'Mailbox does not exist',
+        },
+        { ...where, mailbox: 'Gone' },
+      ),
+    ).toMatchObject({ code: 'MAILBOX_UNAVAILABLE', kind: 'final' });
+    expect(
+      classifyImapError({ responseStatus: 'NO', serverResponseCode: 'UNAVAILABLE', responseText: 'try later' }, where),
+    ).toMatchObject({ code: 'SERVER_REFUSED', kind: 'temporary' });
+    expect(classifyImapError({ responseStatus: 'NO', responseText: 'Permission denied' }, where)).toMatchObject({
+      code: 'SERVER_REFUSED',
+      kind: 'final',
+    });
   });
 });

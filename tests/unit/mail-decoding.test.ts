@@ -1,11 +1,19 @@
 // Header and body-part decoding (src/mail): charsets, encodings, message-id lists, dates.
 import { describe, expect, it } from 'vitest';
-import { headerText, normalizeMessageId, parseDate, parseHeaderBlock, parseMessageIds } from '../../src/mail/headers.js';
+import {
+  headerText,
+  normalizeMessageId,
+  parseDate,
+  parseHeaderBlock,
+  parseMessageIds,
+} from '../../src/mail/headers.js';
 import { decodeTextPart } from '../../src/mail/part-decode.js';
 
 describe('headers', () => {
   it('unfolds and decodes RFC 2047 words', () => {
-    const h = parseHeaderBlock('Subject: =?ISO-8859-1?Q?Caf=E9?=\r\n =?UTF-8?B?IOKYlQ==?=\r\nReferences: <a@x>\r\n\t<b@x>\r\nX-Empty:\r\n\r\n');
+    const h = parseHeaderBlock(
+      'Subject: =?ISO-8859-1?Q?Caf=E9?=\r\n =?UTF-8?B?IOKYlQ==?=\r\nReferences: <a@x>\r\n\t<b@x>\r\nX-Empty:\r\n\r\n',
+    );
     expect(headerText(h, 'subject')).toBe('Café ☕');
     expect(parseMessageIds(h.references?.join(' '))).toEqual(['<a@x>', '<b@x>']);
     expect(headerText(h, 'x-missing')).toBeNull();
@@ -28,9 +36,24 @@ describe('headers', () => {
 
 describe('text parts', () => {
   it('decodes quoted-printable and base64 with their charsets', () => {
-    expect(decodeTextPart(Buffer.from('Gr=FC=DFe, caf=E9=\r\n!'), { encoding: 'quoted-printable', charset: 'iso-8859-1' })).toBe('Grüße, café!');
-    expect(decodeTextPart(Buffer.from(Buffer.from('Привет', 'utf8').toString('base64')), { encoding: 'BASE64', charset: 'UTF-8' })).toBe('Привет');
-    expect(decodeTextPart(Buffer.from([0x93, 0x6e, 0x69, 0x63, 0x65, 0x94]), { encoding: '8bit', charset: 'windows-1252' })).toBe('“nice”');
+    expect(
+      decodeTextPart(Buffer.from('Gr=FC=DFe, caf=E9=\r\n!'), {
+        encoding: 'quoted-printable',
+        charset: 'iso-8859-1',
+      }),
+    ).toBe('Grüße, café!');
+    expect(
+      decodeTextPart(Buffer.from(Buffer.from('Привет', 'utf8').toString('base64')), {
+        encoding: 'BASE64',
+        charset: 'UTF-8',
+      }),
+    ).toBe('Привет');
+    expect(
+      decodeTextPart(Buffer.from([0x93, 0x6e, 0x69, 0x63, 0x65, 0x94]), {
+        encoding: '8bit',
+        charset: 'windows-1252',
+      }),
+    ).toBe('“nice”');
   });
 
   it('falls back to UTF-8 for unknown charsets and tolerates truncated base64', () => {

@@ -6,15 +6,45 @@ import { describe, expect, it } from 'vitest';
 import { ensureAccount } from '../../src/store/accounts.js';
 import { migrate, openStore } from '../../src/store/db.js';
 import { deleteOrphanContents, ensureMailbox, resetMailbox } from '../../src/store/mailboxes.js';
-import { deleteUids, insertMessages, maxUid, type NewMessage, storedContentKeys, updateFlags } from '../../src/store/messages.js';
+import {
+  deleteUids,
+  insertMessages,
+  maxUid,
+  type NewMessage,
+  storedContentKeys,
+  updateFlags,
+} from '../../src/store/messages.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 
 function message(uid: number, id: string, text = 'hello'): NewMessage {
   return {
-    uid, messageId: id, inReplyTo: null, references: [], from: [{ address: 'a@x' }], to: [], cc: [], replyTo: [],
-    subject: 's', date: 1, internalDate: 1, flags: ['\\Seen'], modseq: '1', size: 100, listId: null,
-    listUnsubscribe: null, autoSubmitted: null, precedence: null,
-    content: { dedupeKey: `${id}/100`, headers: 'H', mimeType: 'text/plain', bodyText: text, bodyHtml: null, textTruncated: false, attachments: [] },
+    uid,
+    messageId: id,
+    inReplyTo: null,
+    references: [],
+    from: [{ address: 'a@x' }],
+    to: [],
+    cc: [],
+    replyTo: [],
+    subject: 's',
+    date: 1,
+    internalDate: 1,
+    flags: ['\\Seen'],
+    modseq: '1',
+    size: 100,
+    listId: null,
+    listUnsubscribe: null,
+    autoSubmitted: null,
+    precedence: null,
+    content: {
+      dedupeKey: `${id}/100`,
+      headers: 'H',
+      mimeType: 'text/plain',
+      bodyText: text,
+      bodyHtml: null,
+      textTruncated: false,
+      attachments: [],
+    },
   };
 }
 
@@ -38,12 +68,19 @@ describe('store', () => {
     insertMessages(db, account, inbox.id, [message(1, '<1@x>'), message(2, '<2@x>')]);
     insertMessages(db, account, inbox.id, [message(1, '<1@x>'), message(2, '<2@x>')]);
     expect(storedContentKeys(db, account, ['<1@x>/100', '<3@x>/100'])).toEqual(new Set(['<1@x>/100']));
-    insertMessages(db, account, all.id, [{ ...message(7, '<1@x>'), content: { dedupeKey: '<1@x>/100', stored: true } }]);
+    insertMessages(db, account, all.id, [
+      { ...message(7, '<1@x>'), content: { dedupeKey: '<1@x>/100', stored: true } },
+    ]);
     const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
     expect(count('SELECT COUNT(*) AS n FROM messages')).toBe(3);
     expect(count('SELECT COUNT(*) AS n FROM contents')).toBe(2);
     expect(maxUid(db, inbox.id)).toBe(2);
-    expect(updateFlags(db, inbox.id, [{ uid: 1, flags: ['\\Flagged', '\\Seen'], modseq: '5' }, { uid: 99, flags: [], modseq: null }])).toBe(1);
+    expect(
+      updateFlags(db, inbox.id, [
+        { uid: 1, flags: ['\\Flagged', '\\Seen'], modseq: '5' },
+        { uid: 99, flags: [], modseq: null },
+      ]),
+    ).toBe(1);
     // Expunging one copy keeps the content the other copy uses; expunging both frees it.
     deleteUids(db, inbox.id, [1, 2]);
     expect(deleteOrphanContents(db)).toBe(1);

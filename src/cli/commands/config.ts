@@ -13,7 +13,7 @@ export function registerConfig(program: Command): void {
     .summary('validate the config and show it resolved, secrets masked')
     .description(
       'Reads the config file, reports every problem at once (key, what is wrong, how to fix it),\n' +
-        'and otherwise prints the resolved settings. Each account\'s secret is fetched once to check\n' +
+        "and otherwise prints the resolved settings. Each account's secret is fetched once to check\n" +
         'that it can be (it is never printed); --no-secrets skips that.',
     )
     .option('--json', 'print as JSON on stdout')
@@ -30,7 +30,8 @@ export function registerConfig(program: Command): void {
         }
         try {
           const credential = await resolveSecret(account);
-          secrets[account.name] = `ok (${credential.type === 'accessToken' ? 'OAuth2 token' : 'password'}, ${credential.value.length} characters)`;
+          secrets[account.name] =
+            `ok (${credential.type === 'accessToken' ? 'OAuth2 token' : 'password'}, ${credential.value.length} characters)`;
         } catch (err) {
           failed = true;
           secrets[account.name] = `FAILED: ${describeError(err).message}`;
@@ -49,13 +50,23 @@ export function registerConfig(program: Command): void {
       };
       if (opts.json) process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
       else {
-        const out = [`config ${resolved.file} is valid`, `  data dir: ${resolved.dataDir}`, `  log level: ${resolved.logLevel}`];
-        out.push(`  sync: batches of ${resolved.sync.batchSize}, text parts up to ${resolved.sync.maxPartBytes / 1024} KiB, ${resolved.sync.parallelMailboxes} connections, ${resolved.sync.retries} retries`);
+        const out = [
+          `config ${resolved.file} is valid`,
+          `  data dir: ${resolved.dataDir}`,
+          `  log level: ${resolved.logLevel}`,
+        ];
+        out.push(
+          `  sync: batches of ${resolved.sync.batchSize}, text parts up to ${resolved.sync.maxPartBytes / 1024} KiB, ${resolved.sync.parallelMailboxes} connections, ${resolved.sync.retries} retries`,
+        );
         for (const a of shown.accounts) {
-          out.push(`  account ${a.name}: ${a.user} at ${a.host}:${a.port} (tls ${a.tls}${a.caFile ? `, ca_file ${a.caFile}` : ''}${a.tlsRejectUnauthorized ? '' : ', CERTIFICATE NOT VERIFIED'})`);
+          out.push(
+            `  account ${a.name}: ${a.user} at ${a.host}:${a.port} (tls ${a.tls}${a.caFile ? `, ca_file ${a.caFile}` : ''}${a.tlsRejectUnauthorized ? '' : ', CERTIFICATE NOT VERIFIED'})`,
+          );
           out.push(`    secret: ${a.secret.source} — ${a.secret.check}`);
           out.push(`    addresses: ${a.addresses.join(', ') || '(none; add addresses = [...] for aliases)'}`);
-          out.push(`    folders: INBOX, \\Sent, \\Archive, \\All${a.folders.include.length ? ` + ${a.folders.include.join(', ')}` : ''}${a.folders.exclude.length ? ` − ${a.folders.exclude.join(', ')}` : ''}`);
+          out.push(
+            `    folders: INBOX, \\Sent, \\Archive, \\All${a.folders.include.length ? ` + ${a.folders.include.join(', ')}` : ''}${a.folders.exclude.length ? ` − ${a.folders.exclude.join(', ')}` : ''}`,
+          );
         }
         process.stdout.write(`${out.join('\n')}\n`);
       }

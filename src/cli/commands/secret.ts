@@ -21,12 +21,18 @@ export function registerSecret(program: Command): void {
       const account = ctx.config.accounts.find((a) => a.name === name);
       if (!account) throw new CliError(`no account named "${name}"`, 'UNKNOWN_ACCOUNT');
       if (account.secret.kind !== 'keyring') {
-        throw new CliError(`account "${name}" does not use password_keyring; set password_keyring = true first`, 'NOT_KEYRING', EXIT.CONFIG);
+        throw new CliError(
+          `account "${name}" does not use password_keyring; set password_keyring = true first`,
+          'NOT_KEYRING',
+          EXIT.CONFIG,
+        );
       }
       const value = await readSecret(`Password for ${account.user} at ${account.host}: `);
       if (!value) throw new CliError('no password given', 'EMPTY_SECRET');
       await storeKeyringSecret(account.secret.service, account.secret.user, value);
-      process.stdout.write(`stored in the OS keyring (service "${account.secret.service}", user "${account.secret.user}")\n`);
+      process.stdout.write(
+        `stored in the OS keyring (service "${account.secret.service}", user "${account.secret.user}")\n`,
+      );
     });
 }
 

@@ -49,7 +49,9 @@ async function runSync(ctx: CliContext, opts: SyncOptions): Promise<ExitCode> {
   let exit: ExitCode = EXIT.OK;
   for (const account of accounts) {
     // With --json and no terminal a script is reading: keep stderr for errors only.
-    const progress = syncProgress(account.name, { quiet: Boolean(opts.quiet || (opts.json && !process.stderr.isTTY)) });
+    const progress = syncProgress(account.name, {
+      quiet: Boolean(opts.quiet || (opts.json && !process.stderr.isTTY)),
+    });
     try {
       const result = await syncAccount({
         db: ctx.db,
@@ -66,7 +68,10 @@ async function runSync(ctx: CliContext, opts: SyncOptions): Promise<ExitCode> {
     } catch (err) {
       progress.stop();
       const reported = describeError(err);
-      results.push({ account: account.name, error: { code: reported.code, message: reported.message } });
+      results.push({
+        account: account.name,
+        error: { code: reported.code, message: reported.message },
+      });
       if (!opts.json) process.stderr.write(`${account.name}: ${reported.message}\n`);
       // The most specific failure decides the exit code; the next account is still synced.
       if (exit === EXIT.OK || exit === EXIT.FAILURE) exit = reported.exitCode;
@@ -80,14 +85,21 @@ function pickAccounts(all: AccountConfig[], name: string | undefined): AccountCo
   if (!name) return all;
   const found = all.filter((a) => a.name === name);
   if (found.length === 0) {
-    throw new CliError(`no account named "${name}" in the config; known: ${all.map((a) => a.name).join(', ')}`, 'UNKNOWN_ACCOUNT');
+    throw new CliError(
+      `no account named "${name}" in the config; known: ${all.map((a) => a.name).join(', ')}`,
+      'UNKNOWN_ACCOUNT',
+    );
   }
   return found;
 }
 
 function printSummary(r: AccountSyncResult): void {
   const totals = r.mailboxes.reduce(
-    (t, m) => ({ added: t.added + m.added, changed: t.changed + m.flagsChanged, expunged: t.expunged + m.expunged }),
+    (t, m) => ({
+      added: t.added + m.added,
+      changed: t.changed + m.flagsChanged,
+      expunged: t.expunged + m.expunged,
+    }),
     { added: 0, changed: 0, expunged: 0 },
   );
   const out: string[] = [];
@@ -98,11 +110,17 @@ function printSummary(r: AccountSyncResult): void {
   const width = Math.max(8, ...r.mailboxes.map((m) => m.path.length));
   for (const m of [...r.mailboxes].sort((a, b) => a.path.localeCompare(b.path))) {
     const state = m.reset ? ' (UIDVALIDITY changed: refetched)' : m.unchanged ? ' (unchanged)' : '';
-    out.push(`  ${m.path.padEnd(width)}  ${String(m.exists).padStart(6)} messages  +${m.added} ~${m.flagsChanged} -${m.expunged}${state}`);
+    out.push(
+      `  ${m.path.padEnd(width)}  ${String(m.exists).padStart(6)} messages  +${m.added} ~${m.flagsChanged} -${m.expunged}${state}`,
+    );
   }
   for (const f of r.failed) out.push(`  ${f.path.padEnd(width)}  FAILED: ${f.error.message}\n    fix: ${f.error.fix}`);
-  for (const m of r.removed) out.push(`  ${m.path.padEnd(width)}  removed from the store (${m.messages} messages): no longer selected or on the server`);
+  for (const m of r.removed)
+    out.push(
+      `  ${m.path.padEnd(width)}  removed from the store (${m.messages} messages): no longer selected or on the server`,
+    );
   if (r.interrupted.length) out.push(`  interrupted before: ${r.interrupted.join(', ')} (the next sync continues)`);
-  if (r.reconnects) out.push(`  reconnected ${r.reconnects} time${r.reconnects === 1 ? '' : 's'} after temporary failures`);
+  if (r.reconnects)
+    out.push(`  reconnected ${r.reconnects} time${r.reconnects === 1 ? '' : 's'} after temporary failures`);
   process.stdout.write(`${out.join('\n')}\n`);
 }
