@@ -2,6 +2,9 @@
 // messages and exit codes.
 import { Command, CommanderError } from 'commander';
 import { registerConfig } from './commands/config.js';
+import { registerDataset } from './commands/dataset.js';
+import { registerMail } from './commands/mail.js';
+import { registerModel } from './commands/model.js';
 import { registerSecret } from './commands/secret.js';
 import { registerStatus } from './commands/status.js';
 import { registerSync } from './commands/sync.js';
@@ -23,6 +26,9 @@ export function buildProgram(): Command {
     .exitOverride();
   registerSync(program);
   registerStatus(program);
+  registerDataset(program);
+  registerMail(program);
+  registerModel(program);
   registerConfig(program);
   registerSecret(program);
   return program;

@@ -77,3 +77,51 @@ function lineProgress(account: string): SyncProgress {
     stop() {},
   };
 }
+
+export interface TaskProgress {
+  update(done: number, total: number, phase: string): void;
+  stop(): void;
+}
+
+/** One bar for a task with phases (dataset build, training): bar on a terminal, lines otherwise. */
+export function taskProgress(label: string, options: { quiet?: boolean } = {}): TaskProgress {
+  if (options.quiet) return { update() {}, stop() {} };
+  if (!process.stderr.isTTY) {
+    let lastPhase = '';
+    let last = 0;
+    return {
+      update(done, total, phase) {
+        const now = Date.now();
+        if (phase === lastPhase && now - last < 10_000) return;
+        lastPhase = phase;
+        last = now;
+        process.stderr.write(`${label}: ${phase}${total ? ` ${done}/${total}` : ''}\n`);
+      },
+      stop() {},
+    };
+  }
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: process.stderr,
+      format: `${label} |{bar}| {value}/{total} {phase}`,
+      barsize: 30,
+      hideCursor: true,
+      clearOnComplete: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update(done, total, phase) {
+      if (!started) {
+        bar.start(Math.max(total, 1), done, { phase });
+        started = true;
+      }
+      if (total > 0) bar.setTotal(total);
+      bar.update(done, { phase });
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}

@@ -47,6 +47,12 @@ export interface SyncSettings {
   parallelMailboxes: number;
 }
 
+export interface DatasetSettings {
+  evalFraction: number;
+  maxReplyChars: number;
+  keepTemplates: number;
+}
+
 export interface Config {
   /** The file this was read from. */
   file: string;
@@ -54,6 +60,7 @@ export interface Config {
   dbPath: string;
   logLevel: RawConfig['log_level'];
   sync: SyncSettings;
+  dataset: DatasetSettings;
   accounts: AccountConfig[];
 }
 
@@ -138,6 +145,11 @@ function resolveConfig(raw: RawConfig, file: string, env: Env): Config {
       timeoutMs: raw.sync.timeout_s * 1000,
       retries: raw.sync.retries,
       parallelMailboxes: raw.sync.parallel_mailboxes,
+    },
+    dataset: {
+      evalFraction: raw.dataset.eval_fraction,
+      maxReplyChars: raw.dataset.max_reply_chars,
+      keepTemplates: raw.dataset.keep_templates,
     },
     accounts: raw.accounts.map((a) => resolveAccount(a, configDir, env)),
   };
@@ -236,7 +248,8 @@ const ACCOUNT_KEYS = [
   'folders',
 ];
 const KEYS_BY_TABLE: Record<string, string[]> = {
-  '': ['data_dir', 'log_level', 'sync', 'accounts'],
+  '': ['data_dir', 'log_level', 'sync', 'dataset', 'accounts'],
+  dataset: ['eval_fraction', 'max_reply_chars', 'keep_templates'],
   sync: ['batch_size', 'max_part_kb', 'timeout_s', 'retries', 'parallel_mailboxes'],
   account: ACCOUNT_KEYS,
   folders: ['include', 'exclude', 'sent', 'drafts', 'archive'],

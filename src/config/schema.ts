@@ -83,10 +83,20 @@ const syncSchema = z.strictObject({
   parallel_mailboxes: z.number().int().min(1).max(8).default(2),
 });
 
+const datasetSchema = z.strictObject({
+  /** Share of examples (newest threads) held out to evaluate a trained model. */
+  eval_fraction: z.number().min(0).max(0.5).default(0.1),
+  /** Replies longer than this (characters, after cleaning) are documents, not replies. */
+  max_reply_chars: z.number().int().min(100).max(100_000).default(4000),
+  /** How many copies of a template reply (same long text sent many times) to keep. */
+  keep_templates: z.number().int().min(0).max(100).default(3),
+});
+
 export const configSchema = z.strictObject({
   data_dir: nonEmpty('data_dir').optional(),
   log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   sync: syncSchema.default(syncSchema.parse({})),
+  dataset: datasetSchema.default(datasetSchema.parse({})),
   accounts: z.array(accountSchema).min(1, { error: 'at least one [[accounts]] table is needed' }),
 });
 

@@ -82,4 +82,95 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX messages_date ON messages (date);
     `,
   },
+  {
+    version: 2,
+    name: 'dataset: cleaned text per content, reply pairs, drops',
+    sql: `
+      -- What the author wrote in each stored content, derived once (the expensive part of a
+      -- dataset build) and reused until the content or the cleaning rules change.
+      CREATE TABLE content_text (
+        content_id   INTEGER PRIMARY KEY REFERENCES contents(id) ON DELETE CASCADE,
+        rules        TEXT NOT NULL,        -- version of the cleaning rules + signature set it was made with
+        own_text     TEXT,                 -- the author's own words; NULL when unreadable
+        quoted       INTEGER NOT NULL DEFAULT 0,
+        forwarded    INTEGER NOT NULL DEFAULT 0,
+        signature    TEXT,
+        language     TEXT,
+        skip_reasons TEXT NOT NULL DEFAULT '[]',  -- JSON SkipReason[] (auto_reply, bulk, …)
+        error        TEXT                  -- why the content could not be read, if it could not
+      );
+
+      -- One row per training example: an incoming message and the user's reply to it.
+      CREATE TABLE examples (
+        id              INTEGER PRIMARY KEY,
+        account_id      INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        reply_key       TEXT NOT NULL,     -- Message-ID of the reply (or its content key)
+        reply_content   INTEGER NOT NULL,
+        parent_content  INTEGER NOT NULL,
+        paired_by       TEXT NOT NULL,     -- 'headers' (In-Reply-To/References) or 'quote'
+        thread_key      TEXT NOT NULL,     -- the thread's root Message-ID: a thread never straddles the split
+        reply_date      INTEGER NOT NULL,
+        correspondent   TEXT,              -- address of the parent's sender
+        language        TEXT NOT NULL,
+        reply_chars     INTEGER NOT NULL,
+        split           TEXT NOT NULL,     -- 'train' | 'eval'
+        conversation    TEXT NOT NULL,     -- JSON {messages: [{role, content}, …]} as rendered for training
+        source          TEXT NOT NULL,     -- JSON {input: PromptInput, reply}: re-rendered when context must shrink to fit
+        UNIQUE (account_id, reply_key)
+      );
+      CREATE INDEX examples_split ON examples (account_id, split, reply_date);
+
+      -- Sent messages that did not become an example, and why (shown by dataset stats).
+      CREATE TABLE dataset_drops (
+        account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        reply_key   TEXT NOT NULL,
+        reason      TEXT NOT NULL,
+        detail      TEXT,
+        PRIMARY KEY (account_id, reply_key)
+      );
+
+      -- What the last build saw, so an unchanged store is not rebuilt.
+      CREATE TABLE dataset_builds (
+        account_id  INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+        fingerprint TEXT NOT NULL,
+        built_at    INTEGER NOT NULL,
+        summary     TEXT NOT NULL          -- JSON of the build summary
+      );
+    `,
+  },
+  {
+    version: 3,
+    name: 'model registry and training runs',
+    sql: `
+      -- Each training run that produced a model is a version: a folder with the adapter, the
+      -- merged ONNX model, metrics and a data summary.
+      CREATE TABLE model_versions (
+        id             INTEGER PRIMARY KEY,
+        created_at     INTEGER NOT NULL,
+        base           TEXT NOT NULL,       -- base model folder
+        base_repo      TEXT,                -- Hugging Face repository and commit, when pulled
+        base_commit    TEXT,
+        dir            TEXT NOT NULL,
+        status         TEXT NOT NULL,       -- candidate | promoted | retired | rejected
+        eval_loss      REAL,                -- held-out loss with this adapter
+        base_eval_loss REAL,                -- the same held-out replies under the base model
+        score          REAL,                -- generated held-out replies vs what was sent (chrF, 0..100)
+        style_match    REAL,                -- share of generated replies with the right greeting, sign-off and language
+        metrics        TEXT NOT NULL,       -- JSON
+        data           TEXT NOT NULL        -- JSON: examples, tokens, date range
+      );
+
+      CREATE TABLE training_runs (
+        id           INTEGER PRIMARY KEY,
+        started_at   INTEGER NOT NULL,
+        finished_at  INTEGER,
+        status       TEXT NOT NULL,         -- running | done | failed | cancelled
+        device       TEXT,
+        steps        INTEGER,
+        examples     INTEGER,
+        error        TEXT,
+        version_id   INTEGER REFERENCES model_versions(id)
+      );
+    `,
+  },
 ];

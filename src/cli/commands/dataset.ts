@@ -1,0 +1,186 @@
+// `understudy dataset build|stats|export`: the writing-style dataset made from your sent replies.
+import type { Command } from 'commander';
+import type { AccountConfig } from '../../config/load.js';
+import { type BuildSummary, buildDataset, DatasetError } from '../../dataset/build.js';
+import { exportJsonl } from '../../dataset/export.js';
+import { datasetStats } from '../../dataset/stats.js';
+import { accountIdByName } from '../../store/dataset.js';
+import { CliContext } from '../context.js';
+import { CliError } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
+import { taskProgress } from '../progress.js';
+
+const DROP_LABELS: Record<string, string> = {
+  not_a_reply: 'not a reply (no In-Reply-To and no quoted message)',
+  parent_not_found: 'the message answered is not in the store',
+  reply_to_self: 'a reply to your own message',
+  empty_reply: 'no text of your own',
+  quote_only: 'only quoted text',
+  junk_reply: 'auto-reply, calendar answer or bare forward',
+  junk_parent: 'answers an automatic, bulk or list message',
+  too_long: 'longer than dataset.max_reply_chars',
+  duplicate: 'a duplicate of another reply',
+  template: 'a template sent many times (a few copies kept)',
+  unreadable: 'could not be read (malformed MIME or binary data)',
+};
+
+export function registerDataset(program: Command): void {
+  const dataset = program.command('dataset').summary('build and inspect the writing-style dataset');
+
+  dataset
+    .command('build')
+    .summary('pair your sent replies with the mail they answer and clean them')
+    .description(
+      'For every message you sent: finds the message it answers (In-Reply-To/References, else the\n' +
+        'quoted original), removes quotes, attributions and signatures, drops auto-replies, bulk\n' +
+        'mail, duplicates and templates, detects the language and splits by time (the newest\n' +
+        'threads are held out for evaluation). Only what changed since the last build is cleaned.',
+    )
+    .option('-a, --account <name>', 'build only this account')
+    .option('--force', 'rebuild even when nothing changed')
+    .option('--no-cache', 'clean every message again instead of reusing earlier results')
+    .option('--json', 'print the summary as JSON')
+    .action((opts: { account?: string; force?: boolean; cache: boolean; json?: boolean }, command: Command) => {
+      const ctx = CliContext.from(command);
+      try {
+        const summaries: BuildSummary[] = [];
+        for (const account of pickAccounts(ctx.config.accounts, opts.account)) {
+          const progress = taskProgress(`${account.name} dataset`, {
+            quiet: Boolean(opts.json && !process.stderr.isTTY),
+          });
+          try {
+            summaries.push(
+              buildDataset({
+                db: ctx.db,
+                account,
+                settings: ctx.config.dataset,
+                force: Boolean(opts.force) || !opts.cache,
+                noCache: !opts.cache,
+                onProgress: (p) => progress.update(p.done, p.total, p.phase),
+              }),
+            );
+          } catch (err) {
+            if (err instanceof DatasetError) throw new CliError(err.message, err.code, EXIT.FAILURE);
+            throw err;
+          } finally {
+            progress.stop();
+          }
+        }
+        if (opts.json) process.stdout.write(`${JSON.stringify({ accounts: summaries }, null, 2)}\n`);
+        else for (const s of summaries) process.stdout.write(`${formatSummary(s)}\n`);
+      } finally {
+        ctx.close();
+      }
+    });
+
+  dataset
+    .command('stats')
+    .summary('counts, languages, reply lengths, correspondents and drop reasons')
+    .option('-a, --account <name>', 'only this account')
+    .option('--json', 'print as JSON')
+    .action((opts: { account?: string; json?: boolean }, command: Command) => {
+      const ctx = CliContext.from(command);
+      try {
+        const all = pickAccounts(ctx.config.accounts, opts.account).map((account) => {
+          const id = accountIdByName(ctx.db, account.name);
+          if (id === undefined)
+            throw new CliError(
+              `account "${account.name}" has no data yet; run understudy sync and understudy dataset build`,
+              'NOT_SYNCED',
+              EXIT.FAILURE,
+            );
+          return { account: account.name, ...datasetStats(ctx.db, id) };
+        });
+        if (opts.json) process.stdout.write(`${JSON.stringify({ accounts: all }, null, 2)}\n`);
+        else {
+          for (const s of all) {
+            const out = [
+              `${s.account}: ${s.examples} examples (${s.train} train, ${s.eval} eval); paired by ${fmt(s.pairedBy)}`,
+            ];
+            out.push(`  languages: ${fmt(s.languages) || 'none'}`);
+            out.push(`  reply length (words, median ${s.medianReplyWords}): ${fmt(s.replyLengthWords)}`);
+            out.push(
+              `  top correspondent domains: ${s.topCorrespondentDomains.map((d) => `${d.domain} ${d.examples}`).join(', ') || 'none'}`,
+            );
+            out.push('  sent messages left out:');
+            for (const [reason, n] of Object.entries(s.dropped))
+              out.push(`    ${String(n).padStart(6)}  ${DROP_LABELS[reason] ?? reason}`);
+            if (s.unreadable.length) {
+              out.push('  unreadable sent messages:');
+              for (const u of s.unreadable.slice(0, 10)) out.push(`    ${u.key}: ${u.why}`);
+            }
+            if (s.unreadableContents)
+              out.push(`  ${s.unreadableContents} stored messages (any folder) could not be read`);
+            process.stdout.write(`${out.join('\n')}\n`);
+          }
+        }
+      } finally {
+        ctx.close();
+      }
+    });
+
+  dataset
+    .command('export')
+    .argument('<out>', 'file to write (JSONL)')
+    .summary('write the dataset as JSONL chat records')
+    .description(
+      'One {"messages":[{"role":"system",…},{"role":"user",…},{"role":"assistant",…}]} object per line:\n' +
+        'the chat format Hugging Face TRL, MLX-LM and OpenAI-style tools read. The file is 0600.',
+    )
+    .option('-a, --account <name>', 'account (default: the first)')
+    .option('--split <split>', 'only "train" or "eval"')
+    .option('--metadata', 'add split, language and date to each record')
+    .action((out: string, opts: { account?: string; split?: string; metadata?: boolean }, command: Command) => {
+      const ctx = CliContext.from(command);
+      try {
+        if (opts.split && opts.split !== 'train' && opts.split !== 'eval')
+          throw new CliError('--split must be "train" or "eval"', 'BAD_SPLIT');
+        const [account] = pickAccounts(ctx.config.accounts, opts.account ?? ctx.config.accounts[0]?.name);
+        const id = account ? accountIdByName(ctx.db, account.name) : undefined;
+        if (!account || id === undefined)
+          throw new CliError(
+            'no dataset yet; run understudy sync and understudy dataset build',
+            'NOT_SYNCED',
+            EXIT.FAILURE,
+          );
+        const n = exportJsonl(ctx.db, id, out, {
+          ...(opts.split ? { split: opts.split as 'train' | 'eval' } : {}),
+          metadata: Boolean(opts.metadata),
+        });
+        process.stdout.write(`wrote ${n} examples to ${out}\n`);
+      } finally {
+        ctx.close();
+      }
+    });
+}
+
+function pickAccounts(all: AccountConfig[], name: string | undefined): AccountConfig[] {
+  if (!name) return all;
+  const found = all.filter((a) => a.name === name);
+  if (!found.length)
+    throw new CliError(
+      `no account named "${name}" in the config; known: ${all.map((a) => a.name).join(', ')}`,
+      'UNKNOWN_ACCOUNT',
+    );
+  return found;
+}
+
+function fmt(counts: Record<string, number>): string {
+  return Object.entries(counts)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+}
+
+function formatSummary(s: BuildSummary): string {
+  if (s.upToDate)
+    return `${s.account}: dataset up to date (${s.examples} examples: ${s.train} train, ${s.eval} eval); nothing changed since the last build`;
+  const dropped = Object.entries(s.dropped)
+    .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))
+    .map(([reason, n]) => `    ${String(n).padStart(6)}  ${DROP_LABELS[reason] ?? reason}`);
+  return [
+    `${s.account}: ${s.examples} examples from ${s.sent} sent messages (${s.train} train, ${s.eval} eval) in ${(s.durationMs / 1000).toFixed(1)} s`,
+    `  paired by headers ${s.pairedByHeaders}, by quoted text ${s.pairedByQuote}; languages: ${fmt(s.languages) || 'none'}`,
+    `  ${s.cleaned} messages cleaned now, the rest from the cache`,
+    ...(dropped.length ? ['  left out:', ...dropped] : []),
+  ].join('\n');
+}

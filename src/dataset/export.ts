@@ -1,0 +1,37 @@
+// Writes the dataset as JSONL chat records ({"messages":[…]} per line): the format Hugging Face
+// TRL, MLX-LM and OpenAI-style fine-tuning tools read.
+import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
+import { storedExamples } from '../store/dataset.js';
+import type { Db } from '../store/db.js';
+
+export interface ExportOptions {
+  split?: 'train' | 'eval';
+  /** Add a "metadata" object (split, language, date) beside "messages". */
+  metadata?: boolean;
+}
+
+/** Writes atomically (temp file, then rename) and returns the number of lines written. */
+export function exportJsonl(db: Db, accountId: number, path: string, options: ExportOptions = {}): number {
+  const examples = storedExamples(db, accountId, options.split);
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    for (const e of examples) {
+      const record: Record<string, unknown> = {
+        messages: (JSON.parse(e.conversation) as { messages: unknown[] }).messages,
+      };
+      if (options.metadata)
+        record.metadata = {
+          split: e.split,
+          language: e.language,
+          date: new Date(e.reply_date).toISOString(),
+          paired_by: e.paired_by,
+        };
+      writeSync(fd, `${JSON.stringify(record)}\n`);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  return examples.length;
+}

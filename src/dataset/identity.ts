@@ -1,0 +1,36 @@
+// Who the user is: their addresses (configured, plus the aliases their Sent mail comes from)
+// and the name they sign with.
+import type { Person } from './prompt.js';
+
+export interface UserIdentity {
+  addresses: Set<string>;
+  /** The display name most often on the user's sent mail. */
+  name?: string;
+}
+
+export interface SentFrom {
+  inSent: boolean;
+  from: Person[];
+}
+
+export function userIdentity(configured: readonly string[], messages: Iterable<SentFrom>): UserIdentity {
+  const addresses = new Set(configured.map((a) => a.toLowerCase()));
+  const names = new Map<string, number>();
+  const aliasCounts = new Map<string, number>();
+  for (const m of messages) {
+    if (!m.inSent) continue;
+    const sender = m.from[0];
+    if (sender?.address) aliasCounts.set(sender.address, (aliasCounts.get(sender.address) ?? 0) + 1);
+    if (sender?.name) names.set(sender.name, (names.get(sender.name) ?? 0) + 1);
+  }
+  // An address the Sent folder holds mail from is the user's, unless it occurs once among
+  // many (a message filed there by hand, a draft saved for someone else).
+  const total = [...aliasCounts.values()].reduce((a, b) => a + b, 0);
+  for (const [address, n] of aliasCounts) if (n >= 2 || n / Math.max(total, 1) >= 0.05) addresses.add(address);
+  const name = [...names.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+  return { addresses, ...(name ? { name } : {}) };
+}
+
+export function isFrom(from: readonly Person[], identity: UserIdentity): boolean {
+  return from.some((p) => p.address !== undefined && identity.addresses.has(p.address.toLowerCase()));
+}

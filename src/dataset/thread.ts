@@ -1,0 +1,53 @@
+// Threads: which messages belong together, so that a thread never straddles the train/eval split.
+
+/** Subject without reply/forward prefixes in the common languages (Re, Fwd, AW, WG, Antw, SV, TR, RV …). */
+export function baseSubject(subject: string | null | undefined): string {
+  let s = (subject ?? '').trim();
+  // Repeatedly: "Re: AW: Fwd: [list] subject" → "subject".
+  for (let i = 0; i < 10; i++) {
+    const next = s
+      .replace(
+        /^(re|r|aw|antw|antwort|sv|vs|ynt|odp|rif|réf|ref|fw|fwd|wg|tr|rv|enc|doorst|fs|vb|i)\s*(\[\d+\]|\(\d+\))?\s*:\s*/i,
+        '',
+      )
+      .replace(/^\[[^\]]{1,60}\]\s*/, '')
+      .trim();
+    if (next === s) break;
+    s = next;
+  }
+  return s.toLowerCase().replace(/\s+/g, ' ');
+}
+
+/** Union-find over message keys: linked messages end up with the same thread key. */
+export class Threads {
+  private readonly parent = new Map<string, string>();
+
+  private find(key: string): string {
+    let root = key;
+    for (let next = this.parent.get(root); next !== undefined && next !== root; next = this.parent.get(root))
+      root = next;
+    // Path compression keeps later lookups flat.
+    let node = key;
+    while (node !== root) {
+      const next = this.parent.get(node) ?? root;
+      this.parent.set(node, root);
+      node = next;
+    }
+    if (!this.parent.has(root)) this.parent.set(root, root);
+    return root;
+  }
+
+  link(a: string, b: string): void {
+    const ra = this.find(a);
+    const rb = this.find(b);
+    // The smaller key wins, so the result does not depend on the order of links.
+    if (ra !== rb) {
+      if (ra < rb) this.parent.set(rb, ra);
+      else this.parent.set(ra, rb);
+    }
+  }
+
+  key(a: string): string {
+    return this.find(a);
+  }
+}

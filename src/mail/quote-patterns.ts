@@ -1,0 +1,787 @@
+// Line patterns for reply extraction (pure): attribution lines, header blocks, separators, forward markers, mobile
+// footers, sign-offs and disclaimers, in the mail clients and languages Understudy meets.
+//
+// Every pattern is applied to one line (or a few joined lines) no longer than MAX_PATTERN_LINE: callers treat longer
+// lines as plain content, so no pattern here can be driven into quadratic backtracking by a huge line.
+
+/** Lines longer than this are never an attribution, header, separator or footer. */
+export const MAX_PATTERN_LINE = 400;
+
+/** Zero-width space and BOM carry nothing; no-break spaces are spaces (clients put them around header keys). */
+export function cleanLine(line: string): string {
+  if (!/[\u00a0\u200b\u202f\ufeff]/.test(line)) return line;
+  return line.replace(/[\u200b\ufeff]/g, '').replace(/[\u00a0\u202f]/g, ' ');
+}
+
+export function isBlank(line: string): boolean {
+  return /^[\s\u200b\ufeff]*$/.test(line);
+}
+
+/** Whether a line is `>`-quoted (RFC 3676 §4.5 quote marker; leading spaces tolerated as Outlook and Apple write). */
+export function isQuotedLine(line: string): boolean {
+  const i = firstNonSpace(line);
+  return i < line.length && line[i] === '>';
+}
+
+/** Removes one level of `>` quoting (and the space that follows the marker). */
+export function unquoteOnce(line: string): string {
+  const i = firstNonSpace(line);
+  if (line[i] !== '>') return line;
+  return line[i + 1] === ' ' ? line.slice(i + 2) : line.slice(i + 1);
+}
+
+function firstNonSpace(line: string): number {
+  let i = 0;
+  while (i < line.length && (line[i] === ' ' || line[i] === '\t')) i++;
+  return i;
+}
+
+/** `s` without leading and trailing characters from `chars` (a loop: end-anchored regexes backtrack on long runs). */
+export function trimChars(s: string, chars: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && chars.includes(s[a] ?? '')) a++;
+  while (b > a && chars.includes(s[b - 1] ?? '')) b--;
+  return s.slice(a, b);
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const alternation = (words: readonly string[]) =>
+  [...words]
+    .sort((a, b) => b.length - a.length)
+    .map(escapeRegExp)
+    .join('|');
+
+// ---------------------------------------------------------------------------------------------------------------
+// Attribution lines: "On Tue, 3 Jan 2023 at 10:12, Ann <a@b> wrote:" and its translations, as written by Gmail,
+// Apple Mail, Thunderbird, Outlook for Mac, Android and webmail clients.
+
+/** Verbs that end an attribution ("… wrote:"), by language. */
+const WROTE_VERBS = [
+  'wrote', // en: Gmail, Apple Mail, Thunderbird
+  'het volgende geschreven', // nl: Apple Mail ("Op … heeft X het volgende geschreven:")
+  'schreef', // nl: Gmail ("Op di 3 jan. 2023 om 10:12 schreef Ann <a@b>:")
+  'schrieb', // de: Gmail, Apple Mail ("Am 03.01.2023 um 10:12 schrieb Ann:")
+  'geschrieben',
+  'a écrit', // fr: Gmail, Apple Mail ("Le 3 janv. 2023 à 10:12, Ann <a@b> a écrit :")
+  'a ecrit',
+  'escribió', // es: Gmail ("El mar, 3 ene 2023 a las 10:12, Ann (<a@b>) escribió:")
+  'escribio',
+  'ha escrito',
+  'ha escrit', // ca
+  'va escriure',
+  'ha scritto', // it: "Il giorno … ha scritto:"
+  'escreveu', // pt: "Em … escreveu:"
+  'skrev følgende', // da/no/sv
+  'skrev',
+  'napisał(a)', // pl: "W dniu … użytkownik X napisał:"
+  'napisała',
+  'napisał',
+  'pisze',
+  'написал(а)', // ru: Gmail, mail.ru
+  'написала',
+  'написал',
+  'пишет',
+  'написав', // uk
+  'написала',
+  'пише',
+  'kirjoitti', // fi
+  'írta', // hu
+  'napsal(a)', // cs
+  'napsala',
+  'napsal',
+  'yazdı', // tr
+  'έγραψε', // el
+  'a scris', // ro
+  'đã viết', // vi
+  '写道', // zh
+  '寫道',
+  '작성', // ko: iOS ("2016. 11. 8. 오후 12:39 Ann <a@b> 작성:")
+  'のメッセージ', // ja: iOS
+  '書きました',
+];
+/** Weak verbs: "… I sent:" is ordinary prose, so these need an e-mail address on the line as well. */
+const WEAK_VERBS = ['sent', 'writes'];
+
+const VERB_END = new RegExp(`(?:^|[\\s,"'>)\\]])(?:${alternation(WROTE_VERBS)})\\s*[:：]?$`, 'iu');
+const WEAK_VERB_END = new RegExp(`(?:^|[\\s,"'>)\\]])(?:${alternation(WEAK_VERBS)})\\s*[:：]?$`, 'iu');
+/** Verbs that also appear mid-line, before the sender's name (nl/de/da/no "schreef/schrieb/skrev Ann <a@b>:"). */
+const VERB_MID = new RegExp(`(?:^|[\\s,"'>])(?:${alternation(WROTE_VERBS)})(?=[\\s:：])`, 'iu');
+
+/** Words an attribution starts with, by language ("On", "Op", "Am", "Le", "El", "Il", "Em", "W dniu", …). */
+const START_WORDS = new RegExp(
+  `^(?:${alternation(['on', 'op', 'am', 'le', 'el', 'il', 'il giorno', 'in data', 'em', 'w dniu', 'dnia', 'den', 'på', 'vào', 'dana', 'dne', 'dňa', 'στις', 'în', 'в', '在'])})(?=[\\s,])`,
+  'iu',
+);
+
+const MONTHS =
+  'jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mrt|mei|okt|mär|mai|dez|janv|févr|fév|avr|juil|déc|ene|abr|ago|dic|gen|mag|giu|lug|set|ott|fev|out|sty|lut|kwi|maj|cze|lip|sie|wrz|paź|lis|gru';
+/** A date or time somewhere in the text: "10:12", "2023", "03.01.23", "Jan 3", "3 janv.", "2023年". */
+const DATEISH = new RegExp(
+  `\\d{1,2}[:.h]\\d{2}(?!\\d)|(?:^|\\D)(?:19|20)\\d{2}(?!\\d)|\\d{1,4}[./-]\\d{1,2}[./-]\\d{1,4}|[年月]|(?:^|[^\\p{L}])(?:${MONTHS})\\p{L}*\\.?\\s*\\d{1,2}(?!\\d)|\\d{1,2}\\.?\\s*(?:${MONTHS})`,
+  'iu',
+);
+const EMAIL = /[\w.+'-]+@[\w-]+(?:\.[\w-]+)+/;
+const EMAIL_END_COLON = /@[\w-]+(?:\.[\w-]+)+[>)\]\s]*[:：]$/;
+const EMAIL_END = /@[\w-]+(?:\.[\w-]+)+[>)\]]*$/;
+
+/** Collapses whitespace and the "< a@b >" / "a@b\n>:" breaks that wrapped attributions leave behind. */
+export function normaliseAttribution(text: string): string {
+  const collapsed = cleanLine(text).replace(/\s+/g, ' ').replace(/<\s+/g, '<').replace(/\s+>/g, '>');
+  return trimChars(collapsed, ' >*-–—•|\t');
+}
+
+/** Last words of the verbs above ("a écrit" → "écrit"), for a cheap test before any regex runs. */
+const VERB_LAST_WORDS = new Set([...WROTE_VERBS, ...WEAK_VERBS].map((v) => v.split(' ').pop()?.toLowerCase() ?? v));
+
+/**
+ * Cheap pre-check on a raw line: an attribution has a colon, ends in dashes or an address, or ends with one of the
+ * verbs. Most lines of prose fail it without running a regex.
+ */
+export function mayBeAttributionLine(line: string): boolean {
+  if (line.length > MAX_PATTERN_LINE * 2) return false;
+  if (line.includes(':') || line.includes('：') || line.includes('@')) return true;
+  const t = line.trimEnd();
+  const last = t[t.length - 1];
+  if (last === '-' || last === '—' || last === '–') return true;
+  const word = t.slice(t.lastIndexOf(' ') + 1).toLowerCase();
+  return VERB_LAST_WORDS.has(word);
+}
+
+/**
+ * Whether `raw` (one line, or a few wrapped lines joined by spaces) is an attribution line. `nextIsQuoted`: the first
+ * line after it is `>`-quoted, which lets a date-and-address line without verb or colon count (Gmail, 2011).
+ */
+export function isAttribution(raw: string, nextIsQuoted: boolean): boolean {
+  if (raw.length > MAX_PATTERN_LINE * 2) return false;
+  const t = normaliseAttribution(raw);
+  if (t.length < 6 || t.length > MAX_PATTERN_LINE) return false;
+  // Android and Zoho wrap it in dashes: "---- John Smith wrote ----", "---- On Wed, … wrote ----".
+  const lead = trimChars(cleanLine(raw), ' \t>');
+  const dashWrapped = /^[-–—]{2,}/.test(lead) && /[-–—]{2}$/.test(lead.trimEnd());
+  const endsColon = t.endsWith(':') || t.endsWith('：');
+  const hasEmail = t.includes('@') && EMAIL.test(t);
+  const hasDate = DATEISH.test(t);
+  const startWord = START_WORDS.test(t);
+  const dateFirst = /\d/.test(t.slice(0, 16));
+
+  if (VERB_END.test(t)) {
+    if (endsColon) return startWord || hasDate || hasEmail || dashWrapped;
+    return dashWrapped || (startWord && (hasDate || hasEmail));
+  }
+  if (WEAK_VERB_END.test(t)) return hasEmail && (startWord || hasDate);
+  if (endsColon && VERB_MID.test(t)) return (startWord || dateFirst) && (hasDate || hasEmail);
+  // No verb at all: "2014-10-17 11:28 GMT+03:00 Ann <a@b>:", "26.06.2014, 14:41, "Ann" <a@b>:" (Yandex, Gmail),
+  // "Thu, 26 Jun 2014 14:00:51 +0400 от Ann <a@b>:" (mail.ru).
+  if (hasDate && dateFirst) {
+    if (endsColon && EMAIL_END_COLON.test(t)) return true;
+    if (!endsColon && nextIsQuoted && EMAIL_END.test(t)) return true;
+  }
+  return false;
+}
+
+/** Cheap pre-check: could this line begin an attribution that wraps onto the next lines? */
+export function mayStartAttribution(line: string): boolean {
+  if (!/[\d@]/.test(line)) return false;
+  const t = normaliseAttribution(line);
+  if (t.length < 4 || t.length > MAX_PATTERN_LINE) return false;
+  // A finished sentence does not continue as an attribution ("On Thursday, I get proper rendering.").
+  if (/[.!?]$/.test(t) && !/\d\.$/.test(t)) return false;
+  return DATEISH.test(t) || (t.includes('@') && EMAIL.test(t)) || (START_WORDS.test(t) && /\d/.test(t));
+}
+
+/** Whether a line opens with an attribution start word and carries a number ("On 3 Jan …", "Am 03.01.2023 …"). */
+export function startsAttribution(line: string): boolean {
+  if (line.length > MAX_PATTERN_LINE) return false;
+  const t = normaliseAttribution(line);
+  return START_WORDS.test(t) && /\d/.test(t);
+}
+
+/**
+ * Where an attribution starts inside a line that also carries reply text ("reply--- On Wed, … wrote:"), or 0.
+ * Only start words followed by a date qualify, so "Look at this" is never split.
+ */
+export function attributionStartInLine(line: string): number {
+  const t = cleanLine(line);
+  const lead = trimChars(t, ' \t>*-–—');
+  if (START_WORDS.test(lead) || /^\d/.test(lead)) return 0;
+  const re = /(?:[\s\-–—]|^)(On|Op|Am|Le|El|Il|Em|W dniu|Dnia|Den|På)\s/g;
+  for (let m = re.exec(t); m !== null; m = re.exec(t)) {
+    const at = m.index + m[0].length - (m[1]?.length ?? 0) - 1;
+    if (at > 0 && DATEISH.test(t.slice(at))) return at;
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Header blocks of a quoted or forwarded message: Outlook "From: … Sent: … To: … Subject:", localised, and the same
+// in other clients (Lotus Notes, AOL, Yahoo, Zimbra, Windows Mail).
+
+export type HeaderField = 'from' | 'date' | 'to' | 'cc' | 'subject' | 'other';
+
+const HEADER_KEYS: Record<HeaderField, readonly string[]> = {
+  from: [
+    'from',
+    'von',
+    'van',
+    'de',
+    'da',
+    'od',
+    'fra',
+    'från',
+    'frá',
+    'от',
+    'отправитель',
+    '发件人',
+    '寄件者',
+    'lähettäjä',
+    'feladó',
+    'kimden',
+    '差出人',
+    '보낸 사람',
+    'mittente',
+    'remetente',
+    'afzender',
+    'absender',
+    'expéditeur',
+    'remitente',
+  ],
+  date: [
+    'sent',
+    'date',
+    'datum',
+    'gesendet',
+    'verzonden',
+    'verstuurd',
+    'envoyé le',
+    'envoyé',
+    'envoye',
+    "date d'envoi",
+    'enviado el',
+    'enviado',
+    'enviada',
+    'inviato',
+    'data',
+    'wysłano',
+    'sendt',
+    'skickat',
+    'отправлено',
+    'дата',
+    '发送时间',
+    '發送時間',
+    '日期',
+    'lähetetty',
+    'päivämäärä',
+    'fecha',
+    'elküldve',
+    'dátum',
+    'gönderildi',
+    'tarih',
+    '送信日時',
+    '보낸 날짜',
+    'message du',
+  ],
+  to: [
+    'to',
+    'an',
+    'aan',
+    'à',
+    'a',
+    'para',
+    'per',
+    'til',
+    'till',
+    'do',
+    'кому',
+    '收件人',
+    '收件者',
+    'vastaanottaja',
+    'címzett',
+    'kime',
+    '宛先',
+    '받는 사람',
+    'destinataire',
+    'empfänger',
+  ],
+  cc: ['cc', 'kopie', 'copie à', 'copie', 'copia', 'kopia', 'копия', '抄送', '副本', 'kopio', 'másolat', 'bilgi'],
+  subject: [
+    'subject',
+    'betreff',
+    'onderwerp',
+    'betreft',
+    'objet',
+    'sujet',
+    'asunto',
+    'assunto',
+    'oggetto',
+    'temat',
+    'emne',
+    'ämne',
+    'тема',
+    '主题',
+    '主旨',
+    'aihe',
+    'tárgy',
+    'konu',
+    '件名',
+    '제목',
+  ],
+  other: [
+    'reply-to',
+    'antwort an',
+    'répondre à',
+    'responder a',
+    'bcc',
+    'importance',
+    'priority',
+    'wichtigkeit',
+    'attachments',
+    'bijlagen',
+    'anlagen',
+    'pièces jointes',
+    'adjuntos',
+  ],
+};
+
+const KEY_TO_FIELD = new Map<string, HeaderField>();
+for (const [field, keys] of Object.entries(HEADER_KEYS) as [HeaderField, readonly string[]][]) {
+  for (const k of keys) if (!KEY_TO_FIELD.has(k)) KEY_TO_FIELD.set(k, field);
+}
+const ALL_KEYS = alternation([...KEY_TO_FIELD.keys()]);
+// "*From:* x" (Gmail's plain text of a bold Outlook header), "De : x" (French spacing), "From:\tx" (Outlook 2000).
+const HEADER_LINE = new RegExp(`^[\\s*_]*(${ALL_KEYS})[\\s*_]*[:：]`, 'iu');
+// Mid-line, only unambiguous keys count: "a:", "de:" or "an:" inside a value are ordinary words.
+const INLINE_KEYS = alternation([...KEY_TO_FIELD.keys()].filter((k) => k.length >= 3 || k === 'to' || k === 'cc'));
+const INLINE_HEADER_KEY = new RegExp(`[\\s*](${INLINE_KEYS})[\\s*]*[:：]\\s`, 'iu');
+
+export interface HeaderLine {
+  field: HeaderField;
+  value: string;
+  /** Another header key on the same line ("From: a@b Date: …", how some HTML renders a header block). */
+  inlineField: HeaderField | null;
+}
+
+/** The header field a line starts with ("From:", "Van:", "De :", "*Sent:*", …), or null. */
+export function headerLine(line: string): HeaderLine | null {
+  // The key is near the start; a long value (a To: line with forty recipients) is still a header line.
+  const t = cleanLine(line.length > 4000 ? line.slice(0, 4000) : line);
+  const m = HEADER_LINE.exec(t.length > 200 ? t.slice(0, 200) : t);
+  if (!m) return null;
+  const field = KEY_TO_FIELD.get((m[1] ?? '').toLowerCase().replace(/\s+/g, ' '));
+  if (!field) return null;
+  const value = trimChars(t.slice(m[0].length), ' \t*_');
+  const inline = INLINE_HEADER_KEY.exec(` ${value.slice(0, MAX_PATTERN_LINE)}`);
+  const inlineField = inline ? (KEY_TO_FIELD.get((inline[1] ?? '').toLowerCase()) ?? null) : null;
+  return { field, value, inlineField };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Separator lines.
+
+/** "-----Original Message-----" (Outlook) and its translations; the quoted message follows. */
+const ORIGINAL_MESSAGE = [
+  'original message',
+  'reply message',
+  'original appointment',
+  'ursprüngliche nachricht',
+  'originalnachricht',
+  'antwort nachricht',
+  'oorspronkelijk bericht',
+  'origineel bericht',
+  "message d'origine",
+  'message d’origine',
+  'message original',
+  'mensaje original',
+  'mensagem original',
+  'messaggio originale',
+  'oprindelig meddelelse',
+  'oprindelig besked',
+  'opprinnelig melding',
+  'originalmeddelande',
+  'ursprungligt meddelande',
+  'alkuperäinen viesti',
+  'wiadomość oryginalna',
+  'oryginalna wiadomość',
+  'исходное сообщение',
+  'původní zpráva',
+  'eredeti üzenet',
+  'orijinal mesaj',
+  '原始邮件',
+  '原始郵件',
+  '元のメッセージ',
+  '원본 메시지',
+];
+/** "---------- Forwarded message ---------" (Gmail), "-------- Forwarded Message --------" (Thunderbird), … */
+const FORWARDED_MESSAGE = [
+  'forwarded message',
+  'forwarded e-mail',
+  'inline attachment follows', // Yahoo! Mail (2001)
+  'original forwarded message',
+  'doorgestuurd bericht',
+  'doorgestuurde e-mail',
+  'weitergeleitete nachricht',
+  'weitergeleitete e-mail',
+  'message transféré',
+  'message transmis',
+  'courriel transféré',
+  'mensaje reenviado',
+  'messaggio inoltrato',
+  'mensagem encaminhada',
+  'mensagem reencaminhada',
+  'vidarebefordrat meddelande',
+  'videresendt meddelelse',
+  'videresendt besked',
+  'videresendt melding',
+  'wiadomość przekazana dalej',
+  'przekazana wiadomość',
+  'пересылаемое сообщение',
+  'переадресованное сообщение',
+  'välitetty viesti',
+  'továbbított üzenet',
+  'přeposlaná zpráva',
+  'iletilen ileti',
+  '转发的邮件',
+  '転送されたメッセージ',
+];
+/** "Begin forwarded message:" (Apple Mail) and its translations. */
+const BEGIN_FORWARDED = [
+  'begin forwarded message',
+  'anfang der weitergeleiteten nachricht',
+  'begin doorgestuurd bericht',
+  'début du message réexpédié',
+  'début du message transféré',
+  'inicio del mensaje reenviado',
+  'comienzo del mensaje reenviado',
+  'inizio messaggio inoltrato',
+  'início da mensagem reencaminhada',
+  'início da mensagem encaminhada',
+  'början på vidarebefordrat meddelande',
+  'start på videresendt besked',
+  'start på videresendt meddelelse',
+  'begynnelse på videresendt melding',
+  'początek przekazywanej wiadomości',
+  'начало переадресованного сообщения',
+];
+const ORIGINAL_RE = new RegExp(`^(?:${alternation(ORIGINAL_MESSAGE)})$`, 'iu');
+const FORWARDED_RE = new RegExp(`^(?:${alternation(FORWARDED_MESSAGE)})$`, 'iu');
+const BEGIN_FORWARDED_RE = new RegExp(`^(?:${alternation(BEGIN_FORWARDED)})\\s*[:：]?$`, 'iu');
+const WRAPPER = ' \t-_=*~';
+
+/** The phrase inside "-----  phrase  -----", when the line is wrapped in at least two dashes/underscores/equals. */
+function wrappedPhrase(line: string): string | null {
+  if (line.length > MAX_PATTERN_LINE) return null;
+  const t = cleanLine(line).trim();
+  const inner = trimChars(t, WRAPPER);
+  if (inner === t || inner.length === 0) return null;
+  const leading = t.indexOf(inner);
+  const wrappers = leading + (t.length - leading - inner.length);
+  return wrappers >= 2 ? inner : null;
+}
+
+/** "-----Original Message-----" and translations. */
+export function isOriginalMessageLine(line: string): boolean {
+  const inner = wrappedPhrase(line);
+  return inner !== null && ORIGINAL_RE.test(inner);
+}
+
+/** The start of a forwarded message: Gmail/Thunderbird dashes, Apple's "Begin forwarded message:", Lotus Notes. */
+export function isForwardLine(line: string): boolean {
+  if (line.length > MAX_PATTERN_LINE) return false;
+  const inner = wrappedPhrase(line);
+  if (inner !== null) {
+    if (FORWARDED_RE.test(inner)) return true;
+    // Lotus Notes: "---------------------- Forwarded by Phillip K Allen/HOU/ECT on 12/12/2000" (wraps).
+    if (/^forwarded by\s/i.test(inner) && /^\s*-{3,}/.test(line)) return true;
+  }
+  return BEGIN_FORWARDED_RE.test(cleanLine(line).trim());
+}
+
+/** A line that is only a rule: dashes, underscores, equals, em dashes (Outlook's 32 underscores, `<hr>` as text). */
+export function isRuleLine(line: string): boolean {
+  if (line.length > MAX_PATTERN_LINE) return false;
+  const t = cleanLine(line).trim();
+  return t.length >= 2 && /^[-_=*~—–‒―]+$/.test(t) && !/^--$/.test(t);
+}
+
+/** The RFC 3676 §4.3 signature delimiter "-- ", also written "--" or as a lone dash of other widths. */
+export function isSignatureDelimiter(line: string): boolean {
+  const t = cleanLine(line).trim();
+  return t === '--' || t === '—' || t === '–' || t === '---';
+}
+
+/** A mailing-list footer (Mailman's underscore rule followed by "… mailing list"). */
+export function isListFooterStart(lines: readonly string[], i: number): boolean {
+  const t = cleanLine(lines[i] ?? '').trim();
+  if (/^you received this message because you are subscribed to the google groups/i.test(t)) return true;
+  if (!/^_{2,}$/.test(t)) return false;
+  for (let j = i + 1; j < Math.min(lines.length, i + 3); j++) {
+    const next = lines[j] ?? '';
+    if (next.length < MAX_PATTERN_LINE && /mailing list|mailman\/listinfo|^to unsubscribe/i.test(next)) return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Mobile and webmail footers ("Sent from my iPhone" and its translations, Outlook mobile's "Get Outlook for iOS").
+
+const DEVICE_FOOTERS: readonly RegExp[] = [
+  /^sent (?:wirelessly )?(?:from|with|via|using|on|by) (?:my |an? |the )?(.+)$/i,
+  /^(?:envoyé|envoye)(?: sans fil)? (?:de|depuis|à partir de|a partir de|par|avec|du) (?:mon |ma |l'|un |une )?(.+)$/i,
+  /^enviad[oa] (?:desde|con|do|da|pelo|pela|a partir d[eo]) (?:mi |meu |minha |o |a |el |la )?(.+)$/i,
+  /^(?:verstuurd|verzonden) (?:vanaf|vanuit|met|via|van) (?:mijn |een |de )?(.+)$/i,
+  /^gesendet (?:von|mit|vom|über|aus) (?:meinem |meiner |mein |der |dem )?(.+)$/i,
+  /^von meinem (.+) gesendet$/i,
+  /^inviato (?:da|dal|dalla|con|tramite) (?:mio |il mio |la mia )?(.+)$/i,
+  /^(?:skickat|sendt|sendt) (?:från|fra|med) (?:min |mitt |mi )?(.+)$/i,
+  /^wysłane (?:z|ze|przez) (?:mojego |mojej )?(.+)$/i,
+  /^отправлено (?:с|из|через) (.+)$/i,
+  /^(?:get|download|obtenir|télécharger|holen sie sich|obtener|descargar|scarica|baixe|haal|download) outlook (?:for|pour|für|para|per|voor) (ios|android)$/i,
+];
+
+/**
+ * Whether a line is a device/app footer such as "Sent from my iPhone", "Verstuurd vanaf mijn iPhone", "Von meinem
+ * iPhone gesendet", "Envoyé de mon iPhone", "Enviado desde mi iPhone", "Gesendet von Outlook für Android",
+ * "Get Outlook for iOS". A comma or a long tail means a sentence ("Sent from my desk, is much easier …").
+ */
+export function isDeviceFooter(line: string): boolean {
+  if (line.length > 160) return false;
+  // A trailing link ("Sent from TypeApp<http://…>", "Sent with Sparrow (http://…)") is part of the footer.
+  const t = cleanLine(line)
+    .trim()
+    .replace(/\s*[<([]\s*(?:https?:\/\/|www\.)[^\s<>()[\]]*\s*[>)\]]$/i, '');
+  for (const re of DEVICE_FOOTERS) {
+    const m = re.exec(t);
+    if (!m) continue;
+    const rest = (m[1] ?? '').trim();
+    if (rest.length === 0 || rest.includes(',') || rest.endsWith('?')) return false;
+    return rest.split(/\s+/).length <= 8;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Sign-offs and signature blocks.
+
+const VALEDICTIONS = [
+  // en
+  'best',
+  'best regards',
+  'best wishes',
+  'all the best',
+  'kind regards',
+  'kindest regards',
+  'warm regards',
+  'warmest regards',
+  'warm wishes',
+  'regards',
+  'many thanks',
+  'thanks',
+  'thanks again',
+  'thanks in advance',
+  'thanks so much',
+  'thanks a lot',
+  'thank you',
+  'thank you very much',
+  'thx',
+  'ta',
+  'cheers',
+  'sincerely',
+  'yours',
+  'yours sincerely',
+  'sincerely yours',
+  'yours truly',
+  'yours faithfully',
+  'take care',
+  'talk soon',
+  'speak soon',
+  'love',
+  'with thanks',
+  'kh', // da: kærlig hilsen
+  'respectfully',
+  'br',
+  'at your service',
+  // nl
+  'met vriendelijke groet',
+  'met vriendelijke groeten',
+  'vriendelijke groet',
+  'vriendelijke groeten',
+  'met hartelijke groet',
+  'hartelijke groet',
+  'hartelijke groeten',
+  'hartelijk dank',
+  'groet',
+  'groeten',
+  'groetjes',
+  'mvg',
+  'gr',
+  'bedankt',
+  'dank je wel',
+  'dank u wel',
+  'alvast bedankt',
+  // de
+  'viele grüße',
+  'viele grüsse',
+  'liebe grüße',
+  'liebe grüsse',
+  'beste grüße',
+  'beste grüsse',
+  'herzliche grüße',
+  'herzliche grüsse',
+  'mit freundlichen grüßen',
+  'mit freundlichen grüssen',
+  'freundliche grüße',
+  'freundliche grüsse',
+  'mit besten grüßen',
+  'grüße',
+  'grüsse',
+  'gruß',
+  'gruss',
+  'lg',
+  'vg',
+  'mfg',
+  'danke',
+  'vielen dank',
+  // fr
+  'cordialement',
+  'bien cordialement',
+  'bien à vous',
+  'amicalement',
+  'amitiés',
+  'bonne journée',
+  'bonne soirée',
+  'merci',
+  'merci beaucoup',
+  'salutations',
+  'sincères salutations',
+  'bisous',
+  'bises',
+  // es
+  'saludos',
+  'un saludo',
+  'saludos cordiales',
+  'un abrazo',
+  'abrazos',
+  'atentamente',
+  'gracias',
+  'muchas gracias',
+  // it / pt
+  'cordiali saluti',
+  'distinti saluti',
+  'saluti',
+  'grazie',
+  'grazie mille',
+  'atenciosamente',
+  'abraços',
+  'obrigado',
+  'obrigada',
+  'cumprimentos',
+  // sv / da / no / pl / ru
+  'med vänlig hälsning',
+  'vänliga hälsningar',
+  'hälsningar',
+  'mvh',
+  'med venlig hilsen',
+  'venlig hilsen',
+  'med vennlig hilsen',
+  'vennlig hilsen',
+  'hilsen',
+  'pozdrawiam',
+  'z poważaniem',
+  'z powazaniem',
+  'с уважением',
+  'спасибо',
+];
+const VALEDICTION_RE = new RegExp(`^(?:${alternation(VALEDICTIONS)})(?![\\p{L}])([\\s,.!:;–—-]*)(.*)$`, 'iu');
+
+/**
+ * A sign-off line: a valediction alone ("Best regards,", "Groetjes") or with the name on the same line ("Best, Anna",
+ * "Viele Grüße, Anna"). Returns whether a name follows on the line, or null when the line is not a sign-off.
+ */
+export function signOff(line: string): { withName: boolean } | null {
+  if (line.length > 80) return null;
+  const t = cleanLine(line).trim();
+  const m = VALEDICTION_RE.exec(t);
+  if (!m) return null;
+  const sep = m[1] ?? '';
+  const rest = (m[2] ?? '').trim();
+  if (rest === '') return { withName: false };
+  // "Thanks for the update!" is a sentence; "Best, Anna", "Cheers 🎉", "Thanks Anna" are sign-offs.
+  // A trailing emoji ("Cheers 🎉") is not a name: the name may still follow on the next line.
+  if (!/\p{L}/u.test(rest)) return /^[\p{So}\p{Sk}\s!.]+$/u.test(rest) ? { withName: false } : null;
+  if (isNameLike(rest) && (sep.trim() !== '' || /^\p{Lu}/u.test(rest))) return { withName: true };
+  return null;
+}
+
+/** A short name ("Anna", "Anna de Vries", "J.", "-Anna"): a few words, no digits, addresses or sentence ends. */
+export function isNameLike(line: string): boolean {
+  const t = cleanLine(line).trim();
+  if (t.length === 0 || t.length > 40 || /[\d@:/<>]/.test(t) || /[?]$/.test(t)) return false;
+  const words = t.split(/\s+/);
+  return words.length <= 4 && !/[.!]$/.test(t.replace(/\b\p{Lu}\.$/u, ''));
+}
+
+const PHONE = /(?:\+|\(\d)[\d\s().-]{6,}\d|\b\d{3}[\s.-]\d{3}[\s.-]\d{4}\b|\b0\d{1,3}[\s-]?\d{6,8}\b/;
+const CONTACT_WORDS =
+  /\b(?:tel|phone|mobile|mob|cell|fax|direct|office|gsm|tél|mobiel|telefoon|telefon|handy|móvil|www\.|https?:\/\/|linkedin|skype|twitter)\b|@[\w-]+\.\w|\b(?:inc|ltd|llc|gmbh|b\.?v\.?|n\.?v\.?|s\.?a\.?|s\.?l\.?|ag|plc|corp|co)\.?$|^(?:ceo|cto|cfo|coo|vp|director|manager|engineer|consultant|founder|president|partner|head of)\b|[📧📱☎📞✉]/iu;
+
+/** A line with contact details: phone, e-mail, URL, a company form ("Inc", "B.V.") or a job title. */
+export function hasContactMarker(line: string): boolean {
+  if (line.length > 200) return false;
+  const t = cleanLine(line);
+  return PHONE.test(t) || CONTACT_WORDS.test(t.trim());
+}
+
+/**
+ * Whether a line could belong to a signature block rather than to prose: short, few words, and not a sentence
+ * (a line of five or more words ending in . ! ? reads as prose unless it carries contact details).
+ */
+export function isSignatureLike(line: string): boolean {
+  const t = cleanLine(line).trim();
+  if (t.length > 100) return false;
+  if (/^p\.?\s?s\.?\b/i.test(t)) return false;
+  const words = t.split(/\s+/).length;
+  if (hasContactMarker(t)) return words <= 16;
+  if (words > 10) return false;
+  return !(words >= 5 && /[.!?]$/.test(t));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Legal disclaimers and confidentiality notices, matched per paragraph.
+
+const DISCLAIMER_RE = new RegExp(
+  [
+    // en
+    'this (?:e-?mail|message|communication|transmission)(?: and any (?:attachments?|files?)(?: transmitted with it)?)? (?:is|are|may be|may contain|contains?) (?:strictly )?(?:confidential|privileged|intended)',
+    'intended (?:only |solely )?for the (?:sole |exclusive )?use of the (?:individual|addressee|person|recipient|entity)',
+    'if you (?:are not the intended recipient|have received this (?:e-?mail|message|communication)? ?in error)',
+    'confidentiality (?:notice|note|statement)',
+    'privileged and confidential|confidential and privileged',
+    'the information (?:contained )?in this (?:e-?mail|message|communication|transmission)',
+    'please consider the environment before printing',
+    // nl
+    'dit (?:e-?mail)?bericht is (?:uitsluitend|alleen) bestemd voor',
+    'de informatie (?:verzonden )?(?:in|met) dit (?:e-?mail)?bericht',
+    'indien u (?:dit bericht )?(?:niet de (?:beoogde )?geadresseerde bent|dit bericht onterecht)',
+    // de
+    'diese (?:e-?mail|nachricht) (?:enthält|kann) vertrauliche',
+    'wenn sie nicht der (?:richtige|beabsichtigte) (?:adressat|empfänger) sind',
+    'vertrauliche und/oder rechtlich geschützte',
+    // fr
+    'ce (?:message|courriel|e-?mail)(?: et (?:toutes )?(?:les|ses) pièces jointes)? (?:sont|est|peu(?:ven)?t contenir) (?:strictement )?(?:confidentiel|établis|destiné)',
+    "si vous (?:avez reçu ce (?:message|courriel) par erreur|n'êtes pas (?:le )?destinataire)",
+    // es
+    'este (?:mensaje|correo)(?: electrónico)?(?: y sus (?:anexos|adjuntos))? (?:es|son|puede contener|contiene) (?:confidencial|información confidencial|privilegiad)',
+    'si (?:usted )?(?:ha recibido este (?:mensaje|correo) por error|no es el destinatario)',
+    // it
+    'le informazioni contenute in questo messaggio',
+    'questo messaggio(?: e i suoi allegati)? (?:è|sono) (?:riservat|confidenzial)',
+    'se (?:avete|ha) ricevuto questo messaggio per errore',
+  ].join('|'),
+  'i',
+);
+
+/** Whether a paragraph reads as a legal disclaimer or confidentiality notice. */
+export function isDisclaimer(paragraph: string): boolean {
+  if (paragraph.length > 4000) return false;
+  return DISCLAIMER_RE.test(cleanLine(paragraph).replace(/\s+/g, ' '));
+}

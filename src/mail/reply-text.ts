@@ -1,0 +1,142 @@
+// What the author wrote in a message (pure): quotes, attributions, forwarded parts and signatures removed.
+import { parseAttributionLine, parseHeaderFields } from './quote-attribution.js';
+import { htmlToQuotedText } from './quote-html.js';
+import { isAttribution, isBlank, unquoteOnce } from './quote-patterns.js';
+import { type QuotedPart, SIGNATURE_MARK, scanReply } from './reply-scan.js';
+import { signatureKey, splitSignature } from './reply-signature.js';
+
+export interface ReplyTextOptions {
+  /** Keep the signature block (contact details, disclaimers) instead of removing it. The sign-off line ("Best, Anna") is always kept: it is part of the author's voice. */
+  keepSignature?: boolean;
+  /** The user's own recurring signature blocks, as learned by learnSignatures(); removed wherever they appear at the end. */
+  ownSignatures?: readonly string[];
+}
+
+export interface ReplyText {
+  /** What the author wrote in this message: quotes, attributions, forwarded sections and (unless keepSignature) the signature removed; whitespace normalised (trailing spaces trimmed, CRLF→LF, at most one blank line between paragraphs, trimmed). */
+  text: string;
+  /** True when quoted text or an attribution/header block of an earlier message was removed. */
+  quoted: boolean;
+  /** True when a forwarded-message section was found (and removed). */
+  forwarded: boolean;
+  /** The removed signature block, or null. */
+  signature: string | null;
+}
+
+export interface Attribution {
+  name?: string;
+  address?: string;
+  /** the date as written */
+  date?: string;
+  /** parsed, ms since epoch, when parseable */
+  dateMs?: number | null;
+}
+
+/**
+ * Text beyond this many characters is not read: a reply is written at the top, and a cap keeps one pathological
+ * message from costing more than a mailbox of ordinary ones.
+ */
+export const MAX_TEXT_CHARS = 200 * 1024;
+
+interface Source {
+  lines: string[];
+  fromHtml: boolean;
+}
+
+/** Prefer text/plain; fall back to the HTML (quote containers removed first, then converted with htmlToText). */
+export function replyText(
+  body: { text?: string | null; html?: string | null },
+  options: ReplyTextOptions = {},
+): ReplyText {
+  const source = readSource(body, true);
+  const scan = scanReply(source.lines, { trustMarkers: source.fromHtml, markers: source.fromHtml });
+  let lines = scan.authored;
+  let signature: string | null = null;
+  if (options.keepSignature) {
+    if (scan.footer !== null) lines = [...lines, scan.footer];
+  } else {
+    const own = (options.ownSignatures ?? []).map(signatureKey).filter((s) => s.length > 0);
+    const split = splitSignature(lines, own);
+    lines = split.lines;
+    const parts = [split.signature, scan.footer?.trim() || null].filter((p): p is string => p !== null);
+    signature = parts.length > 0 ? normaliseWhitespace(parts.join('\n').split('\n')) : null;
+  }
+  return {
+    text: normaliseWhitespace(lines.filter((l) => l !== SIGNATURE_MARK)),
+    quoted: scan.quoted,
+    forwarded: scan.forwarded,
+    signature,
+  };
+}
+
+/** The quoted original inside a reply (for recovering a parent that has no In-Reply-To): the attribution line / header block (who, when) and the quoted text with quote markers removed; null when the body quotes nothing. */
+export function quotedOriginal(body: {
+  text?: string | null;
+  html?: string | null;
+}): { attribution: Attribution | null; text: string } | null {
+  const source = readSource(body);
+  const scan = scanReply(source.lines, { trustMarkers: source.fromHtml, markers: source.fromHtml });
+  if (!scan.firstQuote) return null;
+  const part = withLeadingAttribution(scan.firstQuote);
+  const attribution = part.header
+    ? parseHeaderFields(part.header)
+    : part.attribution
+      ? parseAttributionLine(part.attribution)
+      : null;
+  return { attribution, text: normaliseWhitespace(part.lines) };
+}
+
+/** Apple Mail and iOS put the attribution inside the quote ("> On 22 Aug 2015, at 19:21, Ann <a@b> wrote:"). */
+function withLeadingAttribution(part: QuotedPart): QuotedPart {
+  if (part.attribution || part.header) return part;
+  let i = 0;
+  while (i < part.lines.length && isBlank(part.lines[i] ?? '')) i++;
+  for (let j = i; j < Math.min(part.lines.length, i + 3); j++) {
+    const joined = part.lines.slice(i, j + 1).join(' ');
+    const next = part.lines[j + 1] ?? '';
+    if (isAttribution(joined, next.trimStart().startsWith('>'))) {
+      const after = part.lines.slice(j + 1);
+      const inner = after.some((l) => l.trimStart().startsWith('>')) ? after.map(unquoteOnce) : after;
+      return { attribution: joined, header: null, lines: inner };
+    }
+  }
+  return part;
+}
+
+function readSource(body: { text?: string | null; html?: string | null }, authoredOnly = false): Source {
+  const text = body.text ?? '';
+  if (text.trim() !== '') return { lines: toLines(text), fromHtml: false };
+  const html = body.html ?? '';
+  if (html.trim() !== '') return { lines: toLines(htmlToQuotedText(html, authoredOnly)), fromHtml: true };
+  return { lines: [], fromHtml: false };
+}
+
+/** CRLF/CR → LF, capped at MAX_TEXT_CHARS (at a line end), split into lines. */
+function toLines(text: string): string[] {
+  let t = text.length > MAX_TEXT_CHARS ? text.slice(0, MAX_TEXT_CHARS) : text;
+  if (t.length === MAX_TEXT_CHARS) {
+    const nl = t.lastIndexOf('\n');
+    if (nl > 0) t = t.slice(0, nl);
+  }
+  return t.replace(/\r\n?/g, '\n').split('\n');
+}
+
+/** Trailing spaces trimmed, no-break spaces as spaces, at most one blank line in a row, trimmed. */
+function normaliseWhitespace(lines: readonly string[]): string {
+  const out: string[] = [];
+  let blank = false;
+  for (const raw of lines) {
+    const line = raw
+      .replace(/[\u200b\ufeff]/g, '')
+      .replace(/\u00a0/g, ' ')
+      .trimEnd();
+    if (line === '') {
+      if (!blank && out.length > 0) out.push('');
+      blank = true;
+    } else {
+      out.push(line);
+      blank = false;
+    }
+  }
+  return out.join('\n').trim();
+}

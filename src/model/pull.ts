@@ -1,0 +1,252 @@
+// `understudy model pull`: downloads a base model (config, tokenizer, safetensors) from the
+// Hugging Face hub into the data dir. The only code in Understudy that reaches the internet,
+// and only when the user runs it.
+//
+// Listing and URLs come from @huggingface/hub; the transfer itself is a streamed fetch written
+// here, because the library's downloadFile() returns the whole file as one in-memory Blob
+// (gigabytes for a model) and cannot resume an interrupted download.
+import { createHash } from 'node:crypto';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { listCommits, listFiles } from '@huggingface/hub';
+import { ensurePrivateDir } from '../store/db.js';
+import { findPreset } from './presets.js';
+
+export const HUB_URL = 'https://huggingface.co';
+
+export interface PullProgress {
+  file: string;
+  fileBytes: number;
+  fileTotal: number;
+  bytes: number;
+  total: number;
+}
+
+export interface PullOptions {
+  /** A preset id (see `model list --presets`) or a repository id like "Qwen/Qwen2.5-0.5B-Instruct". */
+  model: string;
+  dataDir: string;
+  hubUrl?: string;
+  revision?: string;
+  /** Hugging Face token for gated models; never written anywhere. */
+  token?: string;
+  onProgress?: (p: PullProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface ModelManifest {
+  repo: string;
+  preset: string | null;
+  revision: string;
+  /** The exact commit downloaded. */
+  commit: string;
+  files: { path: string; size: number; sha256?: string; gitSha1?: string }[];
+  pulledAt: string;
+}
+
+export class PullError extends Error {
+  readonly code: 'NOT_FOUND' | 'NO_SAFETENSORS' | 'NETWORK' | 'VERIFY_FAILED' | 'HTTP';
+  constructor(code: PullError['code'], message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'PullError';
+    this.code = code;
+  }
+}
+
+/** Files a model needs to be trained and run: config, tokenizer, weights (safetensors only). */
+const WANTED =
+  /^(config\.json|generation_config\.json|tokenizer\.json|tokenizer_config\.json|special_tokens_map\.json|chat_template\.jinja|tokenizer\.model|vocab\.json|merges\.txt|added_tokens\.json|LICEN[CS]E.*|README\.md|model(-\d+-of-\d+)?\.safetensors|model\.safetensors\.index\.json)$/;
+
+export function modelDirName(repo: string): string {
+  return repo.replace(/[^A-Za-z0-9._-]+/g, '--');
+}
+
+export function baseModelDir(dataDir: string, repo: string): string {
+  return join(dataDir, 'models', 'base', modelDirName(repo));
+}
+
+export async function pullModel(
+  options: PullOptions,
+): Promise<{ dir: string; manifest: ModelManifest; downloaded: number }> {
+  const preset = findPreset(options.model);
+  const repo = preset?.repo ?? options.model;
+  if (!/^[\w.-]+\/[\w.-]+$/.test(repo)) {
+    throw new PullError(
+      'NOT_FOUND',
+      `"${options.model}" is neither a preset nor a repository id like "Qwen/Qwen2.5-0.5B-Instruct"`,
+    );
+  }
+  const hubUrl = (options.hubUrl ?? HUB_URL).replace(/\/+$/, '');
+  const revision = options.revision ?? preset?.revision ?? 'main';
+  const credentials = options.token ? { accessToken: options.token } : {};
+  let commit: string;
+  let entries: { path: string; size: number; oid?: string; lfs?: { oid: string } }[];
+  try {
+    commit = revision;
+    for await (const c of listCommits({ repo, revision, hubUrl, batchSize: 1, ...credentials })) {
+      commit = c.oid;
+      break;
+    }
+    entries = [];
+    for await (const f of listFiles({ repo, revision: commit, hubUrl, ...credentials })) {
+      if (f.type === 'file' && WANTED.test(f.path)) entries.push(f);
+    }
+  } catch (err) {
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status === 404 || status === 401)
+      throw new PullError(
+        'NOT_FOUND',
+        `${repo} (revision ${revision}) was not found on ${hubUrl}${status === 401 ? ' (gated or private: pass a token)' : ''}`,
+        err,
+      );
+    throw new PullError('NETWORK', `cannot reach ${hubUrl}: ${(err as Error).message}`, err);
+  }
+  if (!entries.some((e) => e.path.endsWith('.safetensors'))) {
+    throw new PullError(
+      'NO_SAFETENSORS',
+      `${repo} has no .safetensors weights; Understudy loads safetensors only (pytorch_model.bin can execute code when loaded)`,
+    );
+  }
+  const dir = baseModelDir(options.dataDir, repo);
+  ensurePrivateDir(dir);
+  const total = entries.reduce((n, e) => n + e.size, 0);
+  let bytes = 0;
+  let downloaded = 0;
+  const files: ModelManifest['files'] = [];
+  for (const entry of entries) {
+    options.signal?.throwIfAborted();
+    const target = join(dir, entry.path);
+    const expected: { size: number; sha256?: string; gitSha1?: string } = {
+      size: entry.size,
+      ...(entry.lfs ? { sha256: entry.lfs.oid } : entry.oid ? { gitSha1: entry.oid } : {}),
+    };
+    if (!(existsSync(target) && (await verify(target, expected)))) {
+      const url = `${hubUrl}/${repo}/resolve/${encodeURIComponent(commit)}/${entry.path}`;
+      await download(
+        url,
+        target,
+        entry.size,
+        options.token,
+        (n) => options.onProgress?.({ file: entry.path, fileBytes: n, fileTotal: entry.size, bytes: bytes + n, total }),
+        options.signal,
+      );
+      if (!(await verify(target, expected))) {
+        renameSync(target, `${target}.corrupt`);
+        throw new PullError(
+          'VERIFY_FAILED',
+          `${entry.path} does not match its published ${expected.sha256 ? 'sha256' : 'size/hash'}; it was moved aside, run the pull again`,
+        );
+      }
+      downloaded++;
+    }
+    bytes += entry.size;
+    options.onProgress?.({ file: entry.path, fileBytes: entry.size, fileTotal: entry.size, bytes, total });
+    files.push({ path: entry.path, ...expected });
+  }
+  const manifest: ModelManifest = {
+    repo,
+    preset: preset?.id ?? null,
+    revision,
+    commit,
+    files,
+    pulledAt: new Date().toISOString(),
+  };
+  writeFileSync(join(dir, 'understudy-manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
+  return { dir, manifest, downloaded };
+}
+
+/** The manifest of a pulled model, or null when the folder holds no complete pull. */
+export function readManifest(dir: string): ModelManifest | null {
+  try {
+    return JSON.parse(readFileSync(join(dir, 'understudy-manifest.json'), 'utf8')) as ModelManifest;
+  } catch {
+    return null;
+  }
+}
+
+/** Streams a file into `target.part`, resuming with an HTTP Range request, then renames it. */
+async function download(
+  url: string,
+  target: string,
+  size: number,
+  token: string | undefined,
+  onBytes: (n: number) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  const part = `${target}.part`;
+  mkdirSync(join(target, '..'), { recursive: true });
+  let have = existsSync(part) ? statSync(part).size : 0;
+  if (have > size) have = 0;
+  if (have < size || size === 0) {
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        headers: {
+          ...(have > 0 ? { Range: `bytes=${have}-` } : {}),
+          ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        },
+        redirect: 'follow',
+        ...(signal ? { signal } : {}),
+      });
+    } catch (err) {
+      throw new PullError(
+        'NETWORK',
+        `download of ${url} failed: ${(err as Error).message}; run the pull again to resume`,
+        err,
+      );
+    }
+    if (!response.ok || !response.body)
+      throw new PullError('HTTP', `download of ${url} failed: HTTP ${response.status}`);
+    // A server that ignores Range answers 200 with the whole file: start over.
+    const resumed = response.status === 206;
+    if (!resumed) have = 0;
+    let received = have;
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        received += chunk.length;
+        onBytes(received);
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(
+        Readable.fromWeb(response.body as never),
+        counter,
+        createWriteStream(part, { flags: resumed ? 'a' : 'w', mode: 0o600 }),
+      );
+    } catch (err) {
+      throw new PullError(
+        'NETWORK',
+        `download of ${url} was interrupted at ${received} of ${size} bytes: ${(err as Error).message}; run the pull again to resume`,
+        err,
+      );
+    }
+  }
+  renameSync(part, target);
+}
+
+/** Size, then sha256 (LFS files) or the git blob hash (small files), as the hub publishes them. */
+async function verify(path: string, expected: { size: number; sha256?: string; gitSha1?: string }): Promise<boolean> {
+  if (statSync(path).size !== expected.size) return false;
+  if (expected.sha256) return (await hashFile(path, 'sha256')) === expected.sha256;
+  if (expected.gitSha1) return (await hashFile(path, 'sha1', `blob ${expected.size}\0`)) === expected.gitSha1;
+  return true;
+}
+
+async function hashFile(path: string, algorithm: 'sha256' | 'sha1', prefix = ''): Promise<string> {
+  const hash = createHash(algorithm);
+  if (prefix) hash.update(prefix);
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

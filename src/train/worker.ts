@@ -1,0 +1,125 @@
+// Runs the Python worker (models/trainer/worker.py) and reads its line protocol: one JSON event
+// per line on stdout, logs on stderr. The config goes over stdin, never on the command line.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TrainError, type TrainErrorCode } from './errors.js';
+
+export type WorkerCommand = 'train' | 'export' | 'logits' | 'generate' | 'bench' | 'devices';
+
+export interface WorkerEvent {
+  event: string;
+  [key: string]: unknown;
+}
+
+export interface WorkerRun {
+  /** Resolves with the final "done" event; rejects with a TrainError. */
+  result: Promise<WorkerEvent>;
+  /** Asks the worker to stop (SIGINT: it checkpoints, then exits). */
+  cancel(): void;
+  pid: number | undefined;
+}
+
+/** The worker script: found beside the bundle in an install, or in the source tree. */
+export function workerScript(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const candidate of [
+    resolve(here, '../models/trainer/worker.py'),
+    resolve(here, '../../models/trainer/worker.py'),
+  ]) {
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new TrainError('INTERNAL', `models/trainer/worker.py not found near ${here}`);
+}
+
+export interface RunWorkerOptions {
+  python: string;
+  command: WorkerCommand;
+  config: unknown;
+  onEvent?: (e: WorkerEvent) => void;
+  onLog?: (line: string) => void;
+  /** Lower the worker's CPU priority so that training never slows drafting (Unix nice). */
+  nice?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function runWorker(options: RunWorkerOptions): WorkerRun {
+  const script = workerScript();
+  const args = [script, options.command, '--config', '-'];
+  const [cmd, argv] = options.nice
+    ? ['nice', ['-n', String(options.nice), options.python, ...args]]
+    : [options.python, args];
+  const child = spawn(cmd as string, argv as string[], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    cwd: join(dirname(script), '..'),
+    env: { ...(options.env ?? process.env), PYTHONUNBUFFERED: '1' },
+  });
+  child.stdin.end(JSON.stringify(options.config));
+  const stderrTail: string[] = [];
+  let cancelled = false;
+  const result = new Promise<WorkerEvent>((resolvePromise, reject) => {
+    let done: WorkerEvent | null = null;
+    let error: WorkerEvent | null = null;
+    let buffer = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      buffer += chunk;
+      for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+        const line = buffer.slice(0, nl).trim();
+        buffer = buffer.slice(nl + 1);
+        if (!line) continue;
+        let event: WorkerEvent;
+        try {
+          event = JSON.parse(line) as WorkerEvent;
+        } catch {
+          options.onLog?.(line);
+          continue;
+        }
+        if (event.event === 'done') done = event;
+        if (event.event === 'error') error = event;
+        options.onEvent?.(event);
+      }
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      for (const line of chunk.split('\n')) {
+        if (!line.trim()) continue;
+        stderrTail.push(line);
+        if (stderrTail.length > 20) stderrTail.shift();
+        options.onLog?.(line);
+      }
+    });
+    child.on('error', (err) =>
+      reject(new TrainError('NO_TORCH', `cannot start ${options.python}: ${err.message}`, err)),
+    );
+    child.on('close', (code, signal) => {
+      if (done && code === 0) return resolvePromise(done);
+      if (error)
+        return reject(
+          new TrainError(
+            String(error.code ?? 'INTERNAL') as TrainErrorCode,
+            String(error.message ?? 'the worker failed'),
+          ),
+        );
+      if (cancelled || code === 130)
+        return reject(
+          new TrainError('CANCELLED', 'training was cancelled; the checkpoint is kept, continue with --resume'),
+        );
+      reject(
+        new TrainError(
+          'WORKER_FAILED',
+          `the training worker ${signal ? `was killed by ${signal}` : `exited with code ${code}`} without a result${stderrTail.length ? `:\n  ${stderrTail.slice(-5).join('\n  ')}` : ''}`,
+        ),
+      );
+    });
+  });
+  return {
+    result,
+    pid: child.pid,
+    cancel() {
+      cancelled = true;
+      child.kill('SIGINT');
+    },
+  };
+}
