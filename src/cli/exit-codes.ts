@@ -19,6 +19,8 @@ export const EXIT = {
   NOPERM: 77,
   /** The config (or a secret it points to) is missing or invalid. */
   CONFIG: 78,
+  /** Stopped by Ctrl-C (128 + SIGINT), after saving what can be resumed. */
+  CANCELLED: 130,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

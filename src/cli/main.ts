@@ -8,6 +8,7 @@ import { registerModel } from './commands/model.js';
 import { registerSecret } from './commands/secret.js';
 import { registerStatus } from './commands/status.js';
 import { registerSync } from './commands/sync.js';
+import { registerTrain } from './commands/train.js';
 import { describeError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerDataset(program);
   registerMail(program);
   registerModel(program);
+  registerTrain(program);
   registerConfig(program);
   registerSecret(program);
   return program;

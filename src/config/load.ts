@@ -53,6 +53,23 @@ export interface DatasetSettings {
   keepTemplates: number;
 }
 
+export interface TrainSettings {
+  baseModel: string;
+  python?: string;
+  device: 'auto' | 'cuda' | 'mps' | 'cpu';
+  maxSeqLen: number;
+  lora: { r: number; alpha: number; dropout: number };
+  learningRate: number;
+  epochs: number;
+  maxSteps?: number;
+  batchSize: number;
+  gradAccum: number;
+  seed: number;
+  evalSamples: number;
+  gpuBusyFraction: number;
+  nice: number;
+}
+
 export interface Config {
   /** The file this was read from. */
   file: string;
@@ -61,6 +78,7 @@ export interface Config {
   logLevel: RawConfig['log_level'];
   sync: SyncSettings;
   dataset: DatasetSettings;
+  train: TrainSettings;
   accounts: AccountConfig[];
 }
 
@@ -150,6 +168,28 @@ function resolveConfig(raw: RawConfig, file: string, env: Env): Config {
       evalFraction: raw.dataset.eval_fraction,
       maxReplyChars: raw.dataset.max_reply_chars,
       keepTemplates: raw.dataset.keep_templates,
+    },
+    train: {
+      baseModel:
+        raw.train.base_model.includes('/') &&
+        (raw.train.base_model.startsWith('.') ||
+          raw.train.base_model.startsWith('~') ||
+          raw.train.base_model.startsWith('/'))
+          ? resolveConfigPath(raw.train.base_model, configDir, env)
+          : raw.train.base_model,
+      ...(raw.train.python ? { python: raw.train.python } : {}),
+      device: raw.train.device,
+      maxSeqLen: raw.train.max_seq_len,
+      lora: { r: raw.train.lora_r, alpha: raw.train.lora_alpha, dropout: raw.train.lora_dropout },
+      learningRate: raw.train.learning_rate,
+      epochs: raw.train.epochs,
+      ...(raw.train.max_steps ? { maxSteps: raw.train.max_steps } : {}),
+      batchSize: raw.train.batch_size,
+      gradAccum: raw.train.grad_accum,
+      seed: raw.train.seed,
+      evalSamples: raw.train.eval_samples,
+      gpuBusyFraction: raw.train.gpu_busy_fraction,
+      nice: raw.train.nice,
     },
     accounts: raw.accounts.map((a) => resolveAccount(a, configDir, env)),
   };
@@ -248,7 +288,25 @@ const ACCOUNT_KEYS = [
   'folders',
 ];
 const KEYS_BY_TABLE: Record<string, string[]> = {
-  '': ['data_dir', 'log_level', 'sync', 'dataset', 'accounts'],
+  '': ['data_dir', 'log_level', 'sync', 'dataset', 'train', 'accounts'],
+  train: [
+    'base_model',
+    'python',
+    'device',
+    'max_seq_len',
+    'lora_r',
+    'lora_alpha',
+    'lora_dropout',
+    'learning_rate',
+    'epochs',
+    'max_steps',
+    'batch_size',
+    'grad_accum',
+    'seed',
+    'eval_samples',
+    'gpu_busy_fraction',
+    'nice',
+  ],
   dataset: ['eval_fraction', 'max_reply_chars', 'keep_templates'],
   sync: ['batch_size', 'max_part_kb', 'timeout_s', 'retries', 'parallel_mailboxes'],
   account: ACCOUNT_KEYS,

@@ -92,11 +92,38 @@ const datasetSchema = z.strictObject({
   keep_templates: z.number().int().min(0).max(100).default(3),
 });
 
+const trainSchema = z.strictObject({
+  /** A preset (`understudy model presets`), a pulled repository id, or a folder in Hugging Face layout. */
+  base_model: nonEmpty('train.base_model').default('qwen2.5-0.5b-instruct'),
+  /** Python with torch and numpy (default: found automatically). */
+  python: nonEmpty('train.python').optional(),
+  device: z.enum(['auto', 'cuda', 'mps', 'cpu']).default('auto'),
+  /** Longest example in tokens; longer ones lose their oldest thread context, then are skipped. */
+  max_seq_len: z.number().int().min(64).max(32768).default(1024),
+  lora_r: z.number().int().min(1).max(512).default(16),
+  lora_alpha: z.number().positive().default(32),
+  lora_dropout: z.number().min(0).max(0.9).default(0.05),
+  learning_rate: z.number().positive().max(1).default(2e-4),
+  epochs: z.number().positive().max(100).default(2),
+  /** Stop after this many optimizer steps (overrides epochs). */
+  max_steps: z.number().int().positive().optional(),
+  batch_size: z.number().int().min(1).max(256).default(4),
+  grad_accum: z.number().int().min(1).max(256).default(4),
+  seed: z.number().int().default(1234),
+  /** Held-out messages replied to by the new model and scored against what was sent. */
+  eval_samples: z.number().int().min(0).max(1000).default(24),
+  /** Refuse CUDA training while other processes hold more than this share of GPU memory. */
+  gpu_busy_fraction: z.number().min(0).max(1).default(0.5),
+  /** CPU priority of the trainer (nice), so drafting stays fast while it runs. */
+  nice: z.number().int().min(0).max(19).default(10),
+});
+
 export const configSchema = z.strictObject({
   data_dir: nonEmpty('data_dir').optional(),
   log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   sync: syncSchema.default(syncSchema.parse({})),
   dataset: datasetSchema.default(datasetSchema.parse({})),
+  train: trainSchema.default(trainSchema.parse({})),
   accounts: z.array(accountSchema).min(1, { error: 'at least one [[accounts]] table is needed' }),
 });
 

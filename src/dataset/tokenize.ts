@@ -1,6 +1,8 @@
 // Tokenizes conversations with the base model's own tokenizer and chat template
 // (transformers.js, local files only), marking which tokens carry loss: the assistant's reply
 // and its end-of-turn token, nothing of the prompt.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
 import type { ChatMessage } from './prompt.js';
 
@@ -33,6 +35,8 @@ export class ChatTokenizer {
     readonly endOfTurnIds: number[],
     readonly eosTokenId: number,
     readonly padTokenId: number,
+    /** Rows of the model's embedding (config.json vocab_size), or the tokenizer's size. */
+    private readonly modelVocabSize: number | null,
   ) {}
 
   static async load(modelDir: string): Promise<ChatTokenizer> {
@@ -45,14 +49,24 @@ export class ChatTokenizer {
       const ids = tokenizer.encode(token, { add_special_tokens: false });
       if (ids.length === 1 && tokenizer.all_special_ids.includes(ids[0] as number)) endOfTurn.add(ids[0] as number);
     }
-    return new ChatTokenizer(tokenizer, hasTemplate, [...endOfTurn], eos, tokenizer.pad_token_id ?? eos);
+    let modelVocab: number | null = null;
+    try {
+      modelVocab = Number(JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8')).vocab_size) || null;
+    } catch {
+      modelVocab = null;
+    }
+    return new ChatTokenizer(tokenizer, hasTemplate, [...endOfTurn], eos, tokenizer.pad_token_id ?? eos, modelVocab);
   }
 
   get vocabSize(): number {
-    const model = (this.tokenizer as unknown as { model?: { vocab?: unknown[] | Map<string, number> } }).model;
-    const vocab = model?.vocab;
-    const base = Array.isArray(vocab) ? vocab.length : vocab instanceof Map ? vocab.size : 0;
-    return Math.max(base, ...this.tokenizer.all_special_ids.map((id) => id + 1));
+    if (this.modelVocabSize) return this.modelVocabSize;
+    const json = (
+      this.tokenizer as unknown as {
+        _tokenizerJSON?: { added_tokens?: { id: number }[]; model?: { vocab?: Record<string, number> } };
+      }
+    )._tokenizerJSON;
+    const ids = [...Object.values(json?.model?.vocab ?? {}), ...(json?.added_tokens ?? []).map((t) => t.id)];
+    return ids.reduce((max, id) => Math.max(max, id + 1), 0);
   }
 
   /** The prompt to complete: system and user turns, then the opening of the assistant's turn. */

@@ -67,12 +67,12 @@ export interface CliResult {
 }
 
 /** Runs the built CLI (`bin/understudy.js`) as a separate process. */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): Promise<CliResult> {
   return new Promise((resolvePromise) => {
     execFile(
       process.execPath,
       [CLI, ...args],
-      { env: { ...process.env, ...env }, timeout: 120_000 },
+      { env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
         resolvePromise({ code, stdout, stderr });

@@ -4,6 +4,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { DEFAULT_PRESET, PRESETS } from '../../model/presets.js';
 import { PullError, pullModel } from '../../model/pull.js';
+import { listVersions, promote, rollback } from '../../model/registry.js';
 import { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
@@ -80,6 +81,75 @@ export function registerModel(program: Command): void {
         process.stdout.write(
           `${p.id === DEFAULT_PRESET ? '*' : ' '} ${p.id.padEnd(24)} ${p.repo}\n    ${p.parameters} parameters, ${p.downloadGb} GB, ${p.license}; ${p.languages}\n    ${p.notes}\n`,
         );
+      }
+    });
+
+  model
+    .command('list')
+    .summary('your trained versions, their scores, and which one writes drafts')
+    .option('--json', 'print as JSON')
+    .action((opts: { json?: boolean }, command: Command) => {
+      const ctx = CliContext.from(command);
+      try {
+        const versions = listVersions(ctx.db);
+        if (opts.json) {
+          process.stdout.write(
+            `${JSON.stringify(
+              versions.map((v) => ({ ...v, metrics: JSON.parse(v.metrics), data: JSON.parse(v.data) })),
+              null,
+              2,
+            )}\n`,
+          );
+          return;
+        }
+        if (!versions.length) {
+          process.stdout.write('no trained versions yet: run understudy train\n');
+          return;
+        }
+        for (const v of versions) {
+          const loss =
+            v.eval_loss !== null && v.base_eval_loss !== null
+              ? `held-out loss ${v.base_eval_loss.toFixed(3)} → ${v.eval_loss.toFixed(3)}`
+              : 'no held-out loss';
+          const score =
+            v.score !== null ? `, chrF ${v.score.toFixed(1)}, style ${Math.round((v.style_match ?? 0) * 100)}%` : '';
+          process.stdout.write(
+            `${v.status === 'promoted' ? '*' : ' '} ${String(v.id).padStart(3)}  ${new Date(v.created_at).toISOString().slice(0, 16)}  ${v.status.padEnd(9)} ${loss}${score}  (${v.base_repo ?? v.base})\n`,
+          );
+        }
+      } finally {
+        ctx.close();
+      }
+    });
+
+  model
+    .command('promote')
+    .argument('<version>', 'version number (see model list)')
+    .summary('use this version for drafts')
+    .action((version: string, _opts: unknown, command: Command) => {
+      const ctx = CliContext.from(command);
+      try {
+        const v = promote(ctx.db, Number(version));
+        process.stdout.write(`version ${v.id} is now promoted: drafts are written with it\n`);
+      } catch (err) {
+        throw new CliError((err as Error).message, 'PROMOTE_FAILED', EXIT.FAILURE);
+      } finally {
+        ctx.close();
+      }
+    });
+
+  model
+    .command('rollback')
+    .summary('go back to the previously promoted version')
+    .action((_opts: unknown, command: Command) => {
+      const ctx = CliContext.from(command);
+      try {
+        const v = rollback(ctx.db);
+        process.stdout.write(`rolled back: version ${v.id} is promoted again\n`);
+      } catch (err) {
+        throw new CliError((err as Error).message, 'ROLLBACK_FAILED', EXIT.FAILURE);
+      } finally {
+        ctx.close();
       }
     });
 }

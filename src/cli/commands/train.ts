@@ -1,0 +1,129 @@
+// `understudy train`: fine-tune the base model on your replies and register the new version.
+
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { TrainError } from '../../train/errors.js';
+import { trainModel } from '../../train/run.js';
+import type { WorkerRun } from '../../train/worker.js';
+import { CliContext } from '../context.js';
+import { CliError } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .summary('fine-tune the base model on your replies (LoRA), evaluate, and register the version')
+    .description(
+      "Builds the dataset, tokenizes it with the base model's tokenizer, fine-tunes a LoRA adapter in\n" +
+        'the Python worker (CUDA, Apple MPS or CPU), exports a merged ONNX model, replies to held-out\n' +
+        'messages and scores them against what you really sent, and promotes the new version only if\n' +
+        'it beats the current one. Ctrl-C stops cleanly and keeps the checkpoint: continue with --resume.',
+    )
+    .option('--resume', 'continue the last interrupted run from its checkpoint')
+    .option('--force', 'train even when the GPU is busy')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 trained, 1 failed, 75 GPU busy (try later), 78 no torch / no base model, 130 cancelled.',
+    )
+    .action(async (opts: { resume?: boolean; force?: boolean; json?: boolean }, command: Command) => {
+      const ctx = CliContext.from(command);
+      let worker: WorkerRun | null = null;
+      const onSigint = () => {
+        process.stderr.write('\nstopping: the worker saves a checkpoint first…\n');
+        worker?.cancel();
+      };
+      process.on('SIGINT', onSigint);
+      const tty = process.stderr.isTTY;
+      const bar = tty
+        ? new cliProgress.SingleBar(
+            {
+              stream: process.stderr,
+              format: 'training |{bar}| step {value}/{total} loss {loss} {tps} tok/s ETA {eta_formatted}',
+              hideCursor: true,
+            },
+            cliProgress.Presets.shades_classic,
+          )
+        : null;
+      let barStarted = false;
+      let lastLine = 0;
+      try {
+        const result = await trainModel({
+          db: ctx.db,
+          config: ctx.config,
+          resume: Boolean(opts.resume),
+          force: Boolean(opts.force),
+          onWorker: (w) => {
+            worker = w;
+          },
+          onProgress: (p) => {
+            if (p.phase === 'train' && p.step !== undefined && p.steps !== undefined) {
+              const payload = { loss: p.loss?.toFixed(3) ?? '-', tps: Math.round(p.tokensPerS ?? 0) };
+              if (bar) {
+                if (!barStarted) bar.start(p.steps, p.step, payload);
+                barStarted = true;
+                bar.update(p.step, payload);
+              } else if (Date.now() - lastLine > 5000 || p.step === p.steps) {
+                lastLine = Date.now();
+                process.stderr.write(`training step ${p.step}/${p.steps} loss ${payload.loss} ${payload.tps} tok/s\n`);
+              }
+            } else if (p.phase !== 'train') {
+              if (barStarted) bar?.stop();
+              barStarted = false;
+              process.stderr.write(`${phaseLabel(p.phase)}…\n`);
+            } else if (p.message && !bar) process.stderr.write(`${p.message}\n`);
+          },
+        });
+        bar?.stop();
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+          return;
+        }
+        const e = result.evaluation;
+        const pct = (x: number) => `${Math.round(x * 100)}%`;
+        const out = [
+          `trained version ${result.version.id} on ${result.shards.splits.train.examples} examples (${result.shards.splits.eval.examples} held out): ${result.steps} steps on ${result.device} in ${result.durationS.toFixed(0)} s`,
+          `  held-out loss: base model ${fmt(result.baseEvalLoss)} → tuned ${fmt(result.evalLoss)}${result.baseEvalLoss && result.evalLoss ? ` (perplexity ${Math.exp(result.baseEvalLoss).toFixed(1)} → ${Math.exp(result.evalLoss).toFixed(1)})` : ''}`,
+          e.samples
+            ? `  replies to ${e.samples} held-out messages: chrF ${e.chrf.toFixed(1)}; greeting ${pct(e.greeting)}, sign-off ${pct(e.signOff)}, language ${pct(e.language)} as you write them`
+            : '  no held-out messages to reply to yet',
+          `  ${result.promoted ? 'PROMOTED' : 'not promoted'}: ${result.decision}`,
+          `  ${result.version.dir}`,
+        ];
+        process.stdout.write(`${out.join('\n')}\n`);
+      } catch (err) {
+        bar?.stop();
+        if (err instanceof TrainError) {
+          const exit =
+            err.code === 'CANCELLED'
+              ? EXIT.CANCELLED
+              : err.code === 'GPU_BUSY'
+                ? EXIT.TEMPFAIL
+                : ['NO_TORCH', 'NO_BASE_MODEL', 'BAD_CONFIG'].includes(err.code)
+                  ? EXIT.CONFIG
+                  : EXIT.FAILURE;
+          throw new CliError(err.message, `TRAIN_${err.code}`, exit);
+        }
+        throw err;
+      } finally {
+        process.off('SIGINT', onSigint);
+        ctx.close();
+      }
+    });
+}
+
+function phaseLabel(phase: string): string {
+  return (
+    {
+      dataset: 'building the dataset',
+      tokenize: 'tokenizing',
+      export: 'exporting the merged model to ONNX',
+      evaluate: 'replying to held-out messages',
+      register: 'registering the version',
+    }[phase] ?? phase
+  );
+}
+
+function fmt(x: number | null): string {
+  return x === null ? 'n/a' : x.toFixed(3);
+}

@@ -1,0 +1,367 @@
+// `understudy train`: dataset → shards → LoRA fine-tune in the Python worker → ONNX export →
+// evaluation on held-out replies → a registered version, promoted only if it beats the current one.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Config } from '../config/load.js';
+import { buildDataset } from '../dataset/build.js';
+import type { ChatMessage } from '../dataset/prompt.js';
+import { contextVariants, type ShardSummary, writeShards } from '../dataset/shards.js';
+import { ChatTokenizer } from '../dataset/tokenize.js';
+import { findPreset } from '../model/presets.js';
+import { baseModelDir, readManifest } from '../model/pull.js';
+import {
+  getVersion,
+  type ModelVersion,
+  newVersionDir,
+  promote,
+  promotedVersion,
+  registerVersion,
+  reject,
+} from '../model/registry.js';
+import { accountIdByName, type StoredExample, storedExamples } from '../store/dataset.js';
+import { type Db, ensurePrivateDir } from '../store/db.js';
+import { TrainError } from './errors.js';
+import { type EvalSummary, type ReplyScore, scoreReply, summarize } from './evaluate.js';
+import { gpuBusyReason } from './gpu.js';
+import { findPython } from './python.js';
+import { finishRun, resumableRun, startRun } from './runs.js';
+import { runWorker, type WorkerEvent, type WorkerRun } from './worker.js';
+
+export type TrainPhase = 'dataset' | 'tokenize' | 'train' | 'export' | 'evaluate' | 'register';
+
+export interface TrainProgress {
+  phase: TrainPhase;
+  step?: number;
+  steps?: number;
+  loss?: number;
+  tokensPerS?: number;
+  elapsedS?: number;
+  message?: string;
+}
+
+export interface TrainOptions {
+  db: Db;
+  config: Config;
+  /** Continue the last interrupted run from its checkpoint. */
+  resume?: boolean;
+  /** Train even when the GPU looks busy. */
+  force?: boolean;
+  onProgress?: (p: TrainProgress) => void;
+  onLog?: (line: string) => void;
+  /** Receives the running worker, so the caller can cancel it (Ctrl-C). */
+  onWorker?: (w: WorkerRun) => void;
+}
+
+export interface TrainResult {
+  runId: number;
+  version: ModelVersion;
+  promoted: boolean;
+  /** Why it was or was not promoted. */
+  decision: string;
+  baseEvalLoss: number | null;
+  evalLoss: number | null;
+  evaluation: EvalSummary;
+  baseline: EvalSummary | null;
+  shards: ShardSummary;
+  steps: number;
+  device: string;
+  durationS: number;
+}
+
+/** The base model folder: a pulled preset/repository, or a folder given in the config. */
+export function resolveBaseModel(config: Config): { dir: string; repo: string | null; commit: string | null } {
+  const name = config.train.baseModel;
+  if (name.startsWith('/') && existsSync(join(name, 'config.json'))) {
+    const manifest = readManifest(name);
+    return { dir: name, repo: manifest?.repo ?? null, commit: manifest?.commit ?? null };
+  }
+  const repo = findPreset(name)?.repo ?? name;
+  const dir = baseModelDir(config.dataDir, repo);
+  const manifest = readManifest(dir);
+  if (!manifest) {
+    throw new TrainError(
+      'NO_BASE_MODEL',
+      `the base model ${name} is not downloaded yet; run: understudy model pull ${name}`,
+    );
+  }
+  return { dir, repo: manifest.repo, commit: manifest.commit };
+}
+
+export async function trainModel(options: TrainOptions): Promise<TrainResult> {
+  const { db, config } = options;
+  const started = Date.now();
+  const settings = config.train;
+  const progress = options.onProgress ?? (() => {});
+  const base = resolveBaseModel(config);
+  const python = findPython(settings.python).executable;
+  const busy = options.force ? null : gpuBusyReason(settings.device, settings.gpuBusyFraction);
+  if (busy) throw new TrainError('GPU_BUSY', busy);
+
+  // 1. Data: the dataset of every account, tokenized with the base model's own tokenizer.
+  const resumeFrom = options.resume ? resumableRun(db) : undefined;
+  if (options.resume && !resumeFrom)
+    throw new TrainError('BAD_CONFIG', 'there is no interrupted training run to resume');
+  const runId = resumeFrom?.id ?? startRun(db, 0);
+  const runDir = join(config.dataDir, 'runs', `run-${String(runId).padStart(4, '0')}`);
+  const dataDir = join(runDir, 'data');
+  const adapterDir = join(runDir, 'adapter');
+  ensurePrivateDir(runDir);
+  const tokenizer = await ChatTokenizer.load(base.dir);
+  let shards: ShardSummary;
+  let examples: StoredExample[];
+  if (resumeFrom && existsSync(join(runDir, 'examples.json'))) {
+    // Resuming trains on exactly the shards the interrupted run used.
+    ({ shards, examples } = JSON.parse(readFileSync(join(runDir, 'examples.json'), 'utf8')) as {
+      shards: ShardSummary;
+      examples: StoredExample[];
+    });
+  } else {
+    progress({ phase: 'dataset' });
+    examples = [];
+    for (const account of config.accounts) {
+      if (accountIdByName(db, account.name) === undefined) continue;
+      buildDataset({ db, account, settings: config.dataset });
+      examples.push(...storedExamples(db, accountIdByName(db, account.name) as number));
+    }
+    progress({ phase: 'tokenize' });
+    shards = writeShards(dataDir, examples, tokenizer, settings.maxSeqLen);
+    writeFileSync(join(runDir, 'examples.json'), JSON.stringify({ shards, examples }), { mode: 0o600 });
+  }
+  if (shards.splits.train.examples === 0) {
+    finishRun(db, runId, { status: 'failed', error: 'empty dataset' });
+    throw new TrainError(
+      'EMPTY_DATASET',
+      'there are no training examples yet: sync your mail (understudy sync) and check understudy dataset stats for why replies were left out',
+    );
+  }
+
+  // 2. Fine-tune.
+  let device: string = settings.device;
+  let steps = 0;
+  let done: WorkerEvent;
+  try {
+    const run = runWorker({
+      python,
+      command: 'train',
+      nice: settings.nice,
+      config: {
+        model_dir: base.dir,
+        data_dir: dataDir,
+        out_dir: adapterDir,
+        device: settings.device,
+        seed: settings.seed,
+        lora: { r: settings.lora.r, alpha: settings.lora.alpha, dropout: settings.lora.dropout },
+        lr: settings.learningRate,
+        epochs: settings.epochs,
+        max_steps: settings.maxSteps ?? null,
+        batch_size: settings.batchSize,
+        grad_accum: settings.gradAccum,
+        checkpoint_every: 50,
+        resume: Boolean(resumeFrom && existsSync(join(adapterDir, 'checkpoint.pt'))),
+      },
+      onEvent: (e) => {
+        if (e.event === 'start') device = String(e.device ?? device);
+        if (e.event === 'step') {
+          steps = Number(e.step);
+          progress({
+            phase: 'train',
+            step: Number(e.step),
+            steps: Number(e.steps),
+            loss: Number(e.loss),
+            tokensPerS: Number(e.tokens_per_s),
+            elapsedS: Number(e.elapsed_s),
+          });
+        }
+        if (e.event === 'eval')
+          progress({
+            phase: 'train',
+            message: `held-out loss ${Number(e.loss).toFixed(3)} (${e.adapter ? 'adapter' : 'base model'})`,
+          });
+      },
+      ...(options.onLog ? { onLog: options.onLog } : {}),
+    });
+    options.onWorker?.(run);
+    done = await run.result;
+  } catch (err) {
+    const cancelled = err instanceof TrainError && err.code === 'CANCELLED';
+    finishRun(db, runId, { status: cancelled ? 'cancelled' : 'failed', device, steps, error: (err as Error).message });
+    throw err;
+  }
+  const metrics = (done.metrics ?? {}) as { base_eval_loss?: number | null; eval_loss?: number | null; steps?: number };
+  steps = metrics.steps ?? steps;
+
+  // 3. Export the merged model for inference, into a new version folder.
+  progress({ phase: 'export' });
+  const versionDir = newVersionDir(config.dataDir);
+  try {
+    await runWorker({
+      python,
+      command: 'export',
+      nice: settings.nice,
+      config: { model_dir: base.dir, adapter_dir: adapterDir, out_dir: join(versionDir, 'model') },
+    }).result;
+    mkdirSync(join(versionDir, 'adapter'), { recursive: true });
+    for (const f of ['adapter_config.json', 'adapter_model.safetensors', 'metrics.json']) {
+      writeFileSync(join(versionDir, 'adapter', f), readFileSync(join(adapterDir, f)));
+    }
+  } catch (err) {
+    rmSync(versionDir, { recursive: true, force: true });
+    finishRun(db, runId, { status: 'failed', device, steps, error: (err as Error).message });
+    throw err;
+  }
+
+  // 4. Evaluate: reply to held-out messages and compare with what the user really sent.
+  progress({ phase: 'evaluate' });
+  const held = examples.filter((e) => e.split === 'eval').slice(-settings.evalSamples);
+  const evaluation = await scoreGenerations(
+    python,
+    base.dir,
+    join(versionDir, 'adapter'),
+    held,
+    tokenizer,
+    settings.maxSeqLen,
+  );
+  const current = promotedVersion(db);
+  let baseline: { summary: EvalSummary; scores: ReplyScore[] } | null = null;
+  if (current && existsSync(join(current.dir, 'adapter'))) {
+    try {
+      baseline = await scoreGenerations(
+        python,
+        current.base,
+        join(current.dir, 'adapter'),
+        held,
+        await ChatTokenizer.load(current.base),
+        settings.maxSeqLen,
+      );
+    } catch {
+      baseline = null;
+    }
+  }
+
+  // 5. Register, and promote only what is better.
+  progress({ phase: 'register' });
+  const data = {
+    examples: examples.length,
+    train: shards.splits.train,
+    eval: shards.splits.eval,
+    tooLong: shards.tooLong,
+    from: examples.length ? new Date(Math.min(...examples.map((e) => e.reply_date))).toISOString() : null,
+    to: examples.length ? new Date(Math.max(...examples.map((e) => e.reply_date))).toISOString() : null,
+  };
+  writeFileSync(
+    join(versionDir, 'metrics.json'),
+    `${JSON.stringify({ training: metrics, evaluation: evaluation.summary, baseline: baseline?.summary ?? null, samples: evaluation.samples }, null, 2)}\n`,
+    { mode: 0o600 },
+  );
+  writeFileSync(join(versionDir, 'data.json'), `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
+  const version = registerVersion(db, config.dataDir, versionDir, {
+    base: resolve(base.dir),
+    baseRepo: base.repo,
+    baseCommit: base.commit,
+    evalLoss: metrics.eval_loss ?? null,
+    baseEvalLoss: metrics.base_eval_loss ?? null,
+    score: evaluation.summary.samples ? evaluation.summary.chrf : null,
+    styleMatch: evaluation.summary.samples ? evaluation.summary.style : null,
+    metrics: { training: metrics, evaluation: evaluation.summary, baseline: baseline?.summary ?? null },
+    data,
+  });
+  const decision = decide(metrics, evaluation.summary, baseline?.summary ?? null, current);
+  if (decision.promote) promote(db, version.id);
+  else reject(db, version.id);
+  finishRun(db, runId, { status: 'done', device, steps, versionId: version.id });
+  return {
+    runId,
+    version: getVersion(db, version.id) ?? version,
+    promoted: decision.promote,
+    decision: decision.why,
+    baseEvalLoss: metrics.base_eval_loss ?? null,
+    evalLoss: metrics.eval_loss ?? null,
+    evaluation: evaluation.summary,
+    baseline: baseline?.summary ?? null,
+    shards,
+    steps,
+    device,
+    durationS: (Date.now() - started) / 1000,
+  };
+}
+
+/**
+ * A new version must beat the base model on the held-out replies (lower loss), and, when a
+ * version is already promoted, reply to the same held-out messages at least as well (chrF).
+ */
+function decide(
+  metrics: { base_eval_loss?: number | null; eval_loss?: number | null },
+  evaluation: EvalSummary,
+  baseline: EvalSummary | null,
+  current: ModelVersion | undefined,
+): { promote: boolean; why: string } {
+  const tuned = metrics.eval_loss;
+  const baseLoss = metrics.base_eval_loss;
+  if (tuned === null || tuned === undefined || baseLoss === null || baseLoss === undefined) {
+    return current
+      ? { promote: false, why: 'no held-out replies to compare with; the promoted version stays' }
+      : { promote: true, why: 'first version (too little data for a held-out comparison)' };
+  }
+  if (tuned >= baseLoss)
+    return {
+      promote: false,
+      why: `held-out loss ${tuned.toFixed(3)} is not below the base model's ${baseLoss.toFixed(3)}`,
+    };
+  if (!current)
+    return { promote: true, why: `held-out loss ${baseLoss.toFixed(3)} → ${tuned.toFixed(3)}; first version` };
+  if (baseline && evaluation.samples && evaluation.chrf < baseline.chrf) {
+    return {
+      promote: false,
+      why: `replies score chrF ${evaluation.chrf.toFixed(1)}, below the promoted version ${current.id}'s ${baseline.chrf.toFixed(1)} on the same held-out messages`,
+    };
+  }
+  return {
+    promote: true,
+    why: `held-out loss ${baseLoss.toFixed(3)} → ${tuned.toFixed(3)}${baseline ? `, chrF ${baseline.chrf.toFixed(1)} → ${evaluation.chrf.toFixed(1)} vs version ${current.id}` : ''}`,
+  };
+}
+
+/** Greedy replies (torch, in the worker) to held-out messages, scored against what was sent. */
+export async function scoreGenerations(
+  python: string,
+  modelDir: string,
+  adapterDir: string | null,
+  held: readonly StoredExample[],
+  tokenizer: ChatTokenizer,
+  maxSeqLen: number,
+): Promise<{ summary: EvalSummary; scores: ReplyScore[]; samples: { reference: string; generated: string }[] }> {
+  const prompts: number[][] = [];
+  const references: string[] = [];
+  for (const example of held) {
+    const variants = contextVariants(example);
+    const reference = (variants[0]?.find((m) => m.role === 'assistant')?.content ?? '').trim();
+    for (const v of variants) {
+      const ids = tokenizer.promptIds(v.filter((m) => m.role !== 'assistant') as ChatMessage[]);
+      if (ids.length + 160 <= maxSeqLen) {
+        prompts.push(ids);
+        references.push(reference);
+        break;
+      }
+    }
+  }
+  if (prompts.length === 0) return { summary: summarize([]), scores: [], samples: [] };
+  const done = await runWorker({
+    python,
+    command: 'generate',
+    config: {
+      model_dir: modelDir,
+      adapter_dir: adapterDir,
+      prompts,
+      max_new_tokens: 160,
+      eos_token_ids: tokenizer.endOfTurnIds,
+      greedy: true,
+    },
+  }).result;
+  const outputs = (done.outputs ?? []) as number[][];
+  const samples = outputs.map((ids, i) => ({
+    reference: references[i] ?? '',
+    generated: tokenizer.decode(ids).trim(),
+  }));
+  const scores = samples.map((s) => scoreReply(s.generated, s.reference));
+  return { summary: summarize(scores), scores, samples };
+}
