@@ -94,7 +94,7 @@ export function runWorker(options: RunWorkerOptions): WorkerRun {
       reject(new TrainError('NO_TORCH', `cannot start ${options.python}: ${err.message}`, err)),
     );
     child.on('close', (code, signal) => {
-      if (done && code === 0) return resolvePromise(done);
+      if (code === 0 && !error) return resolvePromise(done ?? { event: 'done' });
       if (error)
         return reject(
           new TrainError(
