@@ -5,7 +5,7 @@ export default defineConfig({
     include: ['tests/**/*.test.ts'],
     globalSetup: ['tests/helpers/global-setup.ts'],
     // Integration tests start processes and talk to Dovecot; give them room on slow CI machines.
-    testTimeout: 60_000,
+    testTimeout: 300_000,
     hookTimeout: 60_000,
     reporters: ['default'],
   },

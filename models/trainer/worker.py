@@ -3,7 +3,7 @@
 
     python3 models/trainer/worker.py COMMAND --config FILE.json     (or --config - for stdin)
 
-COMMAND is one of: train, export, logits, generate, bench, devices. stdout carries only JSON
+COMMAND is one of: train, export, export-gguf, logits, generate, bench, devices. stdout carries only JSON
 lines ({"event": ...}, one per line); logs go to stderr. Exit codes: 0 done, 1 error (an "error"
 event with a code), 2 usage error, 130 cancelled by SIGINT/SIGTERM.
 """
@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from trainer.protocol import WorkerError, emit  # noqa: E402
 
-COMMANDS = ("train", "export", "logits", "generate", "bench", "devices")
+COMMANDS = ("train", "export", "export-gguf", "logits", "generate", "bench", "devices")
 
 
 class UsageError(WorkerError):
@@ -91,6 +91,10 @@ def run(command, raw_config):
             from trainer.export_onnx import export
 
             return export(cfg)
+        if command == "export-gguf":
+            from trainer.export_gguf import export_gguf
+
+            return export_gguf(cfg)
         if command == "logits":
             from trainer.infer import logits_command
 

@@ -2,10 +2,13 @@
 // messages and exit codes.
 import { Command, CommanderError } from 'commander';
 import { registerConfig } from './commands/config.js';
+import { registerDaemon } from './commands/daemon.js';
 import { registerDataset } from './commands/dataset.js';
+import { registerDraft } from './commands/draft.js';
 import { registerMail } from './commands/mail.js';
 import { registerModel } from './commands/model.js';
 import { registerSecret } from './commands/secret.js';
+import { registerService } from './commands/service.js';
 import { registerStatus } from './commands/status.js';
 import { registerSync } from './commands/sync.js';
 import { registerTrain } from './commands/train.js';
@@ -31,6 +34,9 @@ export function buildProgram(): Command {
   registerMail(program);
   registerModel(program);
   registerTrain(program);
+  registerDraft(program);
+  registerDaemon(program);
+  registerService(program);
   registerConfig(program);
   registerSecret(program);
   return program;

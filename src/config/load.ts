@@ -70,6 +70,30 @@ export interface TrainSettings {
   nice: number;
 }
 
+export interface DraftSettings {
+  maxAgeDays: number;
+  replyWhenCc: boolean;
+  replyAll: boolean;
+  excludeSenders: string[];
+  excludeDomains: string[];
+  signature: string;
+  quoteOriginal: boolean;
+  minReplyRate: number;
+  maxNewTokens: number;
+  temperature: number;
+  topP: number;
+  limit: number;
+  threads: number;
+}
+
+export interface DaemonSettings {
+  syncCron: string;
+  trainCron: string;
+  minNewExamples: number;
+  idle: boolean;
+  shutdownTimeoutMs: number;
+}
+
 export interface Config {
   /** The file this was read from. */
   file: string;
@@ -79,6 +103,8 @@ export interface Config {
   sync: SyncSettings;
   dataset: DatasetSettings;
   train: TrainSettings;
+  drafts: DraftSettings;
+  daemon: DaemonSettings;
   accounts: AccountConfig[];
 }
 
@@ -191,6 +217,28 @@ function resolveConfig(raw: RawConfig, file: string, env: Env): Config {
       gpuBusyFraction: raw.train.gpu_busy_fraction,
       nice: raw.train.nice,
     },
+    drafts: {
+      maxAgeDays: raw.drafts.max_age_days,
+      replyWhenCc: raw.drafts.reply_when_cc,
+      replyAll: raw.drafts.reply_all,
+      excludeSenders: raw.drafts.exclude_senders.map((s) => s.toLowerCase()),
+      excludeDomains: raw.drafts.exclude_domains.map((d) => d.toLowerCase().replace(/^@/, '')),
+      signature: raw.drafts.signature,
+      quoteOriginal: raw.drafts.quote_original,
+      minReplyRate: raw.drafts.min_reply_rate,
+      maxNewTokens: raw.drafts.max_new_tokens,
+      temperature: raw.drafts.temperature,
+      topP: raw.drafts.top_p,
+      limit: raw.drafts.limit,
+      threads: raw.drafts.threads,
+    },
+    daemon: {
+      syncCron: raw.daemon.sync_cron,
+      trainCron: raw.daemon.train_cron,
+      minNewExamples: raw.daemon.min_new_examples,
+      idle: raw.daemon.idle,
+      shutdownTimeoutMs: raw.daemon.shutdown_timeout_s * 1000,
+    },
     accounts: raw.accounts.map((a) => resolveAccount(a, configDir, env)),
   };
 }
@@ -288,7 +336,23 @@ const ACCOUNT_KEYS = [
   'folders',
 ];
 const KEYS_BY_TABLE: Record<string, string[]> = {
-  '': ['data_dir', 'log_level', 'sync', 'dataset', 'train', 'accounts'],
+  '': ['data_dir', 'log_level', 'sync', 'dataset', 'train', 'drafts', 'daemon', 'accounts'],
+  daemon: ['sync_cron', 'train_cron', 'min_new_examples', 'idle', 'shutdown_timeout_s'],
+  drafts: [
+    'max_age_days',
+    'reply_when_cc',
+    'reply_all',
+    'exclude_senders',
+    'exclude_domains',
+    'signature',
+    'quote_original',
+    'min_reply_rate',
+    'max_new_tokens',
+    'temperature',
+    'top_p',
+    'limit',
+    'threads',
+  ],
   train: [
     'base_model',
     'python',

@@ -118,12 +118,55 @@ const trainSchema = z.strictObject({
   nice: z.number().int().min(0).max(19).default(10),
 });
 
+const draftsSchema = z.strictObject({
+  /** Messages older than this many days get no draft. */
+  max_age_days: z.number().min(0).max(365).default(3),
+  /** Draft replies to messages where you are only in Cc. */
+  reply_when_cc: z.boolean().default(false),
+  /** Cc the other recipients of the message (reply-all). */
+  reply_all: z.boolean().default(false),
+  /** Senders (addresses or globs like "*@newsletter.example") and domains that never get a draft. */
+  exclude_senders: z.array(nonEmpty('an address pattern')).default([]),
+  exclude_domains: z.array(nonEmpty('a domain')).default([]),
+  /** Text added under every draft (a "-- " line is put above it). */
+  signature: z.string().default(''),
+  /** Quote the original message under the draft, as mail clients do. */
+  quote_original: z.boolean().default(true),
+  /** Skip correspondents you answered less often than this share of the time (0 = off). */
+  min_reply_rate: z.number().min(0).max(1).default(0),
+  max_new_tokens: z.number().int().min(16).max(2048).default(320),
+  temperature: z.number().min(0).max(2).default(0.7),
+  top_p: z.number().gt(0).max(1).default(0.9),
+  /** Drafts written per run at most (the daemon runs often). */
+  limit: z.number().int().min(1).max(1000).default(20),
+  /** CPU threads for generation. */
+  threads: z.number().int().min(1).max(64).default(2),
+});
+
+const cronExpression = (what: string) =>
+  z.string().regex(/^(\S+\s+){4,5}\S+$/, { error: `${what} must be a cron expression such as "*/15 * * * *"` });
+
+const daemonSchema = z.strictObject({
+  /** When the daemon syncs every folder (new mail in INBOX arrives by IDLE in between). */
+  sync_cron: cronExpression('daemon.sync_cron').default('*/15 * * * *'),
+  /** When it considers training (only with enough new examples and a free GPU). */
+  train_cron: cronExpression('daemon.train_cron').default('30 3 * * *'),
+  /** New examples since the last training needed before a new one runs. */
+  min_new_examples: z.number().int().min(1).max(100_000).default(20),
+  /** Watch INBOX with IMAP IDLE, so drafts follow new mail within seconds. */
+  idle: z.boolean().default(true),
+  /** Seconds to finish the current step after SIGTERM before giving up on it. */
+  shutdown_timeout_s: z.number().min(1).max(300).default(10),
+});
+
 export const configSchema = z.strictObject({
   data_dir: nonEmpty('data_dir').optional(),
   log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   sync: syncSchema.default(syncSchema.parse({})),
   dataset: datasetSchema.default(datasetSchema.parse({})),
   train: trainSchema.default(trainSchema.parse({})),
+  drafts: draftsSchema.default(draftsSchema.parse({})),
+  daemon: daemonSchema.default(daemonSchema.parse({})),
   accounts: z.array(accountSchema).min(1, { error: 'at least one [[accounts]] table is needed' }),
 });
 

@@ -287,7 +287,7 @@ export class DatasetError extends Error {
   }
 }
 
-interface DatasetRow {
+export interface DatasetRow {
   content_id: number;
   special_use: string | null;
   message_id: string | null;
@@ -296,12 +296,13 @@ interface DatasetRow {
   from_addr: string | null;
   to_addrs: string | null;
   cc_addrs: string | null;
+  reply_to?: string | null;
   subject: string | null;
   date: number | null;
 }
 
 /** One DatasetMessage per content; in \Sent if any copy is. */
-function mergeCopies(rows: DatasetRow[]): DatasetMessage[] {
+export function mergeCopies(rows: DatasetRow[]): DatasetMessage[] {
   const out = new Map<number, DatasetMessage>();
   for (const r of rows) {
     const existing = out.get(r.content_id);
@@ -317,6 +318,7 @@ function mergeCopies(rows: DatasetRow[]): DatasetMessage[] {
       from: people(r.from_addr),
       to: people(r.to_addrs),
       cc: people(r.cc_addrs),
+      replyTo: people(r.reply_to ?? null),
       subject: r.subject,
       date: r.date,
       inSent: r.special_use === '\\Sent',
@@ -349,7 +351,7 @@ function safeQuoted(db: Db, reply: DatasetMessage, cleaned: CleanedText): Return
 }
 
 /** The one or two messages before the parent in its thread, oldest first. */
-function threadContext(
+export function threadContext(
   parent: DatasetMessage,
   byMessageId: ReadonlyMap<string, DatasetMessage>,
   clean: (m: DatasetMessage) => CleanedText,

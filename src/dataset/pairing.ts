@@ -13,6 +13,7 @@ export interface DatasetMessage {
   from: Person[];
   to: Person[];
   cc: Person[];
+  replyTo: Person[];
   subject: string | null;
   date: number | null;
   /** A copy is in a \Sent mailbox. */

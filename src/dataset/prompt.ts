@@ -32,6 +32,11 @@ export interface PromptInput {
   incoming: IncomingMail;
   /** Earlier messages of the thread, oldest first; at most MAX_CONTEXT are rendered. */
   context: readonly ThreadMessage[];
+  /**
+   * Cold start only (no trained model yet): a few of the user's own past replies to similar
+   * mail, shown to the base model as examples of how the user writes. Training never sets it.
+   */
+  examples?: readonly string[];
 }
 
 export type Role = 'system' | 'user' | 'assistant';

@@ -3,13 +3,21 @@
 // and its end-of-turn token, nothing of the prompt.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
+import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { ChatMessage } from './prompt.js';
 
-// Nothing is ever downloaded implicitly (DESIGN: "Only your mail server is contacted").
-env.allowRemoteModels = false;
-env.allowLocalModels = true;
-env.localModelPath = '/';
+/**
+ * transformers.js, loaded on first use (it is large, and most commands never tokenize), and
+ * set up so that nothing is ever downloaded implicitly (DESIGN: "Only your mail server is
+ * contacted").
+ */
+async function transformers(): Promise<typeof import('@huggingface/transformers')> {
+  const lib = await import('@huggingface/transformers');
+  lib.env.allowRemoteModels = false;
+  lib.env.allowLocalModels = true;
+  lib.env.localModelPath = '/';
+  return lib;
+}
 
 export interface TokenizedExample {
   ids: number[];
@@ -40,6 +48,7 @@ export class ChatTokenizer {
   ) {}
 
   static async load(modelDir: string): Promise<ChatTokenizer> {
+    const { AutoTokenizer } = await transformers();
     const tokenizer = await AutoTokenizer.from_pretrained(modelDir.replace(/\/+$/, ''), { local_files_only: true });
     const hasTemplate = Boolean(tokenizer.chat_template);
     const eos = tokenizer.eos_token_id ?? 0;

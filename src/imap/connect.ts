@@ -14,6 +14,8 @@ export interface ConnectOptions {
   logger?: Logger;
   /** Receives expunges and QRESYNC VANISHED UIDs (RFC 7162 §3.2.10) seen on this connection. */
   onExpunge?: ImapFlowOptions['expungeHandler'];
+  /** For IDLE: restart IDLE this often (ms), so the connection is never silent for long. */
+  maxIdleTime?: number;
 }
 
 export async function connect(options: ConnectOptions): Promise<ImapFlow> {
@@ -60,6 +62,7 @@ export async function connect(options: ConnectOptions): Promise<ImapFlow> {
     socketTimeout: options.settings.timeoutMs,
     clientInfo: { name: 'understudy' },
     ...(options.onExpunge ? { expungeHandler: options.onExpunge } : {}),
+    ...(options.maxIdleTime ? { maxIdleTime: options.maxIdleTime } : {}),
   });
   // Errors after connect surface as rejected commands; this listener only keeps an 'error'
   // event from becoming an uncaught exception.

@@ -12,6 +12,7 @@ export interface MessageForDataset {
   from_addr: string | null;
   to_addrs: string | null;
   cc_addrs: string | null;
+  reply_to: string | null;
   subject: string | null;
   date: number | null;
 }
@@ -20,7 +21,7 @@ export function messagesForDataset(db: Db, accountId: number): MessageForDataset
   return stmt<[number], MessageForDataset>(
     db,
     `SELECT m.id, m.content_id, b.special_use, m.message_id, m.in_reply_to, m.refs, m.from_addr, m.to_addrs,
-            m.cc_addrs, m.subject, m.date
+            m.cc_addrs, m.reply_to, m.subject, m.date
      FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id
      WHERE b.account_id = ? ORDER BY m.content_id, m.id`,
   ).all(accountId);

@@ -173,4 +173,43 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'drafts outbox',
+    sql: `
+      -- The outbox. A row is written BEFORE its APPEND (mbsync's journal discipline): after a
+      -- crash, a 'planned' row means "search Drafts for draft_key before appending again".
+      -- States, each once:
+      --   planned     row written, APPEND not confirmed yet
+      --   appended    on the server: mailbox / uidvalidity / uid
+      --   superseded  replaced by a newer draft of ours, and removed from the server by us
+      --   sent        the user sent a reply to the same message (feedback holds how much was kept)
+      --   discarded   gone from Drafts, and no reply was sent
+      --   failed      nothing was appended (generation refused, composing failed); reason says why
+      CREATE TABLE drafts (
+        id               INTEGER PRIMARY KEY,
+        account_id       INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        draft_key        TEXT NOT NULL UNIQUE,   -- our X-Understudy-Draft header value
+        message_id       TEXT NOT NULL,          -- the draft's own Message-ID
+        parent_message_id TEXT,                  -- the message it answers
+        parent_content   INTEGER,
+        thread_key       TEXT NOT NULL,
+        state            TEXT NOT NULL,
+        reason           TEXT,
+        mailbox          TEXT,
+        uidvalidity      INTEGER,
+        uid              INTEGER,
+        raw              BLOB,                   -- the exact message appended (re-appended identically after a crash)
+        body             TEXT NOT NULL,          -- the reply text the model wrote (for feedback)
+        mode             TEXT NOT NULL,          -- 'model' (a trained version) or 'cold_start' (base model + examples)
+        model_version    INTEGER,
+        generation       TEXT,                   -- JSON: tokens, stop reason, timings
+        feedback         TEXT,                   -- JSON: similarity and outcome, once the user replied
+        created_at       INTEGER NOT NULL,
+        updated_at       INTEGER NOT NULL
+      );
+      CREATE INDEX drafts_thread ON drafts (account_id, thread_key, state);
+      CREATE INDEX drafts_parent ON drafts (parent_message_id);
+    `,
+  },
 ];

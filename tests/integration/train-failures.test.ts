@@ -21,7 +21,7 @@ describe('understudy train: failures, cancel and resume', () => {
   const work = mkdtempSync(join(tmpdir(), 'understudy-train-fail-'));
   const train = (top: string, args: string[] = []) => {
     account.writeConfig({ top });
-    return runCli(['--config', account.configFile, 'train', ...args], {}, 580_000);
+    return runCli(['--config', account.configFile, 'train', ...args], {}, 1_100_000);
   };
   const promoted = async () =>
     JSON.parse((await runCli(['--config', account.configFile, 'model', 'list', '--json'])).stdout).filter(
@@ -51,7 +51,7 @@ describe('understudy train: failures, cancel and resume', () => {
     expect(first.stdout).toMatch(/held-out loss: base model [\d.]+ → tuned [\d.]+/);
     expect(first.stdout).toMatch(/PROMOTED/);
     console.log(first.stdout);
-  }, 600_000);
+  }, 1_200_000);
 
   it('a corrupt safetensors file: MODEL_CORRUPT, and the promoted version stays', async () => {
     const broken = join(work, 'corrupt');
@@ -126,7 +126,7 @@ describe('understudy train: failures, cancel and resume', () => {
     const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
     expect(code).toBe(130);
     expect(stderr).toMatch(/continue with --resume/);
-    const resumed = await runCli(['--config', account.configFile, 'train', '--resume', '--json'], {}, 580_000);
+    const resumed = await runCli(['--config', account.configFile, 'train', '--resume', '--json'], {}, 1_100_000);
     expect(resumed.code, resumed.stderr).toBe(0);
     const r = JSON.parse(resumed.stdout);
     expect(r.steps).toBe(150);

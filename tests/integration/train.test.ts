@@ -53,7 +53,7 @@ describe('understudy train on a persona mailbox', () => {
     db.close();
 
     const t0 = Date.now();
-    const result = await runCli(['--config', account.configFile, 'train', '--json'], {}, 580_000);
+    const result = await runCli(['--config', account.configFile, 'train', '--json'], {}, 1_100_000);
     expect(result.code, result.stderr).toBe(0);
     const r = JSON.parse(result.stdout);
     console.log(
@@ -107,5 +107,5 @@ describe('understudy train on a persona mailbox', () => {
     await lm.dispose();
     console.log(`greedy reply (torch = transformers.js): ${JSON.stringify(tokenizer.decode(torchIds))}`);
     expect(tjsIds.slice(0, torchIds.length)).toEqual(torchIds);
-  }, 600_000);
+  }, 1_200_000);
 });

@@ -1,7 +1,11 @@
 // `understudy status`: what is stored, per account and mailbox, from the local store only.
 import type { Command } from 'commander';
+import { promotedVersion } from '../../model/registry.js';
+import { draftCounts } from '../../store/drafts.js';
 import { storeSize, storeStatus } from '../../store/status.js';
+import { lastRuns } from '../../train/runs.js';
 import { CliContext } from '../context.js';
+import { readDaemonStatus } from '../daemon-status.js';
 import { EXIT } from '../exit-codes.js';
 import { ago, bytes } from '../format.js';
 
@@ -33,9 +37,24 @@ export function registerStatus(program: Command): void {
             }
           );
         });
+        const promoted = promotedVersion(ctx.db);
+        const runs = lastRuns(ctx.db, 1);
         const status = {
           store: { path: config.dbPath, bytes: storeSize(config.dbPath) },
           accounts,
+          model: promoted
+            ? {
+                version: promoted.id,
+                createdAt: promoted.created_at,
+                evalLoss: promoted.eval_loss,
+                baseEvalLoss: promoted.base_eval_loss,
+                score: promoted.score,
+                styleMatch: promoted.style_match,
+              }
+            : null,
+          lastTraining: runs[0] ?? null,
+          drafts: { allTime: draftCounts(ctx.db), last7Days: draftCounts(ctx.db, Date.now() - 7 * 86_400_000) },
+          daemon: readDaemonStatus(config.dataDir),
         };
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
@@ -58,6 +77,33 @@ export function registerStatus(program: Command): void {
               );
             }
           }
+          out.push(
+            status.model
+              ? `model: version ${status.model.version} promoted ${ago(status.model.createdAt)} (held-out loss ${status.model.baseEvalLoss?.toFixed(3) ?? '?'} → ${status.model.evalLoss?.toFixed(3) ?? '?'})`
+              : 'model: none trained yet (drafts use the base model with a few of your replies: cold start)',
+          );
+          if (status.lastTraining)
+            out.push(
+              `last training: ${status.lastTraining.status} ${ago(status.lastTraining.finished_at ?? status.lastTraining.started_at)}${status.lastTraining.error ? ` — ${status.lastTraining.error}` : ''}`,
+            );
+          const daemon = status.daemon;
+          if (daemon) {
+            const running = daemon.jobs
+              .filter((j) => j.running)
+              .map((j) => `${j.kind}${j.progress ? ` (${j.progress})` : ''}`);
+            out.push(
+              `daemon: ${daemon.state}, pid ${daemon.pid}, up ${ago(daemon.startedAt).replace(' ago', '')}; IDLE ${daemon.accounts.map((a) => `${a.name} ${a.idle ? 'on' : 'off'}`).join(', ')}; ` +
+                `${running.length ? `working on ${running.join(', ')}` : 'idle'}; ${daemon.draftsToday} drafts today` +
+                `${daemon.nextTraining ? `; next training ${new Date(daemon.nextTraining).toISOString().slice(0, 16).replace('T', ' ')} UTC` : ''}`,
+            );
+          } else
+            out.push(
+              'daemon: not running (start it with understudy daemon, or install the service: understudy service install)',
+            );
+          const d = status.drafts.allTime;
+          out.push(
+            `drafts: ${d.written} written (${d.today} today), ${d.keptAsIs} sent as written, ${d.lightlyEdited} lightly edited, ${d.rewritten} rewritten, ${d.discarded} discarded, ${d.pending} waiting in Drafts${d.failed ? `, ${d.failed} refused` : ''}`,
+          );
           process.stdout.write(`${out.join('\n')}\n`);
         }
         const failing = accounts.some((a) => a.lastError);

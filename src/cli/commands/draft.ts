@@ -1,0 +1,121 @@
+// `understudy draft`: write replies to new mail into your Drafts folder (never sends).
+import type { Command } from 'commander';
+import type { AccountConfig } from '../../config/load.js';
+import { loadDraftModel } from '../../drafts/model.js';
+import { type DraftRunSummary, draftReplies } from '../../drafts/run.js';
+import { SKIP_LABELS, type TriageSkip } from '../../drafts/triage.js';
+import { syncAccount } from '../../imap/sync-account.js';
+import { CliContext } from '../context.js';
+import { CliError, describeError } from '../errors.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+
+interface DraftOptions {
+  account?: string;
+  dryRun?: boolean;
+  limit?: string;
+  message?: string;
+  sync: boolean;
+  json?: boolean;
+}
+
+export function registerDraft(program: Command): void {
+  program
+    .command('draft')
+    .summary('write replies to new mail into your Drafts folder')
+    .description(
+      'Syncs, then decides which new messages deserve a reply (skipping your own mail, automatic,\n' +
+        'bulk and list mail, no-reply senders, answered and old messages, and threads that already\n' +
+        'have a draft), writes a reply in your voice with the promoted model (or, before the first\n' +
+        'training, the base model with a few of your past replies), and appends it to Drafts with\n' +
+        '\\Draft, threaded under the message. Nothing is ever sent. Safe to interrupt: no draft is\n' +
+        'ever duplicated, and a draft you edited or moved is never touched.',
+    )
+    .option('-a, --account <name>', 'only this account')
+    .option('--dry-run', 'show the decisions and the drafts, change nothing on the server')
+    .option('--limit <n>', 'write at most n drafts')
+    .option('--message <uid>', 'only the INBOX message with this UID (even if older than drafts.max_age_days)')
+    .option('--no-sync', 'do not sync first')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: DraftOptions, command: Command) => {
+      const ctx = CliContext.from(command);
+      const config = ctx.config;
+      const accounts = pick(config.accounts, opts.account);
+      let model: Awaited<ReturnType<typeof loadDraftModel>> | null = null;
+      const results: DraftRunSummary[] = [];
+      let exit: ExitCode = EXIT.OK;
+      try {
+        for (const account of accounts) {
+          try {
+            if (opts.sync) await syncAccount({ db: ctx.db, account, settings: config.sync, logger: ctx.logger });
+            const result = await draftReplies({
+              db: ctx.db,
+              config,
+              account,
+              dryRun: Boolean(opts.dryRun),
+              ...(opts.limit ? { limit: Number(opts.limit) } : {}),
+              ...(opts.message ? { uid: Number(opts.message) } : {}),
+              logger: ctx.logger,
+              model: async () => {
+                model = await loadDraftModel(ctx.db, config, model);
+                return model;
+              },
+              onProgress: (m) => {
+                if (!opts.json) process.stderr.write(`${m}…\n`);
+              },
+            });
+            results.push(result);
+            if (result.failed.length && exit === EXIT.OK) exit = EXIT.FAILURE;
+            if (!opts.json) process.stdout.write(`${format(result, Boolean(opts.dryRun))}\n`);
+          } catch (err) {
+            const r = describeError(err);
+            process.stderr.write(`${account.name}: ${r.message}\n`);
+            exit = r.exitCode;
+          }
+        }
+        if (opts.json) process.stdout.write(`${JSON.stringify({ accounts: results }, null, 2)}\n`);
+        process.exitCode = exit;
+      } finally {
+        const loaded = model as Awaited<ReturnType<typeof loadDraftModel>> | null;
+        if (loaded) await loaded.generator.close();
+        ctx.close();
+      }
+    });
+}
+
+function pick(all: AccountConfig[], name: string | undefined): AccountConfig[] {
+  if (!name) return all;
+  const found = all.filter((a) => a.name === name);
+  if (!found.length)
+    throw new CliError(
+      `no account named "${name}" in the config; known: ${all.map((a) => a.name).join(', ')}`,
+      'UNKNOWN_ACCOUNT',
+    );
+  return found;
+}
+
+function format(r: DraftRunSummary, dryRun: boolean): string {
+  const out: string[] = [];
+  const skipped = r.decisions.filter((d) => d.action === 'skip');
+  out.push(
+    `${r.account}: ${r.drafted.length} draft${r.drafted.length === 1 ? '' : 's'} ${dryRun ? 'would be written' : 'written'}, ${skipped.length} message${skipped.length === 1 ? '' : 's'} skipped` +
+      (r.failed.length ? `, ${r.failed.length} refused` : '') +
+      (r.recovered ? `, ${r.recovered} recovered from an interrupted run` : '') +
+      (r.feedback.sent || r.feedback.discarded
+        ? `; feedback: ${r.feedback.sent} replied, ${r.feedback.discarded} discarded`
+        : ''),
+  );
+  for (const d of r.decisions) {
+    const label = d.action === 'draft' ? 'DRAFT' : `skip: ${SKIP_LABELS[d.reason as TriageSkip] ?? d.reason}`;
+    out.push(
+      `  ${String(d.uid).padStart(6)}  ${(d.subject ?? '').slice(0, 40).padEnd(40)}  ${d.from.slice(0, 28).padEnd(28)}  ${label}`,
+    );
+  }
+  for (const f of r.failed) out.push(`  refused ${f.uid} "${f.subject ?? ''}": ${f.reason}`);
+  for (const d of r.drafted) {
+    out.push(
+      `\n  ── reply to "${d.subject ?? ''}" → ${d.to} (${d.mode === 'model' ? 'your model' : 'cold start'}, ${d.tokens} tokens, ${d.seconds.toFixed(1)} s${d.replaced ? `, replaced ${d.replaced} older draft` : ''})`,
+    );
+    out.push(d.text.replace(/^/gm, '  │ '));
+  }
+  return out.join('\n');
+}

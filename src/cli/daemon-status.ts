@@ -1,0 +1,43 @@
+// The daemon's status file, as `understudy status` reads it (the daemon writes it).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface DaemonStatus {
+  pid: number;
+  startedAt: number;
+  updatedAt: number;
+  state: 'starting' | 'running' | 'stopping';
+  accounts: { name: string; idle: boolean; lastSyncAt: number | null; lastError: string | null }[];
+  jobs: {
+    kind: string;
+    running: boolean;
+    progress: string | null;
+    lastFinishedAt: number | null;
+    lastError: string | null;
+    runs: number;
+  }[];
+  model: { version: number | null; mode: string | null };
+  nextTraining: number | null;
+  lastTraining: { at: number; outcome: string } | null;
+  draftsToday: number;
+}
+
+export function statusFile(dataDir: string): string {
+  return join(dataDir, 'daemon-status.json');
+}
+
+/** The status of a running daemon, or null when none runs (no file, or its process is gone). */
+export function readDaemonStatus(dataDir: string): DaemonStatus | null {
+  let status: DaemonStatus;
+  try {
+    status = JSON.parse(readFileSync(statusFile(dataDir), 'utf8')) as DaemonStatus;
+  } catch {
+    return null;
+  }
+  try {
+    process.kill(status.pid, 0);
+  } catch {
+    return null;
+  }
+  return status;
+}
