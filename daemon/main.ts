@@ -12,7 +12,7 @@ import { buildDataset } from '../src/dataset/build.js';
 import { type DraftModel, loadDraftModel } from '../src/drafts/model.js';
 import { draftReplies } from '../src/drafts/run.js';
 import { syncAccount } from '../src/imap/sync-account.js';
-import { promotedVersion } from '../src/model/registry.js';
+import { latestVersion, promotedVersion } from '../src/model/registry.js';
 import { listAccounts } from '../src/store/accounts.js';
 import { accountIdByName, storedExamples } from '../src/store/dataset.js';
 import { type Db, openStore } from '../src/store/db.js';
@@ -58,16 +58,14 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
             lastError: s?.last_error ?? null,
           };
         }),
-        jobs: queue
-          .states()
-          .map((j) => ({
-            kind: j.kind,
-            running: j.running,
-            progress: j.progress,
-            lastFinishedAt: j.lastFinishedAt,
-            lastError: j.lastError,
-            runs: j.runs,
-          })),
+        jobs: queue.states().map((j) => ({
+          kind: j.kind,
+          running: j.running,
+          progress: j.progress,
+          lastFinishedAt: j.lastFinishedAt,
+          lastError: j.lastError,
+          runs: j.runs,
+        })),
         model: { version: model?.version ?? promotedVersion(db)?.id ?? null, mode: model?.mode ?? null },
         nextTraining: tasks[1]?.getNextRun()?.getTime() ?? null,
         lastTraining,
@@ -232,8 +230,10 @@ function trainingBlocker(db: Db, config: Config): string | null {
     buildDataset({ db, account, settings: config.dataset });
     examples += storedExamples(db, id).length;
   }
-  const current = promotedVersion(db);
-  const before = current ? Number((JSON.parse(current.data) as { examples?: number }).examples ?? 0) : 0;
+  // Counted from the last training, promoted or not: a version that lost to the current one
+  // must not start another training on the same data at every tick.
+  const last = latestVersion(db);
+  const before = last ? Number((JSON.parse(last.data) as { examples?: number }).examples ?? 0) : 0;
   const fresh = examples - before;
   if (fresh < config.daemon.minNewExamples)
     return `${fresh} new examples since the last training (daemon.min_new_examples = ${config.daemon.minNewExamples})`;
@@ -258,7 +258,7 @@ function trainInChild(
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, UNDERSTUDY_CONFIG: config.file },
+      env: { ...process.env, UNDERSTUDY_CONFIG: config.file, UNDERSTUDY_PARENT_PID: String(process.pid) },
     });
     let out = '';
     let err = '';

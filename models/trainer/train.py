@@ -292,7 +292,15 @@ def run(cfg):
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
 
+    # The worker is a child of `understudy train`; if that process dies (SIGKILL, a crash), this
+    # one is re-parented. Stop as on SIGTERM (checkpoint first) instead of training on as an
+    # orphan next to the run that a restarted daemon may start.
+    parent = os.getppid()
+
     def check_cancel():
+        if stop["signal"] is None and os.getppid() != parent:
+            log(f"the parent process {parent} is gone: stopping")
+            stop["signal"] = signal.SIGTERM
         if stop["signal"] is not None:
             raise Cancelled()
 

@@ -4,7 +4,9 @@ import { Command, CommanderError } from 'commander';
 import { registerConfig } from './commands/config.js';
 import { registerDaemon } from './commands/daemon.js';
 import { registerDataset } from './commands/dataset.js';
+import { registerDemo } from './commands/demo.js';
 import { registerDraft } from './commands/draft.js';
+import { registerInit } from './commands/init.js';
 import { registerMail } from './commands/mail.js';
 import { registerModel } from './commands/model.js';
 import { registerSecret } from './commands/secret.js';
@@ -28,6 +30,7 @@ export function buildProgram(): Command {
     .option('--log-level <level>', 'log level for the JSON log on stderr: debug, info, warn, error')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  registerInit(program);
   registerSync(program);
   registerStatus(program);
   registerDataset(program);
@@ -37,6 +40,7 @@ export function buildProgram(): Command {
   registerDraft(program);
   registerDaemon(program);
   registerService(program);
+  registerDemo(program);
   registerConfig(program);
   registerSecret(program);
   return program;

@@ -37,7 +37,7 @@ export function servicePaths(config: string, dataDir: string, env: NodeJS.Proces
   };
 }
 
-function render(template: string, paths: ServicePaths, escape: (s: string) => string): string {
+function render(template: string, paths: ServicePaths, quote: (s: string) => string): string {
   const values: Record<string, string> = {
     NODE: paths.node,
     BIN: paths.bin,
@@ -46,7 +46,7 @@ function render(template: string, paths: ServicePaths, escape: (s: string) => st
     LOG_DIR: paths.logDir,
     PATH: paths.path,
   };
-  return template.replace(/\{\{(\w+)\}\}/g, (_, key: string) => escape(values[key] ?? ''));
+  return template.replace(/\{\{(\w+)\}\}/g, (_, key: string) => quote(values[key] ?? ''));
 }
 
 /** systemd quotes paths with spaces ("…"); % starts a specifier and is doubled. */

@@ -109,7 +109,7 @@ export async function draftReplies(options: DraftRunOptions): Promise<DraftRunSu
   try {
     if (!options.dryRun) {
       summary.recovered = await recoverOutbox(db, accountId, server, () => draftsBox);
-      summary.feedback = await recordFeedback(db, accountId, server, () => draftsBox, now);
+      summary.feedback = await recordFeedback(db, accountId, server, now);
     }
 
     // Triage every recent INBOX message.
@@ -397,7 +397,6 @@ async function recordFeedback(
   db: Db,
   accountId: number,
   server: () => Promise<ImapFlow>,
-  box: () => string,
   now: number,
 ): Promise<{ sent: number; discarded: number }> {
   const result = { sent: 0, discarded: 0 };

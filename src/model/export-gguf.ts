@@ -4,7 +4,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TrainError } from '../train/errors.js';
-import { runWorker, type WorkerCommand } from '../train/worker.js';
+import { runWorker } from '../train/worker.js';
 
 export type GgufPrecision = 'f32' | 'f16' | 'q8_0';
 
@@ -27,8 +27,7 @@ export async function exportGguf(options: ExportGgufOptions): Promise<{ bytes: n
   const outFile = resolve(options.outFile);
   const done = await runWorker({
     python: options.python,
-    // `as string as`: until WorkerCommand (src/train/worker.ts) lists 'export-gguf'.
-    command: 'export-gguf' as string as WorkerCommand,
+    command: 'export-gguf',
     config: {
       model_dir: resolve(options.modelDir),
       adapter_dir: options.adapterDir === null ? null : resolve(options.adapterDir),

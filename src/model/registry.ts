@@ -86,6 +86,11 @@ export function getVersion(db: Db, id: number): ModelVersion | undefined {
   return stmt<[number], ModelVersion>(db, 'SELECT * FROM model_versions WHERE id = ?').get(id);
 }
 
+/** The newest version, whatever became of it. */
+export function latestVersion(db: Db): ModelVersion | undefined {
+  return stmt<[], ModelVersion>(db, 'SELECT * FROM model_versions ORDER BY id DESC LIMIT 1').get();
+}
+
 export function promotedVersion(db: Db): ModelVersion | undefined {
   return stmt<[], ModelVersion>(
     db,

@@ -5,6 +5,7 @@ export type TrainErrorCode =
   | 'NO_BASE_MODEL'
   | 'EMPTY_DATASET'
   | 'GPU_BUSY'
+  | 'TRAINING_RUNNING'
   | 'WORKER_FAILED'
   | 'CANCELLED'
   | 'MODEL_NOT_FOUND'

@@ -23,6 +23,7 @@ import { type Db, ensurePrivateDir } from '../store/db.js';
 import { TrainError } from './errors.js';
 import { type EvalSummary, type ReplyScore, scoreReply, summarize } from './evaluate.js';
 import { gpuBusyReason } from './gpu.js';
+import { acquireTrainingLock } from './lock.js';
 import { findPython } from './python.js';
 import { finishRun, resumableRun, startRun } from './runs.js';
 import { runWorker, type WorkerEvent, type WorkerRun } from './worker.js';
@@ -88,6 +89,15 @@ export function resolveBaseModel(config: Config): { dir: string; repo: string | 
 }
 
 export async function trainModel(options: TrainOptions): Promise<TrainResult> {
+  const release = acquireTrainingLock(options.config.dataDir);
+  try {
+    return await trainModelLocked(options);
+  } finally {
+    release();
+  }
+}
+
+async function trainModelLocked(options: TrainOptions): Promise<TrainResult> {
   const { db, config } = options;
   const started = Date.now();
   const settings = config.train;

@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TrainError, type TrainErrorCode } from './errors.js';
 
-export type WorkerCommand = 'train' | 'export' | 'logits' | 'generate' | 'bench' | 'devices';
+export type WorkerCommand = 'train' | 'export' | 'export-gguf' | 'logits' | 'generate' | 'bench' | 'devices';
 
 export interface WorkerEvent {
   event: string;

@@ -210,7 +210,7 @@ describe('understudy draft', () => {
       Huge: 'auto_reply',
       Hostile: 'bulk',
     });
-    expect(result.drafted).toHaveLength(4);
+    expect(result.drafted, JSON.stringify({ decisions: result.decisions, failed: result.failed })).toHaveLength(4);
 
     const drafts = await draftsOnServer(account);
     await client.logout();
@@ -383,6 +383,22 @@ describe('understudy draft', () => {
         .filter((l) => l.startsWith('drafts') || l.startsWith('model'))
         .join('\n'),
     );
+  });
+
+  it('exports the promoted version as GGUF for Ollama / LM Studio / llama.cpp', async () => {
+    const out = join(account.dir, 'anna.gguf');
+    const exported = await cli(['model', 'export', '--gguf', out, '--precision', 'q8_0']);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stdout).toMatch(/wrote .*anna\.gguf: version 1, q8_0/);
+    const head = readFileSync(out).subarray(0, 8);
+    expect(head.subarray(0, 4).toString('latin1')).toBe('GGUF');
+    expect(head.readUInt32LE(4)).toBe(3); // GGUF version 3
+    const bad = await cli(['model', 'export', '--gguf', out, '--precision', 'q4']);
+    expect(bad.code).toBe(64);
+    expect(bad.stderr).toMatch(/--precision q4 is not one of f16, q8_0, f32/);
+    const missing = await cli(['model', 'export', '99', '--gguf', out]);
+    expect(missing.code).toBe(64);
+    expect(missing.stderr).toMatch(/there is no version 99/);
   });
 
   it('refuses garbage from a model instead of writing it (cold start with an untrained model)', async () => {

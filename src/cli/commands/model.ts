@@ -1,10 +1,15 @@
 // `understudy model pull|list|promote|rollback`: base models and trained versions.
 
+import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { exportGguf, type GgufPrecision } from '../../model/export-gguf.js';
 import { DEFAULT_PRESET, PRESETS } from '../../model/presets.js';
 import { PullError, pullModel } from '../../model/pull.js';
 import { listVersions, promote, rollback } from '../../model/registry.js';
+import { TrainError } from '../../train/errors.js';
+import { findPython } from '../../train/python.js';
+import { resolveBaseModel } from '../../train/run.js';
 import { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
@@ -148,6 +153,63 @@ export function registerModel(program: Command): void {
         process.stdout.write(`rolled back: version ${v.id} is promoted again\n`);
       } catch (err) {
         throw new CliError((err as Error).message, 'ROLLBACK_FAILED', EXIT.FAILURE);
+      } finally {
+        ctx.close();
+      }
+    });
+
+  model
+    .command('export')
+    .argument('[version]', 'version number (see model list; default: the promoted one)')
+    .requiredOption('--gguf <file>', 'write the merged model as one GGUF file')
+    .option('--precision <p>', 'f16 (default), q8_0 (half the size) or f32', 'f16')
+    .summary('write a trained version as GGUF, for Ollama, LM Studio or llama.cpp')
+    .description(
+      'Merges the version’s adapter into its base model and writes one GGUF file with the weights, the\n' +
+        'tokenizer and the chat template. Load it with `ollama create NAME -f Modelfile` (FROM ./file.gguf),\n' +
+        'LM Studio, or llama.cpp. The file holds a model trained on your mail: keep it private.',
+    )
+    .action(async (version: string | undefined, opts: { gguf: string; precision: string }, command: Command) => {
+      const ctx = CliContext.from(command);
+      try {
+        if (!['f16', 'q8_0', 'f32'].includes(opts.precision)) {
+          throw new CliError(`--precision ${opts.precision} is not one of f16, q8_0, f32`, 'BAD_ARGUMENT', EXIT.USAGE);
+        }
+        const versions = listVersions(ctx.db);
+        const chosen =
+          version === undefined
+            ? versions.find((v) => v.status === 'promoted')
+            : versions.find((v) => v.id === Number(version));
+        if (!chosen) {
+          throw new CliError(
+            version === undefined
+              ? 'no promoted version to export: run understudy train, or name a version (understudy model list)'
+              : `there is no version ${version} (understudy model list shows them)`,
+            'NO_SUCH_VERSION',
+            EXIT.USAGE,
+          );
+        }
+        const python = findPython(ctx.config.train.python).executable;
+        const base = chosen.base || resolveBaseModel(ctx.config).dir;
+        const started = Date.now();
+        process.stderr.write(`exporting version ${chosen.id} (${opts.precision}) to ${opts.gguf}…\n`);
+        const { bytes: size } = await exportGguf({
+          python,
+          modelDir: base,
+          adapterDir: join(chosen.dir, 'adapter'),
+          outFile: opts.gguf,
+          precision: opts.precision as GgufPrecision,
+          onLog: (line) => ctx.logger.debug({ worker: line }, 'export-gguf'),
+        });
+        process.stdout.write(
+          `wrote ${opts.gguf}: version ${chosen.id}, ${opts.precision}, ${bytes(size)} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+        );
+      } catch (err) {
+        if (err instanceof TrainError) {
+          const exit = err.code === 'NO_TORCH' ? EXIT.CONFIG : EXIT.FAILURE;
+          throw new CliError(err.message, `EXPORT_${err.code}`, exit);
+        }
+        throw err;
       } finally {
         ctx.close();
       }

