@@ -32,11 +32,11 @@ function packageRoot(): string {
   return root;
 }
 
-/** Runs this CLI with `args`, its output shown as it comes; resolves with the exit code. */
+/** Runs this CLI with `args`, its output shown on stderr as it comes (stdout carries only the drafts). */
 function runSelf(args: string[]): Promise<number> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [process.argv[1] as string, ...args], {
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', 2, 2],
     });
     child.on('close', (code) => done(code ?? 1));
   });
@@ -134,12 +134,14 @@ python = "${python}"
 device = "cpu"
 max_seq_len = 384
 batch_size = 8
+grad_accum = 1
 learning_rate = 0.003
 max_steps = ${Number(opts.steps)}
 eval_samples = 4
 
 [drafts]
 temperature = 0
+max_age_days = 10
 max_new_tokens = 60
 
 [[accounts]]
