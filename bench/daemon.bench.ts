@@ -63,7 +63,9 @@ async function main() {
     const account = newAccount(dovecot.info, {
       top:
         `[train]\nbase_model = "${tinyModel()}"\npython = "${TEST_PYTHON}"\ndevice = "cpu"\nmax_seq_len = 384\nbatch_size = 8\ngrad_accum = 1\nlearning_rate = 0.003\nmax_steps = 600\neval_samples = 4\nnice = 0\n` +
-        `[drafts]\ntemperature = 0.7\nmax_age_days = 30\nmax_new_tokens = 60\n`,
+        // temperature 0: the tiny model writes the persona's replies greedily; sampled, it rambles
+        // and its drafts are (rightly) refused.
+        `[drafts]\ntemperature = 0\nmax_age_days = 30\nmax_new_tokens = 60\n`,
     });
     const me = `Anna de Vries <${account.user}@example.test>`;
     const client = await account.client();
@@ -116,6 +118,7 @@ async function main() {
     await sleep(3000);
     log(`reference (node + imapflow IDLE): measuring ${IDLE_S} s…`);
     const ref = await measureIdle(reference.pid as number, IDLE_S);
+    log(`  ${ref.cpuPct.toFixed(3)} % CPU, ${ref.rssMb.toFixed(1)} MB RSS`);
     reference.kill();
 
     // 2. New mail → draft, one message at a time.
