@@ -12,7 +12,7 @@ import { ago, bytes } from '../format.js';
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .summary('show what is stored and when each mailbox was last synced')
+    .summary('what is stored, the last sync of each mailbox, the model, drafts and their outcomes, the daemon')
     .description(
       'Reads the local store only (no network): per account and mailbox, message counts, last sync and errors.',
     )
