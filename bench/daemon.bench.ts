@@ -13,8 +13,8 @@ import Database from 'better-sqlite3';
 import { CLI, newAccount, runCli } from '../tests/helpers/account.js';
 import { startDovecot, TEST_PASSWORD } from '../tests/helpers/dovecot.js';
 import { appendMessages } from '../tests/helpers/mail.js';
-import { personaThreads } from '../tests/helpers/persona.js';
-import { TEST_PYTHON, tinyModel } from '../tests/helpers/tiny-model.js';
+import { personaThreads, seedPersonaMailbox } from '../tests/helpers/persona.js';
+import { tinyModel, tinyTrainSection } from '../tests/helpers/tiny-model.js';
 
 const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 60);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20);
@@ -62,24 +62,13 @@ async function main() {
   try {
     const account = newAccount(dovecot.info, {
       top:
-        `[train]\nbase_model = "${tinyModel()}"\npython = "${TEST_PYTHON}"\ndevice = "cpu"\nmax_seq_len = 384\nbatch_size = 8\ngrad_accum = 1\nlearning_rate = 0.003\nmax_steps = 600\neval_samples = 4\nnice = 0\n` +
+        tinyTrainSection(tinyModel()) +
         // temperature 0: the tiny model writes the persona's replies greedily; sampled, it rambles
         // and its drafts are (rightly) refused.
         `[drafts]\ntemperature = 0\nmax_age_days = 30\nmax_new_tokens = 60\n`,
     });
-    const me = `Anna de Vries <${account.user}@example.test>`;
     const client = await account.client();
-    const history = personaThreads(me, 96, Date.UTC(2024, 0, 1, 9));
-    await appendMessages(
-      client,
-      'INBOX',
-      history.map((t) => t.incomingRaw),
-    );
-    await appendMessages(
-      client,
-      'Sent',
-      history.map((t) => t.replyRaw),
-    );
+    const { me } = await seedPersonaMailbox(client, `${account.user}@example.test`, 96);
     log('training the tiny model on the persona mailbox (once, ~2 min on 2 cores)…');
     if ((await runCli(['--config', account.configFile, 'sync', '--quiet'])).code !== 0) throw new Error('sync failed');
     const trained = await runCli(['--config', account.configFile, 'train'], {}, 1_200_000);

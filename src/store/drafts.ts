@@ -41,13 +41,19 @@ export type NewDraft = Pick<
   | 'generation'
 >;
 
-/** Order is important: this row is committed before the APPEND it describes is attempted. */
-export function planDraft(db: Db, d: NewDraft): DraftRow {
+/** One INSERT for both kinds of row: a planned draft (its message) or a refused one (why). */
+function insertDraft(
+  db: Db,
+  d: Omit<NewDraft, 'raw'>,
+  state: 'planned' | 'failed',
+  raw: Buffer | null,
+  reason: string | null,
+): DraftRow {
   const now = Date.now();
   const row = stmt<unknown[], DraftRow>(
     db,
-    `INSERT INTO drafts (account_id, draft_key, message_id, parent_message_id, parent_content, thread_key, state, raw, body, mode, model_version, generation, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, 'planned', ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+    `INSERT INTO drafts (account_id, draft_key, message_id, parent_message_id, parent_content, thread_key, state, reason, raw, body, mode, model_version, generation, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
   ).get(
     d.account_id,
     d.draft_key,
@@ -55,7 +61,9 @@ export function planDraft(db: Db, d: NewDraft): DraftRow {
     d.parent_message_id,
     d.parent_content,
     d.thread_key,
-    d.raw,
+    state,
+    reason,
+    raw,
     d.body,
     d.mode,
     d.model_version,
@@ -67,27 +75,13 @@ export function planDraft(db: Db, d: NewDraft): DraftRow {
   return row;
 }
 
+/** Order is important: this row is committed before the APPEND it describes is attempted. */
+export function planDraft(db: Db, d: NewDraft): DraftRow {
+  return insertDraft(db, d, 'planned', d.raw, null);
+}
+
 export function recordFailedDraft(db: Db, d: Omit<NewDraft, 'raw'> & { reason: string }): void {
-  const now = Date.now();
-  stmt(
-    db,
-    `INSERT INTO drafts (account_id, draft_key, message_id, parent_message_id, parent_content, thread_key, state, reason, body, mode, model_version, generation, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, 'failed', ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(
-    d.account_id,
-    d.draft_key,
-    d.message_id,
-    d.parent_message_id,
-    d.parent_content,
-    d.thread_key,
-    d.reason,
-    d.body,
-    d.mode,
-    d.model_version,
-    d.generation,
-    now,
-    now,
-  );
+  insertDraft(db, d, 'failed', null, d.reason);
 }
 
 export function markAppended(

@@ -36,3 +36,26 @@ export function tinyModel(options: { family?: 'llama' | 'qwen2' | 'qwen3'; seed?
   }
   return dir;
 }
+
+/**
+ * The `[train]` section the learning tests use: the tiny model on the CPU, settings that teach
+ * it the persona in a few hundred steps. `extra` adds or overrides keys (key = TOML value).
+ */
+export function tinyTrainSection(model: string, extra: Record<string, string | number> = {}): string {
+  const settings: Record<string, string | number> = {
+    base_model: JSON.stringify(model),
+    python: JSON.stringify(TEST_PYTHON),
+    device: '"cpu"',
+    max_seq_len: 384,
+    batch_size: 8,
+    grad_accum: 1,
+    learning_rate: 0.003,
+    max_steps: 600,
+    eval_samples: 4,
+    nice: 0,
+    ...extra,
+  };
+  return `[train]\n${Object.entries(settings)
+    .map(([k, v]) => `${k} = ${v}`)
+    .join('\n')}\n`;
+}

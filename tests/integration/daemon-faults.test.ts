@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, newAccount, runCli, type TestAccount } from '../helpers/account.js';
 import { doveadm, startDovecot, TEST_PASSWORD } from '../helpers/dovecot.js';
 import { appendMessages, serverMessages } from '../helpers/mail.js';
-import { type PersonaThread, personaThreads } from '../helpers/persona.js';
-import { TEST_PYTHON, tinyModel } from '../helpers/tiny-model.js';
+import { type PersonaThread, personaThreads, seedPersonaMailbox } from '../helpers/persona.js';
+import { tinyModel, tinyTrainSection } from '../helpers/tiny-model.js';
 
 const DAY = 86_400_000;
 const RUNS = 20;
@@ -57,7 +57,7 @@ describe('the daemon under faults', () => {
   const dbFile = () => join(account.config.dataDir, 'understudy.db');
 
   const configTop = (o: { steps: number; minNew: number; syncCron?: string; trainCron?: string }) =>
-    `[train]\nbase_model = "${model}"\npython = "${TEST_PYTHON}"\ndevice = "cpu"\nmax_seq_len = 384\nbatch_size = 8\ngrad_accum = 1\nlearning_rate = 0.003\nmax_steps = ${o.steps}\neval_samples = 2\nnice = 0\n` +
+    tinyTrainSection(model, { max_steps: o.steps, eval_samples: 2 }) +
     `[drafts]\ntemperature = 0\nmax_age_days = 60\nmax_new_tokens = 40\n` +
     `[daemon]\nsync_cron = "${o.syncCron ?? '*/4 * * * * *'}"\ntrain_cron = "${o.trainCron ?? '*/3 * * * * *'}"\nmin_new_examples = ${o.minNew}\nshutdown_timeout_s = 10\n`;
 
@@ -146,19 +146,8 @@ describe('the daemon under faults', () => {
   beforeAll(async () => {
     dovecot = await startDovecot();
     account = newAccount(dovecot.info, { top: configTop({ steps: 600, minNew: 2 }) });
-    me = `Anna de Vries <${account.user}@example.test>`;
-    const history = personaThreads(me, 96, Date.UTC(2024, 0, 1, 9));
     const client = await account.client();
-    await appendMessages(
-      client,
-      'INBOX',
-      history.map((t) => t.incomingRaw),
-    );
-    await appendMessages(
-      client,
-      'Sent',
-      history.map((t) => t.replyRaw),
-    );
+    ({ me } = await seedPersonaMailbox(client, `${account.user}@example.test`, 96));
     await client.logout();
     // New mail for the runs: the persona's correspondents, dated over the last 40 days.
     fresh = personaThreads(me, 140, Date.now() - 139 * DAY - 3_600_000).slice(100);

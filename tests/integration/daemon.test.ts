@@ -9,8 +9,8 @@ import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CLI, newAccount, runCli, type TestAccount } from '../helpers/account.js';
 import { appendMessages } from '../helpers/mail.js';
-import { personaThreads } from '../helpers/persona.js';
-import { TEST_PYTHON, tinyModel } from '../helpers/tiny-model.js';
+import { personaThreads, seedPersonaMailbox } from '../helpers/persona.js';
+import { TEST_PYTHON, tinyModel, tinyTrainSection } from '../helpers/tiny-model.js';
 
 const server = inject('dovecot');
 const DAY = 86_400_000;
@@ -44,23 +44,12 @@ describe('understudy daemon', () => {
   beforeAll(async () => {
     account = newAccount(server, {
       top:
-        `[train]\nbase_model = "${tinyModel()}"\npython = "${TEST_PYTHON}"\ndevice = "cpu"\nmax_seq_len = 384\nbatch_size = 8\ngrad_accum = 1\nlearning_rate = 0.003\nmax_steps = 600\neval_samples = 4\nnice = 0\n` +
+        tinyTrainSection(tinyModel()) +
         `[drafts]\ntemperature = 0\nmax_age_days = 10\nmax_new_tokens = 60\n` +
         `[daemon]\nsync_cron = "*/30 * * * * *"\ntrain_cron = "*/15 * * * * *"\nmin_new_examples = 20\n`,
     });
-    const me = `Anna de Vries <${account.user}@example.test>`;
-    const threads = personaThreads(me, 96, Date.UTC(2024, 0, 1, 9));
     const client = await account.client();
-    await appendMessages(
-      client,
-      'INBOX',
-      threads.map((t) => t.incomingRaw),
-    );
-    await appendMessages(
-      client,
-      'Sent',
-      threads.map((t) => t.replyRaw),
-    );
+    await seedPersonaMailbox(client, `${account.user}@example.test`, 96);
     await client.logout();
     daemon = spawn(process.execPath, [CLI, '--config', account.configFile, '--log-level', 'info', 'daemon'], {
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,8 +8,8 @@ import { simpleParser } from 'mailparser';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { newAccount, runCli, type TestAccount } from '../helpers/account.js';
 import { appendMessages, buildMessage } from '../helpers/mail.js';
-import { personaThreads } from '../helpers/persona.js';
-import { TEST_PYTHON, tinyModel } from '../helpers/tiny-model.js';
+import { personaThreads, seedPersonaMailbox } from '../helpers/persona.js';
+import { TEST_PYTHON, tinyModel, tinyTrainSection } from '../helpers/tiny-model.js';
 
 const server = inject('dovecot');
 const DAY = 86_400_000;
@@ -52,22 +52,11 @@ describe('understudy draft', () => {
   beforeAll(async () => {
     const model = tinyModel();
     account = newAccount(server, {
-      top: `[train]\nbase_model = "${model}"\npython = "${TEST_PYTHON}"\ndevice = "cpu"\nmax_seq_len = 384\nbatch_size = 8\ngrad_accum = 1\nlearning_rate = 0.003\nmax_steps = 600\neval_samples = 8\nnice = 0\n[drafts]\ntemperature = 0\nmax_age_days = 10\nquote_original = true\nsignature = ""\nmax_new_tokens = 60\n`,
+      top: `${tinyTrainSection(model, { eval_samples: 8 })}[drafts]\ntemperature = 0\nmax_age_days = 10\nquote_original = true\nsignature = ""\nmax_new_tokens = 60\n`,
     });
     myAddress = `${account.user}@example.test`;
-    me = `Anna de Vries <${myAddress}>`;
-    const threads = personaThreads(me, 96, Date.UTC(2024, 0, 1, 9));
     const client = await account.client();
-    await appendMessages(
-      client,
-      'INBOX',
-      threads.map((t) => t.incomingRaw),
-    );
-    await appendMessages(
-      client,
-      'Sent',
-      threads.map((t) => t.replyRaw),
-    );
+    ({ me } = await seedPersonaMailbox(client, myAddress, 96));
     await client.logout();
     expect((await cli(['sync', '--quiet'])).code).toBe(0);
     const trained = await cli(['train']);

@@ -65,6 +65,7 @@ describe('understudy init', () => {
       '--user',
       'ann@gmail.com',
       '--keyring',
+      '--no-test',
     ]);
     expect(r.stderr).toMatch(/Gmail refuses your Google password over IMAP: create an app password/);
     expect(r.stderr).toMatch(/understudy secret set mail/);

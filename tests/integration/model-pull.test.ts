@@ -30,7 +30,7 @@ describe('model pull from a hub on loopback', () => {
 
   beforeAll(async () => {
     server = createServer((req, res) => {
-      const url = new URL(req.url ?? '/', 'http://x');
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       requests.push({ path: url.pathname, ...(req.headers.range ? { range: req.headers.range } : {}) });
       const json = (body: unknown) => {
         res.setHeader('content-type', 'application/json');

@@ -7,13 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { CLI, newAccount, runCli, type TestAccount } from '../helpers/account.js';
-import { appendMessages } from '../helpers/mail.js';
-import { personaThreads } from '../helpers/persona.js';
-import { TEST_PYTHON, tinyModel } from '../helpers/tiny-model.js';
+import { seedPersonaMailbox } from '../helpers/persona.js';
+import { TEST_PYTHON, tinyModel, tinyTrainSection } from '../helpers/tiny-model.js';
 
 const server = inject('dovecot');
-const trainSection = (model: string, extra = '') =>
-  `[train]\nbase_model = "${model}"\npython = "${TEST_PYTHON}"\ndevice = "cpu"\nmax_seq_len = 384\nbatch_size = 8\ngrad_accum = 1\nlearning_rate = 0.003\nmax_steps = 30\neval_samples = 4\nnice = 0\n${extra}`;
+const trainSection = (model: string, extra = '') => `${tinyTrainSection(model, { max_steps: 30 })}${extra}`;
 
 describe('understudy train: failures, cancel and resume', () => {
   let account: TestAccount;
@@ -31,19 +29,8 @@ describe('understudy train: failures, cancel and resume', () => {
   beforeAll(async () => {
     model = tinyModel();
     account = newAccount(server);
-    const me = `Anna de Vries <${account.user}@example.test>`;
-    const threads = personaThreads(me, 30);
     const client = await account.client();
-    await appendMessages(
-      client,
-      'INBOX',
-      threads.map((t) => t.incomingRaw),
-    );
-    await appendMessages(
-      client,
-      'Sent',
-      threads.map((t) => t.replyRaw),
-    );
+    await seedPersonaMailbox(client, `${account.user}@example.test`, 30);
     await client.logout();
     expect((await runCli(['--config', account.configFile, 'sync', '--quiet'])).code).toBe(0);
     const first = await train(trainSection(model));

@@ -10,9 +10,8 @@ import { openStore } from '../../src/store/db.js';
 import { scoreGenerations } from '../../src/train/run.js';
 import { runWorker } from '../../src/train/worker.js';
 import { newAccount, runCli, type TestAccount } from '../helpers/account.js';
-import { appendMessages } from '../helpers/mail.js';
-import { personaThreads } from '../helpers/persona.js';
-import { TEST_PYTHON, tinyModel } from '../helpers/tiny-model.js';
+import { seedPersonaMailbox } from '../helpers/persona.js';
+import { TEST_PYTHON, tinyModel, tinyTrainSection } from '../helpers/tiny-model.js';
 
 const server = inject('dovecot');
 const STEPS = Number(process.env.UNDERSTUDY_TEST_TRAIN_STEPS ?? 600);
@@ -24,21 +23,10 @@ describe('understudy train on a persona mailbox', () => {
   beforeAll(async () => {
     model = tinyModel();
     account = newAccount(server, {
-      top: `[train]\nbase_model = "${model}"\npython = "${TEST_PYTHON}"\ndevice = "cpu"\nmax_seq_len = 384\nbatch_size = 8\ngrad_accum = 1\nlearning_rate = 0.003\nmax_steps = ${STEPS}\nlora_r = 16\nlora_alpha = 32\nlora_dropout = 0.0\neval_samples = 16\nnice = 0\n[dataset]\neval_fraction = 0.15`,
+      top: `${tinyTrainSection(model, { max_steps: STEPS, lora_r: 16, lora_alpha: 32, lora_dropout: '0.0', eval_samples: 16 })}[dataset]\neval_fraction = 0.15`,
     });
-    const me = `Anna de Vries <${account.user}@example.test>`;
-    const threads = personaThreads(me, 96);
     const client = await account.client();
-    await appendMessages(
-      client,
-      'INBOX',
-      threads.map((t) => t.incomingRaw),
-    );
-    await appendMessages(
-      client,
-      'Sent',
-      threads.map((t) => t.replyRaw),
-    );
+    await seedPersonaMailbox(client, `${account.user}@example.test`, 96);
     await client.logout();
     expect((await runCli(['--config', account.configFile, 'sync', '--quiet'])).code).toBe(0);
   }, 120_000);

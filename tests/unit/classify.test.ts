@@ -520,7 +520,7 @@ describe('several reasons', () => {
       [
         'From: Example News <noreply@news.example.com>',
         'List-Id: <123.list-id.mcsv.net>',
-        'List-Unsubscribe: <https://example.us5.list-manage.com/unsubscribe>',
+        'List-Unsubscribe: <https://lists.example.com/unsubscribe>',
         'X-Campaign: mailchimp123.456',
         'Precedence: bulk',
       ],

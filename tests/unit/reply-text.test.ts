@@ -221,7 +221,7 @@ describe('signatures', () => {
     'Enviado desde mi iPhone',
     'Sent from my Samsung Galaxy smartphone.',
     'Get Outlook for Android',
-    'Gesendet von Outlook für Android<https://aka.ms/ghei36>',
+    'Gesendet von Outlook für Android<https://outlook.example.com/ghei36>',
     'Verzonden vanuit Outlook voor iOS',
   ];
   for (const footer of footers) {
@@ -310,7 +310,7 @@ describe('text that must come back unchanged', () => {
     'As Ann wrote in her report, the plan works.\nShe wrote it yesterday.',
     'Here is what I wrote to the board last week about it.',
     'I need to parse emails that come from: john@example.com\n\nThe data comes From: our database.',
-    'Visit us now for assistance...\n>>> >>>  http://www.domain.com <<<\nVisit our site by clicking the link above',
+    'Visit us now for assistance...\n>>> >>>  http://www.example.com <<<\nVisit our site by clicking the link above',
     'Invitation for an interview:\n\nDate: Wednesday 3, October 2011\nTime: 7 : 00am\nAddress: 130 Fox St',
     'On the surface, this looks like a quote header.\n\nOn 3 occasions we met.',
     'Sent from my desk, is much easier than my mobile phone.',

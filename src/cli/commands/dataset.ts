@@ -1,10 +1,10 @@
 // `understudy dataset build|stats|export`: the writing-style dataset made from your sent replies.
 import type { Command } from 'commander';
-import type { AccountConfig } from '../../config/load.js';
 import { type BuildSummary, buildDataset, DatasetError } from '../../dataset/build.js';
 import { exportJsonl } from '../../dataset/export.js';
 import { datasetStats } from '../../dataset/stats.js';
 import { accountIdByName } from '../../store/dataset.js';
+import { pickAccounts } from '../accounts.js';
 import { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
@@ -152,17 +152,6 @@ export function registerDataset(program: Command): void {
         ctx.close();
       }
     });
-}
-
-function pickAccounts(all: AccountConfig[], name: string | undefined): AccountConfig[] {
-  if (!name) return all;
-  const found = all.filter((a) => a.name === name);
-  if (!found.length)
-    throw new CliError(
-      `no account named "${name}" in the config; known: ${all.map((a) => a.name).join(', ')}`,
-      'UNKNOWN_ACCOUNT',
-    );
-  return found;
 }
 
 function fmt(counts: Record<string, number>): string {

@@ -80,15 +80,19 @@ export function registerDemo(program: Command): void {
       const server = await startDovecot({ password });
       try {
         const me = `Anna de Vries <${USER}@example.test>`;
-        const client = new ImapFlow({
-          host: '127.0.0.1',
-          port: server.info.port,
-          secure: false,
-          doSTARTTLS: false,
-          auth: { user: USER, pass: password },
-          logger: false,
-        });
-        await client.connect();
+        const login = async () => {
+          const c = new ImapFlow({
+            host: '127.0.0.1',
+            port: server.info.port,
+            secure: false,
+            doSTARTTLS: false,
+            auth: { user: USER, pass: password },
+            logger: false,
+          });
+          await c.connect();
+          return c;
+        };
+        const client = await login();
         const history = personaThreads(me, 96, Date.UTC(2024, 0, 1, 9));
         const fresh = personaThreads(me, 104, Date.now() - 103 * DAY - 3_600_000).slice(100);
         say(`filling the sample mailbox: ${history.length} threads Anna answered, ${fresh.length} new messages`);
@@ -166,15 +170,7 @@ password_file = "${secretFile}"
           if (code !== 0) throw new CliError(`${args[0]} failed (exit ${code})`, 'DEMO_STEP_FAILED', EXIT.FAILURE);
         }
 
-        const reader = new ImapFlow({
-          host: '127.0.0.1',
-          port: server.info.port,
-          secure: false,
-          doSTARTTLS: false,
-          auth: { user: USER, pass: password },
-          logger: false,
-        });
-        await reader.connect();
+        const reader = await login();
         const drafts: string[] = [];
         const lock = await reader.getMailboxLock('Drafts');
         try {

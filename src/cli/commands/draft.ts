@@ -1,12 +1,12 @@
 // `understudy draft`: write replies to new mail into your Drafts folder (never sends).
 import type { Command } from 'commander';
-import type { AccountConfig } from '../../config/load.js';
 import { loadDraftModel } from '../../drafts/model.js';
 import { type DraftRunSummary, draftReplies } from '../../drafts/run.js';
 import { SKIP_LABELS, type TriageSkip } from '../../drafts/triage.js';
 import { syncAccount } from '../../imap/sync-account.js';
+import { pickAccounts } from '../accounts.js';
 import { CliContext } from '../context.js';
-import { CliError, describeError } from '../errors.js';
+import { describeError } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 
 interface DraftOptions {
@@ -39,7 +39,7 @@ export function registerDraft(program: Command): void {
     .action(async (opts: DraftOptions, command: Command) => {
       const ctx = CliContext.from(command);
       const config = ctx.config;
-      const accounts = pick(config.accounts, opts.account);
+      const accounts = pickAccounts(config.accounts, opts.account);
       let model: Awaited<ReturnType<typeof loadDraftModel>> | null = null;
       const results: DraftRunSummary[] = [];
       let exit: ExitCode = EXIT.OK;
@@ -80,17 +80,6 @@ export function registerDraft(program: Command): void {
         ctx.close();
       }
     });
-}
-
-function pick(all: AccountConfig[], name: string | undefined): AccountConfig[] {
-  if (!name) return all;
-  const found = all.filter((a) => a.name === name);
-  if (!found.length)
-    throw new CliError(
-      `no account named "${name}" in the config; known: ${all.map((a) => a.name).join(', ')}`,
-      'UNKNOWN_ACCOUNT',
-    );
-  return found;
 }
 
 function format(r: DraftRunSummary, dryRun: boolean): string {

@@ -1,10 +1,10 @@
 // `understudy sync`: mirror the selected mailboxes of each account into the local store.
 import type { Command } from 'commander';
-import type { AccountConfig } from '../../config/load.js';
 import type { AccountSyncResult } from '../../imap/sync-account.js';
 import { syncAccount } from '../../imap/sync-account.js';
+import { pickAccounts } from '../accounts.js';
 import { CliContext } from '../context.js';
-import { CliError, describeError } from '../errors.js';
+import { describeError } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { syncProgress } from '../progress.js';
 
@@ -79,18 +79,6 @@ async function runSync(ctx: CliContext, opts: SyncOptions): Promise<ExitCode> {
   }
   if (opts.json) process.stdout.write(`${JSON.stringify({ accounts: results }, null, 2)}\n`);
   return exit;
-}
-
-function pickAccounts(all: AccountConfig[], name: string | undefined): AccountConfig[] {
-  if (!name) return all;
-  const found = all.filter((a) => a.name === name);
-  if (found.length === 0) {
-    throw new CliError(
-      `no account named "${name}" in the config; known: ${all.map((a) => a.name).join(', ')}`,
-      'UNKNOWN_ACCOUNT',
-    );
-  }
-  return found;
 }
 
 function printSummary(r: AccountSyncResult): void {
