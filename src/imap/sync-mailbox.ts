@@ -17,7 +17,7 @@ import {
   parseHeaderBlock,
   parseMessageIds,
 } from '../mail/headers.js';
-import { decodeTextPart } from '../mail/part-decode.js';
+import { decodeBodies } from '../mail/part-plan.js';
 import type { Db } from '../store/db.js';
 import { ensureMailbox, finishMailboxSync, type MailboxRow, resetMailbox } from '../store/mailboxes.js';
 import {
@@ -31,7 +31,7 @@ import {
   storedContentKeys,
   updateFlags,
 } from '../store/messages.js';
-import { type PartPlan, planParts, type TextPartRef } from './body-structure.js';
+import { type PartPlan, partsToFetch, planParts, type TextPartRef } from './body-structure.js';
 import type { MailboxInfo } from './discover.js';
 import { chunk, toUidSet } from './uid-set.js';
 
@@ -303,40 +303,25 @@ async function fetchBatch(ctx: MailboxSyncContext, row: MailboxRow, uids: number
     const content = p.message.content;
     if ('stored' in content) continue;
     const parts = bodies.get(p.message.uid);
-    const plain = decodeParts(p.plan.plain, parts);
-    const html = decodeParts(p.plan.html, parts);
-    content.bodyText = plain.text;
-    content.bodyHtml = html.text;
-    content.textTruncated = plain.truncated || html.truncated || textParts(p.plan, row).some((r) => r.size > cap);
+    // The same decoding as decodeMessage (src/mail/message-decode.ts) applies to a message read from a file.
+    const decoded = decodeBodies(p.plan, isSent(row), (part) => (parts ? partBuffer(parts, part) : undefined), cap);
+    content.bodyText = decoded.text;
+    content.bodyHtml = decoded.html;
+    content.textTruncated = decoded.truncated;
   }
   return prepared.map((p) => p.message);
-
-  function decodeParts(
-    refs: TextPartRef[],
-    parts: Map<string, Buffer> | undefined,
-  ): { text: string | null; truncated: boolean } {
-    if (refs.length === 0 || !parts) return { text: null, truncated: false };
-    const texts: string[] = [];
-    let truncated = false;
-    for (const ref of refs) {
-      const raw = partBuffer(parts, ref.part);
-      if (!raw) continue;
-      if (raw.length >= cap) truncated = true;
-      texts.push(decodeTextPart(raw, { encoding: ref.encoding, charset: ref.charset }));
-    }
-    return { text: texts.length ? texts.join('\n') : null, truncated };
-  }
 }
 
 /**
- * The parts worth downloading. The author's text is the text/plain part when there is one
- * (the rule the dataset applies), so HTML is fetched only when it is the sole body, or for the
- * user's own Sent mail, where HTML quote containers (gmail_quote, blockquote type=cite) help
- * to cut the quoted original out of a reply exactly. This skips the heavy HTML of newsletters
- * and notifications, which is most of the bytes a mailbox's text parts weigh.
+ * The parts worth downloading (partsToFetch): HTML only when it is the sole body or for the user's own Sent mail.
+ * This skips the heavy HTML of newsletters and notifications, most of the bytes a mailbox's text parts weigh.
  */
 function textParts(plan: PartPlan, row: MailboxRow): TextPartRef[] {
-  return plan.plain.length === 0 || row.special_use === '\\Sent' ? [...plan.plain, ...plan.html] : plan.plain;
+  return partsToFetch(plan, isSent(row));
+}
+
+function isSent(row: MailboxRow): boolean {
+  return row.special_use === '\\Sent';
 }
 
 /** imapflow keys a partial body by its section; accept both "1" and "1<0>" spellings. */
