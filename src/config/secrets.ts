@@ -9,18 +9,32 @@ export type Credential = { type: 'password'; value: string } | { type: 'accessTo
 
 const COMMAND_TIMEOUT_MS = 60_000;
 
-export async function resolveSecret(account: AccountConfig, env = process.env): Promise<Credential> {
+export interface ResolveOptions {
+  /** How long a password_command / oauth2_token_command may run (ms); default 60 s. */
+  commandTimeoutMs?: number;
+}
+
+/**
+ * Reads the account's secret from its configured source.
+ * @throws SecretError (code SECRET_*) naming the source and the fix; never containing the secret.
+ */
+export async function resolveSecret(
+  account: AccountConfig,
+  env = process.env,
+  options: ResolveOptions = {},
+): Promise<Credential> {
   const source = account.secret;
+  const timeoutMs = options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS;
   switch (source.kind) {
     case 'command':
       return {
         type: 'password',
-        value: await runSecretCommand(account.name, 'password_command', source.command, env),
+        value: await runSecretCommand(account.name, 'password_command', source.command, env, timeoutMs),
       };
     case 'oauth2_command':
       return {
         type: 'accessToken',
-        value: await runSecretCommand(account.name, 'oauth2_token_command', source.command, env),
+        value: await runSecretCommand(account.name, 'oauth2_token_command', source.command, env, timeoutMs),
       };
     case 'env': {
       const value = env[source.name];
@@ -47,42 +61,69 @@ export async function resolveSecret(account: AccountConfig, env = process.env): 
 /**
  * Runs a PassCmd-style command through /bin/sh and takes the first line of its stdout (like
  * mbsync's PassCmd). The secret travels over a pipe only: never on a command line.
+ * The shell runs in a process group of its own, and the timeout kills the whole group: killing
+ * only the shell would leave what it started (`sleep`, a gpg pinentry) running as an orphan that
+ * holds the stdout pipe open, so that 'close' would never come.
  */
 async function runSecretCommand(
   account: string,
   key: string,
   command: string,
   env: NodeJS.ProcessEnv,
+  timeoutMs: number,
 ): Promise<string> {
   const fix = `run the ${key} yourself in a shell and check that it prints the secret on its first line`;
-  const { code, stdout, stderr, error } = await new Promise<{
+  const { code, stdout, stderr, error, timedOut } = await new Promise<{
     code: number | null;
     stdout: string;
     stderr: string;
     error?: Error;
+    timedOut?: boolean;
   }>((resolve) => {
-    const child = spawn('/bin/sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    // detached: the shell leads a new process group (setsid), so -pid reaches all it started.
+    const child = spawn('/bin/sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'], env, detached: true });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    const timer = setTimeout(() => child.kill('SIGKILL'), COMMAND_TIMEOUT_MS);
+    let timedOut = false;
+    const killGroup = () => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* the group is already gone */
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup();
+    }, timeoutMs);
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.stdout.on('error', () => {});
+    child.stderr.on('error', () => {});
     child.on('error', (e) => {
       clearTimeout(timer);
       resolve({ code: null, stdout: '', stderr: '', error: e });
     });
     child.on('close', (c) => {
       clearTimeout(timer);
+      // Whatever the command left behind in its group (a daemonised helper) goes with it.
+      killGroup();
       resolve({
         code: c,
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
+        timedOut,
       });
     });
   });
-  if (error || code !== 0) {
+  if (error || timedOut || code !== 0) {
     // stderr is shown (it explains failures such as a locked password store); stdout never is.
-    const detail = error ? error.message : `exit code ${code ?? 'killed (timeout)'}`;
+    const detail = error
+      ? error.message
+      : timedOut
+        ? `it did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped (with everything it started)`
+        : `exit code ${code ?? 'killed by a signal'}`;
     const said = stderr.trim().split('\n')[0]?.slice(0, 200);
     throw new SecretError(
       'SECRET_COMMAND_FAILED',
@@ -151,10 +192,29 @@ async function readKeyring(account: string, service: string, user: string): Prom
   return secret;
 }
 
-/** Stores a password in the OS keyring for `password_keyring` accounts. */
-export async function storeKeyringSecret(service: string, user: string, secret: string): Promise<void> {
-  const { AsyncEntry } = await import('@napi-rs/keyring');
-  await new AsyncEntry(service, user).setPassword(secret);
+/**
+ * Stores a password in the OS keyring for `password_keyring` accounts.
+ * @throws SecretError SECRET_KEYRING_FAILED when there is no keyring service (a server without a
+ *   desktop session: Secret Service answers AccessDenied or is absent) or it refuses.
+ */
+export async function storeKeyringSecret(
+  account: string,
+  service: string,
+  user: string,
+  secret: string,
+): Promise<void> {
+  try {
+    const { AsyncEntry } = await import('@napi-rs/keyring');
+    await new AsyncEntry(service, user).setPassword(secret);
+  } catch (err) {
+    throw new SecretError(
+      'SECRET_KEYRING_FAILED',
+      account,
+      `the OS keyring refused to store the password (${(err as Error).message || (err as Error).name}); on a server or without a desktop session there is usually no keyring service (Secret Service / gnome-keyring) to store it in`,
+      'use password_command (e.g. "pass show mail/work") or password_file (mode 0600) for this account instead, or start a keyring daemon (gnome-keyring-daemon) and unlock it',
+      err,
+    );
+  }
 }
 
 function firstLine(text: string): string {

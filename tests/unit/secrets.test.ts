@@ -1,5 +1,5 @@
 // Secret sources: PassCmd-style commands, environment, 0600 files; failures never leak secrets.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -78,5 +78,42 @@ describe('secrets', () => {
     expect(err.code).toBe('SECRET_FILE_PERMISSIONS');
     expect(err.fix).toBe(`chmod 600 ${open}`);
     expect((await failure({ kind: 'file', path: join(dir, 'missing') })).code).toBe('SECRET_FILE_UNREADABLE');
+  });
+});
+
+describe('password_command timeout', () => {
+  it('kills the whole process group: a command that started a child (sleep, a pinentry) leaves no orphan', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'understudy-secret-group-'));
+    const childPid = join(work, 'child.pid');
+    // The shell starts a child that keeps stdout open, then waits for it: what gpg's pinentry does.
+    const command = `sleep 60 & echo $! > ${childPid}; wait`;
+    const started = Date.now();
+    const err = await resolveSecret(account({ kind: 'command', command }), process.env, {
+      commandTimeoutMs: 400,
+    }).catch((e) => e);
+    const took = Date.now() - started;
+    expect(err).toBeInstanceOf(SecretError);
+    expect(err.code).toBe('SECRET_COMMAND_FAILED');
+    expect(err.message).toMatch(/did not finish within/);
+    const pid = Number(readFileSync(childPid, 'utf8'));
+    // Running = it exists and is not a zombie waiting to be reaped (a container's pid 1 may be slow).
+    const running = () => {
+      try {
+        return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
+    let alive = running();
+    for (let i = 0; i < 20 && alive; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      alive = running();
+    }
+    if (alive) process.kill(pid, 'SIGKILL'); // do not leave it behind even when the test fails
+    console.log(
+      `password_command stopped after ${took} ms; its child ${pid} ${alive ? 'was LEFT RUNNING' : 'is gone'}`,
+    );
+    expect(alive, 'the child of the password_command outlived the timeout').toBe(false);
+    expect(took).toBeLessThan(30_000);
   });
 });

@@ -1,5 +1,6 @@
 // `understudy secret set ACCOUNT`: store an account's password in the OS keyring.
 import type { Command } from 'commander';
+import { SecretError } from '../../config/errors.js';
 import { storeKeyringSecret } from '../../config/secrets.js';
 import { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
@@ -29,7 +30,14 @@ export function registerSecret(program: Command): void {
       }
       const value = await readSecret(`Password for ${account.user} at ${account.host}: `);
       if (!value) throw new CliError('no password given', 'EMPTY_SECRET');
-      await storeKeyringSecret(account.secret.service, account.secret.user, value);
+      try {
+        await storeKeyringSecret(account.name, account.secret.service, account.secret.user, value);
+      } catch (err) {
+        // Same words as the other secret errors, but this is storing, not reading.
+        if (err instanceof SecretError)
+          throw new CliError(`cannot store the password for ${err.message}`, err.code, EXIT.CONFIG, err);
+        throw err;
+      }
       process.stdout.write(
         `stored in the OS keyring (service "${account.secret.service}", user "${account.secret.user}")\n`,
       );
@@ -52,7 +60,7 @@ async function readSecret(prompt: string): Promise<string> {
     const onData = (buf: Buffer) => {
       for (const ch of buf.toString('utf8')) {
         if (ch === '\r' || ch === '\n') return finish();
-        if (ch === '\u0003') return finish(new CliError('cancelled', 'CANCELLED', EXIT.FAILURE));
+        if (ch === '\u0003') return finish(new CliError('cancelled; nothing was stored', 'CANCELLED', EXIT.CANCELLED));
         if (ch === '\u007f') value = value.slice(0, -1);
         else value += ch;
       }
