@@ -1,13 +1,20 @@
 // Threads: which messages belong together, so that a thread never straddles the train/eval split.
 
-/** Subject without reply/forward prefixes in the common languages (Re, Fwd, AW, WG, Antw, SV, TR, RV …). */
+/**
+ * Longest subject compared, in characters: a real subject fits on a line (RFC 5322 §2.1.1 caps lines at 998), and
+ * reading a hostile megabyte of `Re` and spaces costs time for nothing. Longer subjects are compared by their start.
+ */
+export const MAX_SUBJECT_CHARS = 1000;
+
+/** Subject without reply/forward prefixes in the common languages (Re, Fwd, AW, WG, Antw, SV, TR, RV …), lower-cased, whitespace collapsed; at most MAX_SUBJECT_CHARS of it are read. */
 export function baseSubject(subject: string | null | undefined): string {
-  let s = (subject ?? '').trim();
+  let s = (subject ?? '').slice(0, MAX_SUBJECT_CHARS).trim();
   // Repeatedly: "Re: AW: Fwd: [list] subject" → "subject".
   for (let i = 0; i < 10; i++) {
     const next = s
       .replace(
-        /^(re|r|aw|antw|antwort|sv|vs|ynt|odp|rif|réf|ref|fw|fwd|wg|tr|rv|enc|doorst|fs|vb|i)\s*(\[\d+\]|\(\d+\))?\s*:\s*/i,
+        // One whitespace run on each side of the counter, never two adjacent runs (which backtrack quadratically).
+        /^(re|r|aw|antw|antwort|sv|vs|ynt|odp|rif|réf|ref|fw|fwd|wg|tr|rv|enc|doorst|fs|vb|i)\s*(?:(?:\[\d+\]|\(\d+\))\s*)?:\s*/i,
         '',
       )
       .replace(/^\[[^\]]{1,60}\]\s*/, '')

@@ -37,10 +37,23 @@ export function normalizeMessageId(value: string | null | undefined): string | n
   return parseMessageIds(value)[0] ?? null;
 }
 
-/** A Date: header as milliseconds since the epoch, or null when it cannot be read. */
+/**
+ * Longest Date header value read, in characters. An RFC 5322 §3.3 date-time is about 31 characters, and a zone
+ * comment ("(Pacific Standard Time)") keeps real headers under 100; a longer value is hostile or garbage.
+ */
+export const MAX_DATE_CHARS = 256;
+
+/**
+ * A Date: header (RFC 5322 §3.3, or what Date.parse reads) as milliseconds since the epoch, or null when it cannot
+ * be read or is longer than MAX_DATE_CHARS (refused unread, so hostile headers cost nothing). Never throws.
+ */
 export function parseDate(value: string | Date | null | undefined): number | null {
   if (!value) return null;
-  const ms = value instanceof Date ? value.getTime() : Date.parse(value.replace(/\s*\([^)]*\)\s*$/, ''));
+  if (value instanceof Date) return Number.isFinite(value.getTime()) ? value.getTime() : null;
+  const text = value.trim();
+  // Refused unread: a date this long is hostile, and the comment strip below backtracks on it.
+  if (text.length > MAX_DATE_CHARS) return null;
+  const ms = Date.parse(text.replace(/\s*\([^)]*\)\s*$/, ''));
   return Number.isFinite(ms) ? ms : null;
 }
 

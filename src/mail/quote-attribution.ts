@@ -4,11 +4,18 @@ import { cleanLine, type HeaderLine, normaliseAttribution, trimChars } from './q
 import type { Attribution } from './reply-text.js';
 
 const EMAIL_G = /[\w.+'-]+@[\w-]+(?:\.[\w-]+)+/g;
+
+/**
+ * Longest attribution or header-field value read, in characters. A quoted header field may wrap over lines (a From
+ * with a long display name), but no sender or date needs more; the regexes below backtrack quadratically on a long
+ * run of word characters or spaces, so the cap is what keeps a hostile quote cheap.
+ */
+const MAX_FIELD_CHARS = 1000;
 const TIME = /(\d{1,2})[:.h](\d{2})(?:[:.](\d{2}))?(?:\s*([ap])\.?\s?m\.?(?![a-z]))?/i;
 
 /** Parses "On Tue, 3 Jan 2023 at 10:12, Ann <a@b> wrote:" (and translations) into name, address and date. */
 export function parseAttributionLine(text: string): Attribution {
-  const t = normaliseAttribution(text);
+  const t = normaliseAttribution(text.length > MAX_FIELD_CHARS ? text.slice(0, MAX_FIELD_CHARS) : text);
   const out: Attribution = {};
   const addresses = t.match(EMAIL_G);
   if (addresses && addresses.length > 0) out.address = (addresses[addresses.length - 1] ?? '').toLowerCase();
@@ -44,12 +51,12 @@ export function parseAttributionLine(text: string): Attribution {
   return out;
 }
 
-/** Reads the From and Sent/Date fields of a quoted header block. */
+/** Reads the From and Sent/Date fields of a quoted header block (at most MAX_FIELD_CHARS of each). */
 export function parseHeaderFields(fields: readonly HeaderLine[]): Attribution {
   const out: Attribution = {};
   const from = fields.find((f) => f.field === 'from');
   if (from) {
-    const value = cleanLine(from.value);
+    const value = cleanLine(from.value.slice(0, MAX_FIELD_CHARS));
     const address = value.match(EMAIL_G);
     if (address) out.address = (address[0] ?? '').toLowerCase();
     const name = trimChars(
@@ -67,7 +74,7 @@ export function parseHeaderFields(fields: readonly HeaderLine[]): Attribution {
   }
   const date = fields.find((f) => f.field === 'date');
   if (date?.value) {
-    out.date = cleanLine(date.value).trim();
+    out.date = cleanLine(date.value.slice(0, MAX_FIELD_CHARS)).trim();
     out.dateMs = parseLooseDate(out.date);
   }
   return out;

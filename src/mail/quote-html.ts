@@ -131,8 +131,10 @@ const quoteAwareConverter = () =>
  * there, keeping the container's first few KB for its attribution or forward header, the conversion costs what
  * the author wrote rather than what the whole thread weighs.
  */
+// `[^<>]` keeps each try inside one tag: with `[^>]`, a flood of unclosed `<div ` made every try run to the end of
+// the text, quadratic in its length.
 const QUOTED_TAIL =
-  /<div\b[^>]*?(?:class\s*=\s*["'][^"'>]*(?:gmail_quote|yahoo_quoted)|id\s*=\s*["']?(?:appendonsend|divRplyFwdMsg|mail-editor-reference-message-container)\b)/i;
+  /<div\b[^<>]*?(?:class\s*=\s*["'][^"'<>]*(?:gmail_quote|yahoo_quoted)|id\s*=\s*["']?(?:appendonsend|divRplyFwdMsg|mail-editor-reference-message-container)\b)/i;
 const KEEP_OF_QUOTE = 4096;
 
 /**
