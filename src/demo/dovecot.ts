@@ -29,7 +29,38 @@ export interface StartOptions {
   tls?: boolean;
   /** Advertise QRESYNC/CONDSTORE (on by default, as Dovecot does). */
   imapCapabilities?: string;
+  /**
+   * A `namespace inbox { … }` block replacing the default one (separator "/", no prefix, the
+   * usual special-use folders), e.g. a Courier-style `prefix = INBOX.` with `separator = .`.
+   */
+  namespace?: string;
 }
+
+/** The personal namespace of the throwaway server: "/" separator, the usual special-use folders. */
+const DEFAULT_NAMESPACE = `namespace inbox {
+  inbox = yes
+  separator = /
+  mailbox Sent {
+    special_use = \\Sent
+    auto = subscribe
+  }
+  mailbox Drafts {
+    special_use = \\Drafts
+    auto = subscribe
+  }
+  mailbox Trash {
+    special_use = \\Trash
+    auto = subscribe
+  }
+  mailbox Junk {
+    special_use = \\Junk
+    auto = subscribe
+  }
+  mailbox Archive {
+    special_use = \\Archive
+    auto = subscribe
+  }
+}`;
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -148,30 +179,7 @@ service imap-login {
 service imap {
   process_limit = 256
 }
-namespace inbox {
-  inbox = yes
-  separator = /
-  mailbox Sent {
-    special_use = \\Sent
-    auto = subscribe
-  }
-  mailbox Drafts {
-    special_use = \\Drafts
-    auto = subscribe
-  }
-  mailbox Trash {
-    special_use = \\Trash
-    auto = subscribe
-  }
-  mailbox Junk {
-    special_use = \\Junk
-    auto = subscribe
-  }
-  mailbox Archive {
-    special_use = \\Archive
-    auto = subscribe
-  }
-}
+${options.namespace ?? DEFAULT_NAMESPACE}
 `,
   );
   let child!: ChildProcess;

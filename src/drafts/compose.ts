@@ -3,6 +3,10 @@
 import { randomUUID } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { DRAFT_HEADER } from '../imap/drafts.js';
+import { replySubject } from '../mail/subject.js';
+
+export { replySubject } from '../mail/subject.js';
+export { isOwnAddress, replyRecipients } from './recipients.js';
 
 export interface Mailbox {
   name?: string;
@@ -30,18 +34,6 @@ export interface ComposeInput {
   draftKey: string;
   messageId: string;
   date?: Date;
-}
-
-/** "Re: " plus the subject without stacked prefixes ("RE: AW: Re: x" → "Re: x"). */
-export function replySubject(subject: string | null | undefined): string {
-  let rest = (subject ?? '').trim();
-  // Reply prefixes of the common clients and languages (Re, RE, AW, Antw, SV, VS, Réf, RIF,
-  // Odp …) are stripped; a forwarded message's "Fwd:" stays part of its subject.
-  rest = rest.replace(
-    /^\s*((re|aw|antw|antwort|sv|vs|ynt|odp|rif|r|réf|ref|res)(\s*\[\d+\]|\s*\(\d+\))?\s*:\s*)+/i,
-    '',
-  );
-  return rest ? `Re: ${rest}` : 'Re:';
 }
 
 /** A fresh Message-ID in the user's own domain, so clients thread and display it naturally. */
@@ -88,6 +80,30 @@ function paragraphsHtml(text: string): string {
     .join('\n');
 }
 
+/** A msg-id as the draft may carry it: `<…>`, nothing inside that would break the header. */
+const WELL_FORMED_ID = /^<[^<>\s()"\\,;]+>$/;
+
+/**
+ * References of the reply (RFC 5322 §3.6.4): the parent's References, then the parent's own
+ * Message-ID, last. Ids that are not well-formed (the stored ids are already normalised, this is
+ * a last guard) and repeats are left out, so one broken ancestor never spoils the header.
+ */
+export function threadReferences(references: readonly string[], parentId: string | null): string[] {
+  const out: string[] = [];
+  for (const id of [...references, ...(parentId ? [parentId] : [])]) {
+    if (!WELL_FORMED_ID.test(id)) continue;
+    const at = out.indexOf(id);
+    if (at >= 0) out.splice(at, 1);
+    out.push(id);
+  }
+  return out;
+}
+
+/**
+ * The draft as raw RFC 5322 bytes with CRLF line ends: From/To/Cc as given (see
+ * replyRecipients), "Re:" subject, In-Reply-To and References for threading, our
+ * X-Understudy-Draft key, a text and an HTML alternative, the original quoted when asked.
+ */
 export async function composeDraft(input: ComposeInput): Promise<Buffer> {
   const body = input.body.trim();
   const signature = input.signature?.trim();
@@ -106,7 +122,7 @@ export async function composeDraft(input: ComposeInput): Promise<Buffer> {
     text += `\n\n${attribution}\n${quoted}\n`;
     html += `\n<div class="gmail_quote"><div>${escapeHtml(attribution)}</div><blockquote type="cite" style="margin:0 0 0 .8ex;border-left:1px solid #ccc;padding-left:1ex">${paragraphsHtml(input.parent.text.trim())}</blockquote></div>`;
   }
-  const references = [...input.parent.references, ...(input.parent.messageId ? [input.parent.messageId] : [])];
+  const references = threadReferences(input.parent.references, input.parent.messageId);
   const composer = new MailComposer({
     from: input.from,
     to: input.to,

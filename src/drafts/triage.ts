@@ -2,6 +2,7 @@
 import picomatch from 'picomatch';
 import type { DraftSettings } from '../config/load.js';
 import type { SkipReason } from '../mail/classify.js';
+import { replyRecipients } from './recipients.js';
 
 export type TriageSkip =
   | 'from_me'
@@ -44,6 +45,8 @@ export interface Candidate {
   uid: number;
   messageId: string | null;
   from: { name?: string; address?: string }[];
+  /** Reply-To mailboxes; a reply goes to these (minus the user) rather than to From. */
+  replyTo?: { name?: string; address?: string }[];
   to: { address?: string }[];
   cc: { address?: string }[];
   subject: string | null;
@@ -71,11 +74,26 @@ export type Decision =
   | { action: 'draft'; candidate: Candidate }
   | { action: 'skip'; candidate: Candidate; reason: TriageSkip };
 
+/**
+ * The triage decision for one incoming message. "From me" means the reply would only go back
+ * to the user: mail from the user's own address whose Reply-To names someone else (contact
+ * forms, ticket systems) is answered, to that someone. Sender exclusions apply to the From
+ * (when not the user) and to every address the reply would go to.
+ */
 export function triage(candidate: Candidate, ctx: TriageContext): Decision {
   const skip = (reason: TriageSkip): Decision => ({ action: 'skip', candidate, reason });
-  const sender = candidate.from[0]?.address?.toLowerCase();
-  if (!sender) return skip('no_sender');
-  if (ctx.ownAddresses.has(sender)) return skip('from_me');
+  const from = candidate.from[0]?.address?.toLowerCase();
+  const replyTo = candidate.replyTo ?? [];
+  if (!from && !replyTo.some((p) => p.address)) return skip('no_sender');
+  const { to: recipients } = replyRecipients(
+    { from: candidate.from, replyTo, to: [], cc: [] },
+    ctx.ownAddresses,
+    false,
+  );
+  const correspondents = recipients.map((p) => (p.address ?? '').toLowerCase());
+  const [sender] = correspondents;
+  if (!sender) return skip(from && ctx.ownAddresses.has(from) ? 'from_me' : 'no_sender');
+  if (from && !ctx.ownAddresses.has(from) && !correspondents.includes(from)) correspondents.push(from);
   if (!candidate.messageId) return skip('no_message_id');
   if (candidate.date !== null && ctx.now - candidate.date > ctx.settings.maxAgeDays * 86_400_000)
     return skip('too_old');
@@ -84,9 +102,13 @@ export function triage(candidate: Candidate, ctx: TriageContext): Decision {
   if (junk) return skip(junk);
   if (candidate.flags.includes('\\Answered') || ctx.answered.has(candidate.messageId)) return skip('answered');
   if (ctx.drafted.has(candidate.messageId)) return skip('draft_exists');
-  const domain = sender.split('@')[1] ?? '';
-  if (ctx.settings.excludeDomains.some((d) => domain === d || domain.endsWith(`.${d}`))) return skip('excluded_domain');
-  if (ctx.settings.excludeSenders.length && picomatch.isMatch(sender, ctx.settings.excludeSenders, { nocase: true }))
+  const domains = correspondents.map((a) => a.split('@')[1] ?? '');
+  if (domains.some((domain) => ctx.settings.excludeDomains.some((d) => domain === d || domain.endsWith(`.${d}`))))
+    return skip('excluded_domain');
+  if (
+    ctx.settings.excludeSenders.length &&
+    correspondents.some((a) => picomatch.isMatch(a, ctx.settings.excludeSenders, { nocase: true }))
+  )
     return skip('excluded_sender');
   const inTo = candidate.to.some((a) => a.address && ctx.ownAddresses.has(a.address.toLowerCase()));
   if (!inTo && !ctx.settings.replyWhenCc) return skip('cc_only');

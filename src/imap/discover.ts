@@ -10,18 +10,23 @@ export interface MailboxInfo {
   /** `\Inbox`, or an RFC 6154 special-use flag the server advertised (or the config named). */
   specialUse: string | null;
   selectable: boolean;
+  /** The personal namespace's prefix (RFC 2342), e.g. "INBOX." on Courier/cPanel; "" or absent when none. */
+  namespace?: string | undefined;
 }
 
 /** The roles synced without being asked: the mail the user received, sent, and filed. */
 const DEFAULT_ROLES = new Set(['\\Inbox', '\\Sent', '\\Archive', '\\All']);
 
+/**
+ * Every mailbox the server lists (LIST, RFC 3501 §6.3.8) with its role: `\Inbox`, the special
+ * use the server advertised (RFC 6154), or the one `folders.sent|drafts|archive` names (matched
+ * as the user sees the path: with or without the namespace prefix, with "/" or the server's
+ * delimiter). Throws what imapflow throws on a failed LIST.
+ */
 export async function listMailboxes(client: ImapFlow, folders: FolderSelection): Promise<MailboxInfo[]> {
   const listed = await client.list();
-  const byConfig = new Map<string, string>();
-  if (folders.sent) byConfig.set(folders.sent, '\\Sent');
-  if (folders.drafts) byConfig.set(folders.drafts, '\\Drafts');
-  if (folders.archive) byConfig.set(folders.archive, '\\Archive');
-  return listed.map((box) => {
+  const namespace = client.namespace?.prefix ?? '';
+  const boxes: MailboxInfo[] = listed.map((box) => {
     const isInbox = box.path.toUpperCase() === 'INBOX';
     // imapflow also guesses roles from well-known names; a guess is not a server's word, so
     // only flags the server sent (source "extension") count. The config can name the rest.
@@ -29,30 +34,77 @@ export async function listMailboxes(client: ImapFlow, folders: FolderSelection):
     return {
       path: box.path,
       delimiter: box.delimiter || null,
-      specialUse: isInbox ? '\\Inbox' : (byConfig.get(box.path) ?? advertised),
+      specialUse: isInbox ? '\\Inbox' : advertised,
       selectable: !box.flags.has('\\Noselect') && !box.flags.has('\\NonExistent'),
+      ...(namespace ? { namespace } : {}),
     };
   });
+  const configured: [string | undefined, string][] = [
+    [folders.sent, '\\Sent'],
+    [folders.drafts, '\\Drafts'],
+    [folders.archive, '\\Archive'],
+  ];
+  for (const [name, role] of configured) {
+    if (!name) continue;
+    // An exact path wins over the same name seen without the prefix ("INBOX.Sent" vs "Sent").
+    const fallback = courierPrefix(boxes);
+    const box =
+      boxes.find((b) => b.path === name) ?? boxes.find((b) => userPaths(b, fallback).includes(slash(name, b)));
+    if (box && !(box.specialUse === '\\Inbox')) box.specialUse = role;
+  }
+  return boxes;
 }
 
 export interface Selection {
   selected: MailboxInfo[];
   /** Mailboxes not synced, with why (shown by `sync --verbose` and `status`). */
   skipped: { path: string; reason: string }[];
+  /** include/exclude globs that match no mailbox at all: almost always a typo or a wrong path. */
+  unmatched: UnmatchedGlob[];
 }
 
-/** Globs match the path with "/" between levels, whatever the server's delimiter is. */
+export interface UnmatchedGlob {
+  key: 'folders.include' | 'folders.exclude';
+  glob: string;
+  /** The mailboxes that exist, as the user sees them ("/" between levels, no namespace prefix). */
+  mailboxes: string[];
+  /** One line for humans: the key, the glob, what exists. */
+  message: string;
+}
+
+/**
+ * Which mailboxes are synced. Globs (picomatch) match a mailbox's path as the user sees it:
+ * "/" or the server's delimiter between levels, with or without the personal namespace prefix
+ * ("Archive", "Archive/**", "INBOX/Archive" and "INBOX.Archive" all name `INBOX.Archive` on a
+ * server with `NAMESPACE (("INBOX." "."))`), INBOX in any case. `[`, `]`, `(` and `)` are
+ * literal, because folder names such as "[Gmail]/All Mail" use them far more than globs do.
+ */
 export function selectMailboxes(all: MailboxInfo[], folders: FolderSelection): Selection {
-  const include = folders.include.length ? picomatch(folders.include) : () => false;
-  const exclude = folders.exclude.length ? picomatch(folders.exclude) : () => false;
+  const include = folders.include.map((g) => globMatcher(g));
+  const exclude = folders.exclude.map((g) => globMatcher(g));
+  const hits = { include: new Set<number>(), exclude: new Set<number>() };
   const selected: MailboxInfo[] = [];
   const skipped: Selection['skipped'] = [];
+  const matches = (list: GlobMatcher[], which: keyof typeof hits, box: MailboxInfo, names: string[]) => {
+    let any = false;
+    list.forEach((m, i) => {
+      if (m(box, names)) {
+        hits[which].add(i);
+        any = true;
+      }
+    });
+    return any;
+  };
+  const fallback = courierPrefix(all);
   for (const box of all) {
-    const slashed = box.delimiter && box.delimiter !== '/' ? box.path.split(box.delimiter).join('/') : box.path;
+    const names = userPaths(box, fallback);
+    // Evaluated for every mailbox (not short-circuited), so that unmatched globs are exact.
+    const excluded = matches(exclude, 'exclude', box, names);
+    const included = matches(include, 'include', box, names);
     if (!box.selectable) skipped.push({ path: box.path, reason: 'not selectable (\\Noselect)' });
-    else if (exclude(slashed)) skipped.push({ path: box.path, reason: 'excluded by folders.exclude' });
+    else if (excluded) skipped.push({ path: box.path, reason: 'excluded by folders.exclude' });
     else if (box.specialUse && DEFAULT_ROLES.has(box.specialUse)) selected.push(box);
-    else if (include(slashed)) selected.push(box);
+    else if (included) selected.push(box);
     else
       skipped.push({
         path: box.path,
@@ -61,5 +113,80 @@ export function selectMailboxes(all: MailboxInfo[], folders: FolderSelection): S
           : 'not selected (add it to folders.include)',
       });
   }
-  return { selected, skipped };
+  const shown = all.map((b) => userPaths(b, fallback).at(-1) ?? b.path);
+  const unmatched: UnmatchedGlob[] = [];
+  const report = (key: UnmatchedGlob['key'], globs: string[], hit: Set<number>) =>
+    globs.forEach((glob, i) => {
+      if (hit.has(i)) return;
+      const list = shown.length > 40 ? [...shown.slice(0, 40), `… ${shown.length - 40} more`] : shown;
+      unmatched.push({
+        key,
+        glob,
+        mailboxes: shown,
+        message: `${key} "${glob}" matches no mailbox; the server has: ${list.join(', ') || '(none)'}`,
+      });
+    });
+  report('folders.include', folders.include, hits.include);
+  report('folders.exclude', folders.exclude, hits.exclude);
+  return { selected, skipped, unmatched };
+}
+
+type GlobMatcher = (box: MailboxInfo, names: string[]) => boolean;
+
+/** A glob's matcher; the glob is read with "/" and, per mailbox, with its delimiter between levels. */
+function globMatcher(glob: string): GlobMatcher {
+  const compiled = new Map<string, (s: string) => boolean>();
+  const compile = (pattern: string) => {
+    let m = compiled.get(pattern);
+    if (!m) {
+      m = picomatch(inboxUpper(literalBrackets(pattern)), { dot: true });
+      compiled.set(pattern, m);
+    }
+    return m;
+  };
+  return (box, names) => {
+    const patterns = [glob];
+    if (box.delimiter && box.delimiter !== '/' && glob.includes(box.delimiter))
+      patterns.push(glob.split(box.delimiter).join('/'));
+    return patterns.some((p) => names.some((n) => compile(p)(n)));
+  };
+}
+
+/** Brackets and parentheses as literal characters (escaped for picomatch). */
+function literalBrackets(glob: string): string {
+  return glob.replace(/[[\]()]/g, (c) => `\\${c}`);
+}
+
+/** "inbox/…" → "INBOX/…": INBOX is case-insensitive (RFC 3501 §5.1), other names are not. */
+function inboxUpper(path: string): string {
+  return /^inbox(\/|$)/i.test(path) ? `INBOX${path.slice(5)}` : path;
+}
+
+/** `path` with `box`'s delimiter replaced by "/" (when the delimiter is something else). */
+function slash(path: string, box: MailboxInfo): string {
+  const d = box.delimiter;
+  return inboxUpper(d && d !== '/' ? path.split(d).join('/') : path);
+}
+
+/**
+ * The names a user may know a mailbox by, "/" between levels: the full path, and the path
+ * without the personal namespace prefix (the server's NAMESPACE answer, else `fallback`).
+ * The last name is the one clients show.
+ */
+function userPaths(box: MailboxInfo, fallback: string): string[] {
+  const full = slash(box.path, box);
+  const prefix = box.namespace || fallback;
+  if (prefix && box.path.length > prefix.length && box.path.toUpperCase().startsWith(prefix.toUpperCase()))
+    return [full, slash(box.path.slice(prefix.length), box)];
+  return [full];
+}
+
+/** "INBOX" + delimiter when every other mailbox lives under INBOX (Courier without NAMESPACE), else "". */
+function courierPrefix(all: MailboxInfo[]): string {
+  const inbox = all.find((b) => b.path.toUpperCase() === 'INBOX');
+  const d = inbox?.delimiter;
+  if (!d || all.some((b) => b.namespace)) return '';
+  const under = `INBOX${d}`;
+  const others = all.filter((b) => b !== inbox);
+  return others.length > 0 && others.every((b) => b.path.toUpperCase().startsWith(under)) ? under : '';
 }

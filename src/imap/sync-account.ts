@@ -14,8 +14,8 @@ import {
   listMailboxes as storedMailboxes,
 } from '../store/mailboxes.js';
 import { connect, disconnect } from './connect.js';
-import { listMailboxes, type MailboxInfo, type Selection, selectMailboxes } from './discover.js';
-import { classifyImapError, ImapError } from './errors.js';
+import { listMailboxes, type MailboxInfo, type Selection, selectMailboxes, type UnmatchedGlob } from './discover.js';
+import { classifyImapError, ImapError, underlyingError } from './errors.js';
 import { type MailboxProgress, type MailboxSyncContext, type MailboxSyncResult, syncMailbox } from './sync-mailbox.js';
 
 export interface AccountSyncOptions {
@@ -38,6 +38,8 @@ export interface AccountSyncResult {
   /** Mailboxes dropped from the store because they left the selection or the server. */
   removed: { path: string; messages: number }[];
   skipped: Selection['skipped'];
+  /** folders.include/exclude globs that matched no mailbox on the server (shown as warnings). */
+  unmatched: UnmatchedGlob[];
   /** Mailboxes that could not be synced (final errors); the others were. */
   failed: { path: string; error: ImapError }[];
   reconnects: number;
@@ -56,6 +58,7 @@ export async function syncAccount(options: AccountSyncOptions): Promise<AccountS
     mailboxes: [],
     removed: [],
     skipped: [],
+    unmatched: [],
     failed: [],
     reconnects: 0,
     interrupted: [],
@@ -76,6 +79,7 @@ export async function syncAccount(options: AccountSyncOptions): Promise<AccountS
       });
 
     let pending: MailboxInfo[] | null = null;
+    let firstFailureAt: number | null = null;
     for (let attempt = 0; ; attempt++) {
       let temporary: ImapError | null = null;
       try {
@@ -83,6 +87,9 @@ export async function syncAccount(options: AccountSyncOptions): Promise<AccountS
         if (pending === null) {
           const selection = selectMailboxes(await listMailboxes(first, account.folders), account.folders);
           result.skipped = selection.skipped;
+          result.unmatched = selection.unmatched;
+          for (const u of selection.unmatched)
+            logger?.warn({ account: account.name, key: u.key, glob: u.glob }, u.message);
           pending = selection.selected;
           result.removed = dropDeselected(db, accountId, selection.selected);
         }
@@ -110,12 +117,23 @@ export async function syncAccount(options: AccountSyncOptions): Promise<AccountS
       }
       if (!temporary || (pending && pending.length === 0)) break;
       if (options.signal?.aborted) throw temporary;
-      if (attempt >= settings.retries) throw temporary;
+      // Give up only when both the retries and the time window are spent: three quick retries
+      // alone are over in seconds, before a restarting server is back.
+      firstFailureAt ??= Date.now();
       const delay = backoff(attempt);
+      const windowLeft = firstFailureAt + (settings.retryWindowMs ?? 0) - Date.now();
+      if (attempt >= settings.retries && delay > windowLeft) throw temporary;
       result.reconnects++;
       options.onNotice?.(`${account.name}: ${temporary.message}; reconnecting in ${(delay / 1000).toFixed(1)} s`);
       logger?.warn(
-        { account: account.name, code: temporary.code, attempt: attempt + 1, delayMs: delay },
+        {
+          account: account.name,
+          code: temporary.code,
+          err: temporary.message,
+          cause: underlyingError(temporary),
+          attempt: attempt + 1,
+          delayMs: delay,
+        },
         'temporary IMAP failure, reconnecting',
       );
       await new Promise((r) => setTimeout(r, delay));

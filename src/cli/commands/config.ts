@@ -1,7 +1,10 @@
 // `understudy config check`: validate the config, show it resolved (secrets masked), and check
 // that every secret can be obtained.
 import type { Command } from 'commander';
-import { resolveSecret } from '../../config/secrets.js';
+import type { AccountConfig, SyncSettings } from '../../config/load.js';
+import { type Credential, resolveSecret } from '../../config/secrets.js';
+import { connect, disconnect } from '../../imap/connect.js';
+import { listMailboxes, selectMailboxes, type UnmatchedGlob } from '../../imap/discover.js';
 import { CliContext } from '../context.js';
 import { describeError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
@@ -14,7 +17,8 @@ export function registerConfig(program: Command): void {
     .description(
       'Reads the config file, reports every problem at once (key, what is wrong, how to fix it),\n' +
         "and otherwise prints the resolved settings. Each account's secret is fetched once to check\n" +
-        'that it can be (it is never printed); --no-secrets skips that.',
+        'that it can be (it is never printed), and folders.include/exclude globs are checked against\n' +
+        "the server's mailboxes (a glob that matches none is reported); --no-secrets skips both.",
     )
     .option('--json', 'print as JSON on stdout')
     .option('--no-secrets', 'do not run password commands or read the keyring')
@@ -22,6 +26,7 @@ export function registerConfig(program: Command): void {
       const ctx = CliContext.from(command);
       const resolved = ctx.config;
       const secrets: Record<string, string> = {};
+      const folders: Record<string, FolderCheck> = {};
       let failed = false;
       for (const account of resolved.accounts) {
         if (!opts.secrets) {
@@ -32,6 +37,7 @@ export function registerConfig(program: Command): void {
           const credential = await resolveSecret(account);
           secrets[account.name] =
             `ok (${credential.type === 'accessToken' ? 'OAuth2 token' : 'password'}, ${credential.value.length} characters)`;
+          folders[account.name] = await checkFolders(account, resolved.sync, credential);
         } catch (err) {
           failed = true;
           secrets[account.name] = `FAILED: ${describeError(err).message}`;
@@ -46,6 +52,7 @@ export function registerConfig(program: Command): void {
         accounts: resolved.accounts.map((a) => ({
           ...a,
           secret: { source: describeSource(a.secret), check: secrets[a.name] },
+          folderCheck: folders[a.name] ?? { checked: false, note: 'not checked (--no-secrets or no secret)' },
         })),
       };
       if (opts.json) process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
@@ -67,6 +74,12 @@ export function registerConfig(program: Command): void {
           out.push(
             `    folders: INBOX, \\Sent, \\Archive, \\All${a.folders.include.length ? ` + ${a.folders.include.join(', ')}` : ''}${a.folders.exclude.length ? ` − ${a.folders.exclude.join(', ')}` : ''}`,
           );
+          const check = a.folderCheck;
+          if (check.note) out.push(`    folder globs: ${check.note}`);
+          for (const u of check.unmatched ?? [])
+            out.push(
+              `    WARNING: ${u.message}\n      fix: write the folder as your mail client shows it, e.g. "Archive" or "Archive/**"`,
+            );
         }
         process.stdout.write(`${out.join('\n')}\n`);
       }
@@ -87,5 +100,38 @@ function describeSource(source: import('../../config/load.js').SecretSource): st
       return `password_file ${source.path}`;
     case 'keyring':
       return `OS keyring (service "${source.service}", user "${source.user}")`;
+  }
+}
+
+interface FolderCheck {
+  checked: boolean;
+  unmatched?: UnmatchedGlob[];
+  note?: string;
+}
+
+/**
+ * Lists the account's mailboxes and reports the include/exclude globs that match none of them.
+ * Connects only when there are globs to check; a server that cannot be reached is a note here
+ * (`understudy sync` reports connection problems with their fix), not a config error.
+ */
+async function checkFolders(account: AccountConfig, sync: SyncSettings, credential: Credential): Promise<FolderCheck> {
+  if (account.folders.include.length + account.folders.exclude.length === 0) return { checked: false };
+  try {
+    // A short timeout: a config check should answer promptly even when the server does not.
+    const client = await connect({ account, settings: { timeoutMs: Math.min(sync.timeoutMs, 15_000) }, credential });
+    try {
+      const { unmatched } = selectMailboxes(await listMailboxes(client, account.folders), account.folders);
+      return {
+        checked: true,
+        unmatched,
+        note: unmatched.length
+          ? `${unmatched.length} of them match no mailbox`
+          : 'each matches a mailbox on the server',
+      };
+    } finally {
+      await disconnect(client);
+    }
+  } catch (err) {
+    return { checked: false, note: `not checked: ${describeError(err).message}` };
   }
 }
