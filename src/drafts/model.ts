@@ -17,6 +17,16 @@ export interface DraftModel {
   dir: string;
 }
 
+/**
+ * A name for the model that would write drafts now, without loading it: 'version:N' for a
+ * promoted trained version, 'base:NAME' before the first training (cold start). A refused
+ * reply is retried only when this changes.
+ */
+export function currentModelKey(db: Db, config: Config): string {
+  const promoted = promotedVersion(db);
+  return promoted ? `version:${promoted.id}` : `base:${config.train.baseModel}`;
+}
+
 /** The folder of the model that should write drafts now. */
 export async function currentModelDir(
   db: Db,

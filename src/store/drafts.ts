@@ -1,7 +1,16 @@
-// Typed queries for the drafts outbox.
+// Typed queries for the drafts outbox (the states and their meaning: src/drafts/outbox.ts).
 import { type Db, stmt } from './db.js';
 
-export type DraftState = 'planned' | 'appended' | 'superseded' | 'sent' | 'discarded' | 'failed';
+/** See OUTBOX_STATES in src/drafts/outbox.ts for what each state means. */
+export type DraftState =
+  | 'planned'
+  | 'appended'
+  | 'retiring'
+  | 'superseded'
+  | 'touched'
+  | 'sent'
+  | 'discarded'
+  | 'failed';
 
 export interface DraftRow {
   id: number;
@@ -10,6 +19,9 @@ export interface DraftRow {
   message_id: string;
   parent_message_id: string | null;
   parent_content: number | null;
+  parent_mailbox: string | null;
+  parent_uidvalidity: number | null;
+  parent_uid: number | null;
   thread_key: string;
   state: DraftState;
   reason: string | null;
@@ -20,6 +32,7 @@ export interface DraftRow {
   body: string;
   mode: 'model' | 'cold_start';
   model_version: number | null;
+  model_key: string | null;
   generation: string | null;
   feedback: string | null;
   created_at: number;
@@ -33,107 +46,117 @@ export type NewDraft = Pick<
   | 'message_id'
   | 'parent_message_id'
   | 'parent_content'
+  | 'parent_mailbox'
+  | 'parent_uidvalidity'
+  | 'parent_uid'
   | 'thread_key'
   | 'raw'
   | 'body'
   | 'mode'
   | 'model_version'
+  | 'model_key'
   | 'generation'
 >;
 
-/** One INSERT for both kinds of row: a planned draft (its message) or a refused one (why). */
-function insertDraft(
-  db: Db,
-  d: Omit<NewDraft, 'raw'>,
-  state: 'planned' | 'failed',
-  raw: Buffer | null,
-  reason: string | null,
-): DraftRow {
+/**
+ * Runs `write` with `PRAGMA synchronous = FULL`, so its commit is on disk (WAL fsynced) before
+ * this returns: for a journal row that precedes an action on the server, which a power cut
+ * must not lose while the server keeps what it describes. The store otherwise runs NORMAL.
+ */
+export function durably<T>(db: Db, write: () => T): T {
+  const before = db.pragma('synchronous', { simple: true }) as number;
+  db.pragma('synchronous = FULL');
+  try {
+    return write();
+  } finally {
+    db.pragma(`synchronous = ${before}`);
+  }
+}
+
+/**
+ * One INSERT for both kinds of new row: a planned draft (its message; committed durably, since
+ * the APPEND follows) or a failed one (why, and the text that was refused).
+ * @throws Error when SQLite returns no row (it always does for RETURNING).
+ */
+export function insertDraft(db: Db, d: NewDraft, state: 'planned' | 'failed', reason: string | null): DraftRow {
   const now = Date.now();
-  const row = stmt<unknown[], DraftRow>(
-    db,
-    `INSERT INTO drafts (account_id, draft_key, message_id, parent_message_id, parent_content, thread_key, state, reason, raw, body, mode, model_version, generation, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-  ).get(
-    d.account_id,
-    d.draft_key,
-    d.message_id,
-    d.parent_message_id,
-    d.parent_content,
-    d.thread_key,
-    state,
-    reason,
-    raw,
-    d.body,
-    d.mode,
-    d.model_version,
-    d.generation,
-    now,
-    now,
-  );
+  const write = () =>
+    stmt<unknown[], DraftRow>(
+      db,
+      `INSERT INTO drafts (account_id, draft_key, message_id, parent_message_id, parent_content, parent_mailbox, parent_uidvalidity, parent_uid, thread_key, state, reason, raw, body, mode, model_version, model_key, generation, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+    ).get(
+      d.account_id,
+      d.draft_key,
+      d.message_id,
+      d.parent_message_id,
+      d.parent_content,
+      d.parent_mailbox,
+      d.parent_uidvalidity,
+      d.parent_uid,
+      d.thread_key,
+      state,
+      reason,
+      d.raw,
+      d.body,
+      d.mode,
+      d.model_version,
+      d.model_key,
+      d.generation,
+      now,
+      now,
+    );
+  const row = state === 'planned' ? durably(db, write) : write();
   if (!row) throw new Error('could not record the draft');
   return row;
 }
 
-/** Order is important: this row is committed before the APPEND it describes is attempted. */
-export function planDraft(db: Db, d: NewDraft): DraftRow {
-  return insertDraft(db, d, 'planned', d.raw, null);
-}
-
-export function recordFailedDraft(db: Db, d: Omit<NewDraft, 'raw'> & { reason: string }): void {
-  insertDraft(db, d, 'failed', null, d.reason);
-}
-
-export function markAppended(
-  db: Db,
-  id: number,
-  where: { mailbox: string; uidvalidity: number | null; uid: number | null },
-): void {
-  stmt(
-    db,
-    "UPDATE drafts SET state = 'appended', mailbox = ?, uidvalidity = ?, uid = ?, updated_at = ? WHERE id = ?",
-  ).run(where.mailbox, where.uidvalidity, where.uid, Date.now(), id);
-}
-
-export function setDraftState(
+/**
+ * Moves a row to `state`, optionally with where it now is on the server, a reason and feedback.
+ * `durable` makes the commit FULL (for a row that precedes a server action).
+ */
+export function updateDraft(
   db: Db,
   id: number,
   state: DraftState,
-  extra: { reason?: string; feedback?: unknown } = {},
+  extra: {
+    where?: { mailbox: string; uidvalidity: number | null; uid: number | null };
+    reason?: string;
+    feedback?: unknown;
+    durable?: boolean;
+  } = {},
 ): void {
-  stmt(
-    db,
-    'UPDATE drafts SET state = ?, reason = COALESCE(?, reason), feedback = COALESCE(?, feedback), updated_at = ? WHERE id = ?',
-  ).run(
-    state,
-    extra.reason ?? null,
-    extra.feedback === undefined ? null : JSON.stringify(extra.feedback),
-    Date.now(),
-    id,
-  );
+  const write = () =>
+    stmt(
+      db,
+      `UPDATE drafts SET state = ?, mailbox = COALESCE(?, mailbox), uidvalidity = COALESCE(?, uidvalidity),
+         uid = CASE WHEN ? THEN ? ELSE uid END, reason = COALESCE(?, reason), feedback = COALESCE(?, feedback), updated_at = ?
+       WHERE id = ?`,
+    ).run(
+      state,
+      extra.where?.mailbox ?? null,
+      extra.where?.uidvalidity ?? null,
+      extra.where ? 1 : 0,
+      extra.where?.uid ?? null,
+      extra.reason ?? null,
+      extra.feedback === undefined ? null : JSON.stringify(extra.feedback),
+      Date.now(),
+      id,
+    );
+  if (extra.durable) durably(db, write);
+  else write();
 }
 
-export function draftsInState(db: Db, accountId: number, states: DraftState[]): DraftRow[] {
+export function draftsInState(db: Db, accountId: number, states: readonly DraftState[]): DraftRow[] {
   return stmt<[number], DraftRow>(
     db,
     `SELECT * FROM drafts WHERE account_id = ? AND state IN (${states.map((s) => `'${s}'`).join(',')}) ORDER BY id`,
   ).all(accountId);
 }
 
-/** Drafts of ours still live (planned or on the server) in a thread. */
-export function liveDraftsInThread(db: Db, accountId: number, threadKey: string): DraftRow[] {
-  return stmt<[number, string], DraftRow>(
-    db,
-    "SELECT * FROM drafts WHERE account_id = ? AND thread_key = ? AND state IN ('planned', 'appended') ORDER BY id",
-  ).all(accountId, threadKey);
-}
-
-/** Any draft (in any state but failed) answering this exact message. */
-export function draftsForParent(db: Db, accountId: number, parentMessageId: string): DraftRow[] {
-  return stmt<[number, string], DraftRow>(
-    db,
-    "SELECT * FROM drafts WHERE account_id = ? AND parent_message_id = ? AND state <> 'failed' ORDER BY id",
-  ).all(accountId, parentMessageId);
+/** Every journal row of the account, oldest first (the outbox gate reads them once per run). */
+export function allDrafts(db: Db, accountId: number): DraftRow[] {
+  return stmt<[number], DraftRow>(db, 'SELECT * FROM drafts WHERE account_id = ? ORDER BY id').all(accountId);
 }
 
 export interface DraftCounts {
@@ -172,7 +195,7 @@ export function draftCounts(db: Db, since = 0): DraftCounts {
     counts.written++;
     if (r.created_at >= startOfDay.getTime()) counts.today++;
     if (r.state === 'discarded') counts.discarded++;
-    else if (r.state === 'appended' || r.state === 'planned') counts.pending++;
+    else if (r.state === 'appended' || r.state === 'planned' || r.state === 'touched') counts.pending++;
     else if (r.state === 'sent') {
       const outcome = r.feedback ? (JSON.parse(r.feedback) as { outcome?: string }).outcome : undefined;
       if (outcome === 'kept') counts.keptAsIs++;
@@ -196,13 +219,17 @@ export interface InboxMessage {
   subject: string | null;
   date: number | null;
   flags: string;
+  reply_to: string | null;
+  mailbox_path: string;
+  uidvalidity: number | null;
 }
 
 /** Messages in the account's INBOX newer than `since` (ms), newest first. */
 export function inboxMessages(db: Db, accountId: number, since: number): InboxMessage[] {
   return stmt<[number, number], InboxMessage>(
     db,
-    `SELECT m.id, m.uid, m.content_id, m.message_id, m.in_reply_to, m.refs, m.from_addr, m.to_addrs, m.cc_addrs, m.subject, m.date, m.flags
+    `SELECT m.id, m.uid, m.content_id, m.message_id, m.in_reply_to, m.refs, m.from_addr, m.to_addrs, m.cc_addrs, m.subject, m.date, m.flags,
+            m.reply_to, b.path AS mailbox_path, b.uidvalidity
      FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id
      WHERE b.account_id = ? AND b.special_use = '\\Inbox' AND COALESCE(m.date, 0) >= ?
      ORDER BY m.date DESC, m.uid DESC`,
@@ -229,18 +256,29 @@ export function answeredMessageIds(db: Db, accountId: number, ownAddresses: Read
   return answered;
 }
 
-export interface SentReply {
+export interface SentCopy {
   content_id: number;
   message_id: string | null;
+  in_reply_to: string | null;
+  refs: string | null;
+  from_addr: string | null;
   date: number | null;
+  flags: string;
+  special_use: string | null;
+  path: string;
 }
 
-/** The user's sent replies to a message (by In-Reply-To or References), oldest first. */
-export function sentRepliesTo(db: Db, accountId: number, messageId: string): SentReply[] {
-  return stmt<[number, string, string], SentReply>(
+/**
+ * Stored messages that may be the user's sent reply for a draft: the draft's own Message-ID
+ * (clients that keep it on sending), or In-Reply-To/References naming the message it answered,
+ * in any synced mailbox. The caller decides which are really sent mail (see feedback.ts).
+ */
+export function possibleSentCopies(db: Db, accountId: number, draftMessageId: string, parentId: string): SentCopy[] {
+  return stmt<[number, string, string, string], SentCopy>(
     db,
-    `SELECT m.content_id, m.message_id, m.date FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id
-     WHERE b.account_id = ? AND b.special_use = '\\Sent' AND (m.in_reply_to = ? OR instr(' ' || COALESCE(m.refs, '') || ' ', ?) > 0)
+    `SELECT m.content_id, m.message_id, m.in_reply_to, m.refs, m.from_addr, m.date, m.flags, b.special_use, b.path
+     FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id
+     WHERE b.account_id = ? AND (m.message_id = ? OR m.in_reply_to = ? OR instr(' ' || COALESCE(m.refs, '') || ' ', ?) > 0)
      ORDER BY m.date`,
-  ).all(accountId, messageId, ` ${messageId} `);
+  ).all(accountId, draftMessageId, parentId, ` ${parentId} `);
 }

@@ -212,4 +212,79 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX drafts_parent ON drafts (parent_message_id);
     `,
   },
+  {
+    version: 5,
+    name: 'drafts outbox: declared states, the parent by identity, the model a refusal was made with',
+    sql: `
+      -- A message is (account, mailbox, UIDVALIDITY, UID) plus its content; Message-ID is only a
+      -- threading key (two different messages may share one). The draft remembers which copy it
+      -- answers; parent_content stays the key for "this message already has a draft".
+      ALTER TABLE drafts ADD COLUMN parent_mailbox TEXT;
+      ALTER TABLE drafts ADD COLUMN parent_uidvalidity INTEGER;
+      ALTER TABLE drafts ADD COLUMN parent_uid INTEGER;
+      -- Which model a refusal was made with ('version:N' or 'base:NAME'): retried only under another.
+      ALTER TABLE drafts ADD COLUMN model_key TEXT;
+      -- The implicit state (appended, no UID, reason "edited by you") becomes 'touched'.
+      UPDATE drafts SET state = 'touched' WHERE state = 'appended' AND uid IS NULL;
+      CREATE INDEX drafts_parent_content ON drafts (account_id, parent_content);
+    `,
+  },
+  {
+    version: 6,
+    name: 'route evaluations (prompted vs tuned) and training curves',
+    sql: `
+      -- One evaluation of a candidate version: the prompted (cold-start) route, the candidate and
+      -- the version promoted at the time, replying to the same held-out messages.
+      CREATE TABLE evaluations (
+        id            INTEGER PRIMARY KEY,
+        version_id    INTEGER NOT NULL REFERENCES model_versions(id) ON DELETE CASCADE,
+        run_id        INTEGER REFERENCES training_runs(id),
+        created_at    INTEGER NOT NULL,
+        current_id    INTEGER,             -- the version promoted when it was evaluated, if any
+        promoted      INTEGER NOT NULL,    -- 1 when the candidate was promoted
+        decision      TEXT NOT NULL,       -- why (or why not), naming the numbers
+        summary       TEXT NOT NULL        -- JSON: per route, mean chrF, style, length ratio, loss
+      );
+      CREATE INDEX evaluations_version ON evaluations (version_id);
+
+      -- Per held-out message and route: what was generated and how it scored.
+      CREATE TABLE evaluation_scores (
+        evaluation_id INTEGER NOT NULL REFERENCES evaluations(id) ON DELETE CASCADE,
+        route         TEXT NOT NULL,       -- 'prompted' | 'candidate' | 'current'
+        model_version INTEGER,             -- the version that wrote it; NULL for the prompted base model
+        account_id    INTEGER,
+        reply_key     TEXT NOT NULL,       -- the held-out example (examples.reply_key)
+        generated     TEXT NOT NULL,
+        chrf          REAL NOT NULL,       -- 0..100
+        greeting      INTEGER NOT NULL,    -- 1 when greeting / sign-off / language are the user's
+        sign_off      INTEGER NOT NULL,
+        language      INTEGER NOT NULL,
+        style         INTEGER NOT NULL,
+        length_ratio  REAL,                -- generated / sent characters
+        loss          REAL,                -- mean per-token loss of the real reply under this route (nats)
+        loss_tokens   INTEGER,
+        PRIMARY KEY (evaluation_id, route, reply_key)
+      );
+
+      -- Loss per step of each training run (train) and on the held-out split (eval).
+      CREATE TABLE training_curves (
+        run_id  INTEGER NOT NULL REFERENCES training_runs(id) ON DELETE CASCADE,
+        kind    TEXT NOT NULL,             -- 'train' | 'eval' | 'base_eval'
+        step    INTEGER NOT NULL,
+        loss    REAL NOT NULL,
+        PRIMARY KEY (run_id, kind, step)
+      );
+    `,
+  },
+  {
+    version: 7,
+    name: 'dataset: how each pair was found, reconstructed parents, warnings',
+    sql: `
+      -- JSON {by, evidence: [...], warnings: [...], reconstructed: bool, parent: {from, date, subject}}.
+      -- A reconstructed parent (paired_by 'reconstructed') is the first message quoted in the reply,
+      -- rebuilt from the quote because the answered mail is not stored; its parent_content is then
+      -- the reply's own content, where its words live.
+      ALTER TABLE examples ADD COLUMN pairing TEXT;
+    `,
+  },
 ];

@@ -1,5 +1,7 @@
 // `understudy draft`: write replies to new mail into your Drafts folder (never sends).
 import type { Command } from 'commander';
+import { OUTBOX_SKIP_LABELS, type OutboxSkip } from '../../drafts/candidates.js';
+import { DraftError } from '../../drafts/errors.js';
 import { loadDraftModel } from '../../drafts/model.js';
 import { type DraftRunSummary, draftReplies } from '../../drafts/run.js';
 import { SKIP_LABELS, type TriageSkip } from '../../drafts/triage.js';
@@ -40,6 +42,9 @@ export function registerDraft(program: Command): void {
       const ctx = CliContext.from(command);
       const config = ctx.config;
       const accounts = pickAccounts(config.accounts, opts.account);
+      // One drafting run per data folder (two would both generate and append); a dry run that
+      // does not sync writes nothing and runs beside anything.
+      if (!opts.dryRun || opts.sync) ctx.lock(`understudy draft${opts.dryRun ? ' --dry-run' : ''}`);
       let model: Awaited<ReturnType<typeof loadDraftModel>> | null = null;
       const results: DraftRunSummary[] = [];
       let exit: ExitCode = EXIT.OK;
@@ -67,6 +72,13 @@ export function registerDraft(program: Command): void {
             if (result.failed.length && exit === EXIT.OK) exit = EXIT.FAILURE;
             if (!opts.json) process.stdout.write(`${format(result, Boolean(opts.dryRun))}\n`);
           } catch (err) {
+            if (err instanceof DraftError) {
+              // No model yet is a setup step still to do (EX_CONFIG, so a service does not
+              // restart-loop on it), not a crash: say what to run.
+              process.stderr.write(`${account.name}: ${err.message}\n  fix: ${err.fix}\n`);
+              exit = EXIT.CONFIG;
+              continue;
+            }
             const r = describeError(err);
             process.stderr.write(`${account.name}: ${r.message}\n`);
             exit = r.exitCode;
@@ -94,12 +106,16 @@ function format(r: DraftRunSummary, dryRun: boolean): string {
         : ''),
   );
   for (const d of r.decisions) {
-    const label = d.action === 'draft' ? 'DRAFT' : `skip: ${SKIP_LABELS[d.reason as TriageSkip] ?? d.reason}`;
+    const label =
+      d.action === 'draft'
+        ? 'DRAFT'
+        : `skip: ${SKIP_LABELS[d.reason as TriageSkip] ?? OUTBOX_SKIP_LABELS[d.reason as OutboxSkip] ?? d.reason}`;
     out.push(
       `  ${String(d.uid).padStart(6)}  ${(d.subject ?? '').slice(0, 40).padEnd(40)}  ${d.from.slice(0, 28).padEnd(28)}  ${label}`,
     );
   }
   for (const f of r.failed) out.push(`  refused ${f.uid} "${f.subject ?? ''}": ${f.reason}`);
+  if (r.modelUnavailable) out.push(`  (no reply text shown: ${r.modelUnavailable.replace(/\n/g, '\n  ')})`);
   for (const d of r.drafted) {
     out.push(
       `\n  ── reply to "${d.subject ?? ''}" → ${d.to} (${d.mode === 'model' ? 'your model' : 'cold start'}, ${d.tokens} tokens, ${d.seconds.toFixed(1)} s${d.replaced ? `, replaced ${d.replaced} older draft` : ''})`,
