@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
+import { disableOnnxTelemetry } from '../config/no-telemetry.js';
 import type { ChatMessage } from './prompt.js';
 
 /**
@@ -12,6 +13,7 @@ import type { ChatMessage } from './prompt.js';
  * contacted").
  */
 async function transformers(): Promise<typeof import('@huggingface/transformers')> {
+  disableOnnxTelemetry(); // transformers.js loads onnxruntime-node: no telemetry (config/no-telemetry.ts)
   const lib = await import('@huggingface/transformers');
   lib.env.allowRemoteModels = false;
   lib.env.allowLocalModels = true;

@@ -3,10 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
+import { disableOnnxTelemetry } from '../config/no-telemetry.js';
 
 /** onnxruntime-node, loaded on first use (only drafting and evaluation need it). */
 let ort: typeof Ort;
 async function loadRuntime(): Promise<typeof Ort> {
+  // Before any session exists: no telemetry (see no-telemetry.ts).
+  disableOnnxTelemetry();
   ort ??= await import('onnxruntime-node');
   return ort;
 }
