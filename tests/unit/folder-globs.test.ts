@@ -1,0 +1,97 @@
+// folders.include/exclude match mailboxes as the user sees them (namespace prefix or not, any
+// separator, names with brackets), and a glob that matches nothing is reported.
+import { describe, expect, it } from 'vitest';
+import { type MailboxInfo, selectMailboxes } from '../../src/imap/discover.js';
+
+const box = (
+  path: string,
+  specialUse: string | null = null,
+  delimiter = '/',
+  extra: Partial<MailboxInfo> = {},
+): MailboxInfo => ({ path, specialUse, delimiter, selectable: true, ...extra });
+
+const paths = (boxes: MailboxInfo[]) => boxes.map((b) => b.path);
+
+describe('folder globs as the user sees the folders', () => {
+  // Courier/cPanel: NAMESPACE (("INBOX." ".")), every folder under INBOX.
+  const courier = (namespace?: string) =>
+    [
+      box('INBOX', '\\Inbox', '.'),
+      box('INBOX.Sent', '\\Sent', '.'),
+      box('INBOX.Drafts', '\\Drafts', '.'),
+      box('INBOX.Archive', '\\Archive', '.'),
+      box('INBOX.Archive.Private', null, '.'),
+      box('INBOX.Clients.Acme', null, '.'),
+    ].map((b) => ({ ...b, ...(namespace ? { namespace } : {}) }));
+
+  for (const [label, all] of [
+    ['with the NAMESPACE answer', courier('INBOX.')],
+    ['without NAMESPACE (every folder under INBOX.)', courier()],
+  ] as const) {
+    it(`inbox-prefix-dot-exclude, ${label}: "Archive", "Archive/**" exclude INBOX.Archive and below`, () => {
+      const s = selectMailboxes(all, { include: ['Clients/*'], exclude: ['Archive', 'Archive/**'] });
+      expect(paths(s.selected)).toEqual(['INBOX', 'INBOX.Sent', 'INBOX.Clients.Acme']);
+      expect(s.unmatched).toEqual([]);
+      for (const exclude of [['INBOX/Archive'], ['INBOX.Archive'], ['inbox/Archive'], ['Archive']])
+        expect(paths(selectMailboxes(all, { include: [], exclude }).selected), exclude.join()).not.toContain(
+          'INBOX.Archive',
+        );
+      // The server's separator in a glob works as well as "/".
+      expect(paths(selectMailboxes(all, { include: ['Clients.*'], exclude: [] }).selected)).toContain(
+        'INBOX.Clients.Acme',
+      );
+    });
+  }
+
+  it('a glob that matches no mailbox is reported with what exists; one that matches is not', () => {
+    const s = selectMailboxes(courier('INBOX.'), { include: ['Projects/**'], exclude: ['Archiv', 'Archive/Private'] });
+    expect(s.unmatched.map((u) => [u.key, u.glob])).toEqual([
+      ['folders.include', 'Projects/**'],
+      ['folders.exclude', 'Archiv'],
+    ]);
+    const [first] = s.unmatched;
+    expect(first?.mailboxes).toEqual(['INBOX', 'Sent', 'Drafts', 'Archive', 'Archive/Private', 'Clients/Acme']);
+    expect(first?.message).toBe(
+      'folders.include "Projects/**" matches no mailbox; the server has: INBOX, Sent, Drafts, Archive, Archive/Private, Clients/Acme',
+    );
+  });
+
+  it('glob-special-folder-names: brackets and parentheses are literal, \\Noselect parents skipped', () => {
+    const all = [
+      box('INBOX', '\\Inbox'),
+      { ...box('[Gmail]'), selectable: false },
+      box('[Gmail]/All Mail', '\\All'),
+      box('[Gmail]/Important'),
+      box('a/foo'),
+      box('Projects (old)/Q1'),
+      box(`Deep/A/B/C/${'Langer Ordnername '.repeat(11)}`),
+    ];
+    const s = selectMailboxes(all, {
+      include: ['[Gmail]/Important', 'Deep/**', 'Projects (old)/*'],
+      exclude: ['[Gmail]/All Mail'],
+    });
+    expect(paths(s.selected)).toEqual(['INBOX', '[Gmail]/Important', 'Projects (old)/Q1', all[6]?.path]);
+    expect(s.skipped).toContainEqual({ path: '[Gmail]', reason: 'not selectable (\\Noselect)' });
+    expect(s.skipped).toContainEqual({ path: '[Gmail]/All Mail', reason: 'excluded by folders.exclude' });
+    // "[Gmail]/**" is not the character class [Gmailr]: "a/foo" stays out.
+    expect(paths(selectMailboxes(all, { include: ['[Gmail]/**'], exclude: [] }).selected)).toEqual([
+      'INBOX',
+      '[Gmail]/All Mail',
+      '[Gmail]/Important',
+    ]);
+  });
+
+  it('other separators and a Dovecot-style INBOX/ child are not confused with a namespace prefix', () => {
+    const dovecot = [box('INBOX', '\\Inbox'), box('INBOX/Lists'), box('Archive', '\\Archive'), box('Lists')];
+    expect(paths(selectMailboxes(dovecot, { include: ['Lists'], exclude: [] }).selected)).toEqual([
+      'INBOX',
+      'Archive',
+      'Lists',
+    ]);
+    const backslash = [box('INBOX', '\\Inbox', '\\'), box('Work\\Acme', null, '\\'), box('Work\\Beta', null, '\\')];
+    expect(paths(selectMailboxes(backslash, { include: ['Work/*'], exclude: ['Work\\Beta'] }).selected)).toEqual([
+      'INBOX',
+      'Work\\Acme',
+    ]);
+  });
+});
