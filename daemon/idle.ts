@@ -20,6 +20,12 @@ export function watchInbox(options: {
   onNewMail: () => void;
   /** Called after a reconnect, to catch up on what arrived while disconnected. */
   onReconnect: () => void;
+  /**
+   * Asked about each failure; true means it is permanent (a refused login, an unreadable
+   * secret) and the watcher stops instead of retrying: hammering a server with a wrong password
+   * gets the account locked.
+   */
+  onFatal?: (err: unknown) => boolean;
 }): IdleWatcher {
   const { account, logger } = options;
   let client: ImapFlow | null = null;
@@ -60,8 +66,19 @@ export function watchInbox(options: {
         }
       } catch (err) {
         if (stopped) break;
-        const e = classifyImapError(err, { host: account.host, port: account.port, user: account.user });
-        logger.warn({ account: account.name, code: e.code, err: e.message }, 'IDLE connection lost');
+        let e: unknown = err;
+        try {
+          if ((err as Error)?.name !== 'SecretError')
+            e = classifyImapError(err, { host: account.host, port: account.port, user: account.user });
+        } catch (local) {
+          e = local; // a local storage error (classifyImapError throws those)
+        }
+        if (options.onFatal?.(e)) {
+          stopped = true;
+          break;
+        }
+        const c = e as { code?: string; message?: string };
+        logger.warn({ account: account.name, code: c.code, err: c.message }, 'IDLE connection lost');
       } finally {
         if (client) await disconnect(client).catch(() => {});
         client = null;

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cron, { type ScheduledTask } from 'node-cron';
 import { type Config, loadConfig } from '../src/config/load.js';
+import { disableOnnxTelemetry } from '../src/config/no-telemetry.js';
 import { buildDataset } from '../src/dataset/build.js';
 import { type DraftModel, loadDraftModel } from '../src/drafts/model.js';
 import { draftReplies } from '../src/drafts/run.js';
@@ -15,8 +16,10 @@ import { syncAccount } from '../src/imap/sync-account.js';
 import { latestVersion, promotedVersion } from '../src/model/registry.js';
 import { listAccounts } from '../src/store/accounts.js';
 import { accountIdByName, storedExamples } from '../src/store/dataset.js';
-import { type Db, openStore } from '../src/store/db.js';
+import { type Db, ensurePrivateDir, openStore } from '../src/store/db.js';
 import { draftCounts } from '../src/store/drafts.js';
+import { storeErrorFrom } from '../src/store/errors.js';
+import { acquireDataLock } from '../src/store/lock.js';
 import { gpuBusyReason } from '../src/train/gpu.js';
 import { type IdleWatcher, watchInbox } from './idle.js';
 import { JobQueue } from './jobs.js';
@@ -28,11 +31,48 @@ export interface DaemonOptions {
   logLevel?: string;
 }
 
+/** Exit codes of the daemon, the same sysexits codes every command uses for the same cause. */
+export const DAEMON_EXIT = { OK: 0, NOPERM: 77, CONFIG: 78 } as const;
+
+/**
+ * A failure that retrying cannot fix, so the daemon stops (and its unit does not restart it):
+ * the server refused the login (77), or the account's secret cannot be read (78). Null for
+ * anything else (network, server down: the daemon keeps retrying).
+ */
+export function permanentFailure(err: unknown): { code: string; exitCode: number; message: string } | null {
+  const e = err as { name?: string; code?: string; kind?: string; message?: string; fix?: string } | null;
+  if (!e || typeof e !== 'object') return null;
+  if (e.name === 'ImapError' && e.kind === 'auth')
+    return {
+      code: e.code ?? 'AUTH_FAILED',
+      exitCode: DAEMON_EXIT.NOPERM,
+      message: `${e.message}; fix: ${e.fix ?? ''}`,
+    };
+  if (e.name === 'SecretError' || e.name === 'ConfigError')
+    return { code: e.code ?? 'CONFIG', exitCode: DAEMON_EXIT.CONFIG, message: String(e.message) };
+  return null;
+}
+
 export async function runDaemon(options: DaemonOptions): Promise<number> {
+  disableOnnxTelemetry(); // drafting runs onnxruntime in this process; training in a child
   // Fail fast, with every problem at once (ConfigError → exit 78, no restart loop).
   let config: Config = loadConfig(options.configPath ? { configPath: options.configPath } : {});
   const logger = daemonLogger(options.logLevel ?? config.logLevel);
-  const db: Db = openStore(config.dbPath);
+  // One daemon per data folder, and no `sync` or `draft` beside it (LockError → exit 75).
+  try {
+    ensurePrivateDir(config.dataDir);
+  } catch (err) {
+    throw storeErrorFrom(err, config.dataDir) ?? err;
+  }
+  const releaseLock = acquireDataLock(config.dataDir, 'understudy daemon');
+  process.once('exit', releaseLock);
+  let db: Db;
+  try {
+    db = openStore(config.dbPath);
+  } catch (err) {
+    releaseLock();
+    throw err;
+  }
   const startedAt = Date.now();
   const abort = new AbortController();
   let state: DaemonStatus['state'] = 'starting';
@@ -40,6 +80,14 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   let lastTraining: DaemonStatus['lastTraining'] = null;
   let watchers = new Map<string, IdleWatcher>();
   let tasks: ScheduledTask[] = [];
+  let stopped: DaemonStatus['stopped'] = null;
+  /** Set once the stop sequence exists: stops the daemon for a failure retrying cannot fix. */
+  let stopFor: (failure: NonNullable<ReturnType<typeof permanentFailure>>) => void = () => {};
+  const checkPermanent = (err: unknown): boolean => {
+    const failure = permanentFailure(err);
+    if (failure) stopFor(failure);
+    return Boolean(failure);
+  };
 
   const status = () => {
     try {
@@ -70,6 +118,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
         nextTraining: tasks[1]?.getNextRun()?.getTime() ?? null,
         lastTraining,
         draftsToday: draftCounts(db).today,
+        stopped,
       });
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'could not write the status file');
@@ -85,7 +134,11 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
         const added = r.mailboxes.reduce((n, m) => n + m.added, 0);
         logger.info({ account: account.name, added, ms: r.durationMs }, 'synced');
       } catch (err) {
-        logger.error({ account: account.name, err: (err as Error).message }, 'sync failed');
+        logger.error(
+          { account: account.name, code: (err as { code?: string }).code, err: (err as Error).message },
+          'sync failed',
+        );
+        if (checkPermanent(err)) return;
       }
     }
   };
@@ -118,7 +171,11 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
           );
         for (const f of r.failed) logger.warn({ account: account.name, uid: f.uid, reason: f.reason }, 'draft refused');
       } catch (err) {
-        logger.error({ account: account.name, err: (err as Error).message }, 'drafting failed');
+        logger.error(
+          { account: account.name, code: (err as { code?: string }).code, err: (err as Error).message },
+          'drafting failed',
+        );
+        if (checkPermanent(err)) return;
       }
     }
   });
@@ -160,6 +217,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
             queue.request('draft');
           },
           onReconnect: () => queue.request('draft'),
+          onFatal: (err) => checkPermanent(err),
         }),
       );
     }
@@ -197,8 +255,9 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   });
 
   return new Promise<number>((resolve) => {
+    let exitCode = 0;
     const stop = async (signal: string) => {
-      if (state === 'stopping') return;
+      if (state === 'stopping' || state === 'stopped') return;
       state = 'stopping';
       logger.info({ signal }, 'stopping');
       status();
@@ -212,9 +271,25 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       clearInterval(heartbeat);
       const loaded = model as DraftModel | null;
       if (loaded) await loaded.generator.close().catch(() => {});
+      if (stopped) {
+        state = 'stopped';
+        status(); // kept after exit: `understudy status` says why the daemon is not running
+      }
       db.close();
-      logger.info('stopped');
-      resolve(0);
+      releaseLock();
+      logger.info({ exitCode }, 'stopped');
+      resolve(exitCode);
+    };
+    stopFor = (failure) => {
+      if (stopped || state === 'stopping') return;
+      stopped = { at: Date.now(), ...failure };
+      exitCode = failure.exitCode;
+      // Retrying a refused login every few seconds only gets the account locked by the server.
+      logger.error(
+        { code: failure.code, exitCode: failure.exitCode, err: failure.message },
+        'stopping: this needs your action, retrying will not fix it',
+      );
+      void stop(failure.code);
     };
     process.once('SIGTERM', () => void stop('SIGTERM'));
     process.once('SIGINT', () => void stop('SIGINT'));

@@ -2,7 +2,9 @@
 import type { Command } from 'commander';
 import { type Config, loadConfig } from '../config/load.js';
 import { createLogger, type Logger } from '../config/logger.js';
-import { type Db, openStore } from '../store/db.js';
+import { type Db, ensurePrivateDir, openStore } from '../store/db.js';
+import { storeErrorFrom } from '../store/errors.js';
+import { acquireDataLock } from '../store/lock.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -13,6 +15,7 @@ export class CliContext {
   private cachedConfig?: Config;
   private cachedDb?: Db;
   private cachedLogger?: Logger;
+  private releases: (() => void)[] = [];
 
   constructor(private readonly options: GlobalOptions) {}
 
@@ -39,7 +42,29 @@ export class CliContext {
     return this.cachedDb;
   }
 
+  /**
+   * Takes the data folder's work lock for this command (see acquireDataLock) until close() or
+   * exit. Commands that write the store or the server call it before doing anything.
+   * @throws LockError naming the holder when another Understudy works on the same data folder.
+   */
+  lock(command: string): void {
+    const dataDir = this.config.dataDir;
+    try {
+      ensurePrivateDir(dataDir);
+    } catch (err) {
+      throw storeErrorFrom(err, dataDir) ?? err;
+    }
+    const release = acquireDataLock(dataDir, command);
+    // A command that exits without close() (process.exit, an uncaught error) still frees it.
+    process.once('exit', release);
+    this.releases.push(() => {
+      process.off('exit', release);
+      release();
+    });
+  }
+
   close(): void {
     this.cachedDb?.close();
+    for (const release of this.releases.splice(0)) release();
   }
 }

@@ -6,7 +6,7 @@ export interface DaemonStatus {
   pid: number;
   startedAt: number;
   updatedAt: number;
-  state: 'starting' | 'running' | 'stopping';
+  state: 'starting' | 'running' | 'stopping' | 'stopped';
   accounts: { name: string; idle: boolean; lastSyncAt: number | null; lastError: string | null }[];
   jobs: {
     kind: string;
@@ -20,6 +20,8 @@ export interface DaemonStatus {
   nextTraining: number | null;
   lastTraining: { at: number; outcome: string } | null;
   draftsToday: number;
+  /** Why the daemon stopped by itself (a refused login, a broken secret): set with state 'stopped'. */
+  stopped?: { at: number; code: string; exitCode: number; message: string } | null;
 }
 
 export function statusFile(dataDir: string): string {
@@ -40,4 +42,18 @@ export function readDaemonStatus(dataDir: string): DaemonStatus | null {
     return null;
   }
   return status;
+}
+
+/**
+ * The last status of a daemon that stopped by itself because of a problem it cannot fix (a
+ * refused login, a secret it cannot read), or null. The service manager does not restart it, so
+ * `understudy status` is where the user learns why it is not running.
+ */
+export function readDaemonStopped(dataDir: string): DaemonStatus | null {
+  try {
+    const status = JSON.parse(readFileSync(statusFile(dataDir), 'utf8')) as DaemonStatus;
+    return status.state === 'stopped' && status.stopped ? status : null;
+  } catch {
+    return null;
+  }
 }

@@ -1,5 +1,6 @@
 // Exit codes, from sysexits.h where one fits, so service managers and scripts can branch on them
-// (systemd: RestartPreventExitStatus=64 77 78 stops a restart loop on a broken config).
+// (systemd: RestartPreventExitStatus=64 73 77 78 stops a restart loop on a broken config, a refused
+// login or an unwritable data folder; systemd/understudy.service.in must list the same codes).
 
 export const EXIT = {
   OK: 0,
@@ -11,9 +12,11 @@ export const EXIT = {
   UNAVAILABLE: 69,
   /** A bug or an unexpected state; the message says what happened. */
   SOFTWARE: 70,
-  /** The local store could not be opened or written. */
+  /** The local store could not be opened or written (read-only file system, permissions). */
   CANTCREAT: 73,
-  /** Temporary failure (network, server down, throttled): try again later. */
+  /** The disk is full or failed while writing the local store. */
+  IOERR: 74,
+  /** Temporary failure (network, server down, throttled, another Understudy holds the lock): try again later. */
   TEMPFAIL: 75,
   /** Login refused: wrong user, password or token. */
   NOPERM: 77,

@@ -1,6 +1,7 @@
 // The `understudy` command line: global options, commands, and the one place errors become
 // messages and exit codes.
 import { Command, CommanderError } from 'commander';
+import { disableOnnxTelemetry } from '../config/no-telemetry.js';
 import { registerConfig } from './commands/config.js';
 import { registerDaemon } from './commands/daemon.js';
 import { registerDataset } from './commands/dataset.js';
@@ -9,6 +10,7 @@ import { registerDraft } from './commands/draft.js';
 import { registerInit } from './commands/init.js';
 import { registerMail } from './commands/mail.js';
 import { registerModel } from './commands/model.js';
+import { registerReport } from './commands/report.js';
 import { registerSecret } from './commands/secret.js';
 import { registerService } from './commands/service.js';
 import { registerStatus } from './commands/status.js';
@@ -37,6 +39,7 @@ export function buildProgram(): Command {
   registerMail(program);
   registerModel(program);
   registerTrain(program);
+  registerReport(program);
   registerDraft(program);
   registerDaemon(program);
   registerService(program);
@@ -49,6 +52,8 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<void> {
   // Everything Understudy writes (store, models, logs) is for this user's eyes only.
   process.umask(0o077);
+  // Only the mail server: no onnxruntime telemetry here or in any child (training, export).
+  disableOnnxTelemetry();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
@@ -58,7 +63,8 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
       return;
     }
-    const reported = describeError(err);
+    const logLevel = program.opts<{ logLevel?: string }>().logLevel;
+    const reported = describeError(err, { debug: logLevel === 'debug' || logLevel === 'trace' });
     process.stderr.write(`understudy: ${reported.message}\n`);
     process.exitCode = reported.exitCode;
   }

@@ -44,6 +44,8 @@ export interface SyncSettings {
   maxPartBytes: number;
   timeoutMs: number;
   retries: number;
+  /** Keep reconnecting this long (ms) after the first temporary failure, even past `retries`. */
+  retryWindowMs: number;
   parallelMailboxes: number;
 }
 
@@ -188,6 +190,7 @@ function resolveConfig(raw: RawConfig, file: string, env: Env): Config {
       maxPartBytes: raw.sync.max_part_kb * 1024,
       timeoutMs: raw.sync.timeout_s * 1000,
       retries: raw.sync.retries,
+      retryWindowMs: raw.sync.retry_window_s * 1000,
       parallelMailboxes: raw.sync.parallel_mailboxes,
     },
     dataset: {
@@ -372,7 +375,7 @@ const KEYS_BY_TABLE: Record<string, string[]> = {
     'nice',
   ],
   dataset: ['eval_fraction', 'max_reply_chars', 'keep_templates'],
-  sync: ['batch_size', 'max_part_kb', 'timeout_s', 'retries', 'parallel_mailboxes'],
+  sync: ['batch_size', 'max_part_kb', 'timeout_s', 'retries', 'retry_window_s', 'parallel_mailboxes'],
   account: ACCOUNT_KEYS,
   folders: ['include', 'exclude', 'sent', 'drafts', 'archive'],
   password_keyring: ['service', 'user'],

@@ -79,6 +79,11 @@ const syncSchema = z.strictObject({
   timeout_s: z.number().min(1).max(3600).default(90),
   /** How often a sync reconnects after a temporary failure before giving up. */
   retries: z.number().int().min(0).max(100).default(3),
+  /**
+   * Seconds a sync keeps reconnecting (with backoff) after its first temporary failure, beyond
+   * `retries`: a server restart or a short network outage must not fail the run.
+   */
+  retry_window_s: z.number().min(0).max(3600).default(120),
   /** Mailboxes synced at the same time, each over its own connection. */
   parallel_mailboxes: z.number().int().min(1).max(8).default(2),
 });

@@ -1,5 +1,7 @@
 // IMAP failures, classified at the boundary the mbsync way: temporary (retry with backoff),
 // auth (stop and tell the user), final (this server or mailbox cannot be synced as configured).
+// Local storage failures (SQLite, the disk) are not IMAP failures and are never classified as one.
+import { storeErrorFrom } from '../store/errors.js';
 
 export type FailureKind = 'temporary' | 'auth' | 'final';
 
@@ -80,12 +82,19 @@ const TIMEOUT_CODES = new Set([
   'LockTimeout',
 ]);
 
-/** Turns whatever imapflow or the socket threw into an ImapError with a kind and a fix. */
+/**
+ * Turns whatever imapflow or the socket threw into an ImapError with a kind and a fix.
+ * @throws StoreError when `err` is a local storage failure (SQLite's `database is locked`,
+ *   `database or disk is full`, SQLITE_READONLY, ENOSPC, EROFS…): retrying the server cannot fix
+ *   those, so every caller's catch lets them through to the user with their real cause.
+ */
 export function classifyImapError(
   err: unknown,
   where: { host: string; port: number; user?: string; mailbox?: string },
 ): ImapError {
   if (err instanceof ImapError) return err;
+  const local = storeErrorFrom(err);
+  if (local) throw local;
   const e = (err ?? {}) as ImapFlowLikeError;
   const code = e.code ?? '';
   const text = e.responseText || e.message || String(err);
@@ -208,4 +217,16 @@ export function classifyImapError(
     'if it repeats, run with --log-level debug',
     err,
   );
+}
+
+/**
+ * The underlying error of `err` (its `cause` chain's innermost code and message), for logs: a
+ * "temporary IMAP failure" line must say what actually happened (ECONNRESET, a BYE, a timeout).
+ */
+export function underlyingError(err: unknown): { code?: string; message: string } {
+  let e = err as { cause?: unknown; code?: unknown; message?: unknown } | undefined;
+  for (let depth = 0; depth < 5 && e?.cause; depth++) e = e.cause as typeof e;
+  const code = typeof e?.code === 'string' ? e.code : undefined;
+  const message = typeof e?.message === 'string' ? e.message : String(e);
+  return code ? { code, message } : { message };
 }

@@ -1,15 +1,20 @@
 // Opens the SQLite store (better-sqlite3): private file modes, WAL, foreign keys, migrations.
-import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { StoreError } from './errors.js';
+import { StoreError, storeErrorFrom } from './errors.js';
 import { MIGRATIONS } from './migrations.js';
 
 export type Db = Database.Database;
 
-/** Opens (creating if needed) the store at `path`, with its folder 0700 and file 0600. */
+/**
+ * Opens (creating if needed) the store at `path`, with its folder 0700 and file 0600.
+ * @throws StoreError: STORE_READ_ONLY (EROFS, EACCES, SQLITE_READONLY), STORE_DISK_FULL (ENOSPC,
+ *   SQLITE_FULL), STORE_BUSY, STORE_IO_ERROR, STORE_OPEN_FAILED for anything else; STORE_TOO_NEW
+ *   and STORE_MIGRATION_FAILED from the migrations.
+ */
 export function openStore(path: string): Db {
-  let db: Db;
+  let db: Db | undefined;
   try {
     ensurePrivateDir(dirname(path));
     // Create the file ourselves so it is 0600 from its first byte; SQLite gives its -wal and
@@ -17,21 +22,39 @@ export function openStore(path: string): Db {
     closeSync(openSync(path, 'a', 0o600));
     chmodSync(path, 0o600);
     db = new Database(path, { timeout: 10_000 });
+    db.pragma('journal_mode = WAL');
+    // NORMAL is durable across application crashes in WAL mode (only power loss can drop the
+    // last commits, which the next sync refetches).
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
   } catch (err) {
-    throw new StoreError('STORE_OPEN_FAILED', `cannot open the store at ${path}: ${(err as Error).message}`, err);
+    db?.close();
+    // The real cause (a read-only mount, a full disk) decides the message and the exit code.
+    throw (
+      storeErrorFrom(err, path) ??
+      new StoreError('STORE_OPEN_FAILED', `cannot open the store at ${path}: ${(err as Error).message}`, err)
+    );
   }
-  db.pragma('journal_mode = WAL');
-  // NORMAL is durable across application crashes in WAL mode (only power loss can drop the
-  // last commits, which the next sync refetches).
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
   migrate(db);
   return db;
 }
 
-/** Creates a folder (and parents) readable by its owner only; tightens one that exists. */
+/**
+ * Creates a folder (and parents) readable by its owner only; tightens one that exists.
+ * @throws the file system's error; where mkdir says only ENOENT, the nearest existing parent is
+ *   checked for writing, so that a read-only mount surfaces as EROFS (or EACCES), its real cause.
+ */
 export function ensurePrivateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      let parent = dirname(dir);
+      while (!existsSync(parent) && dirname(parent) !== parent) parent = dirname(parent);
+      accessSync(parent, constants.W_OK); // throws EROFS / EACCES when that is the reason
+    }
+    throw err;
+  }
   if ((statSync(dir).mode & 0o077) !== 0) chmodSync(dir, 0o700);
 }
 
@@ -53,6 +76,8 @@ export function migrate(db: Db): void {
         db.pragma(`user_version = ${m.version}`);
       })();
     } catch (err) {
+      const local = storeErrorFrom(err);
+      if (local) throw local;
       throw new StoreError(
         'STORE_MIGRATION_FAILED',
         `migration ${m.version} (${m.name}) failed: ${(err as Error).message}`,

@@ -139,7 +139,7 @@ describe('failures during sync', () => {
   it('a connection dropped mid-fetch fails the run as temporary, and the next run completes it', async () => {
     const db = openStore(`${account.dir}/drop.db`);
     let killed = 0;
-    const settings = { ...account.config.sync, retries: 0 };
+    const settings = { ...account.config.sync, retries: 0, retryWindowMs: 0 };
     const error = await syncAccount({
       db,
       account: account.config.accounts[0]!,

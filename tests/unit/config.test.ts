@@ -34,6 +34,7 @@ describe('config', () => {
       maxPartBytes: 512 * 1024,
       timeoutMs: 90_000,
       retries: 3,
+      retryWindowMs: 120_000,
       parallelMailboxes: 2,
     });
     const [a] = config.accounts;

@@ -5,9 +5,10 @@ import { draftCounts } from '../../store/drafts.js';
 import { storeSize, storeStatus } from '../../store/status.js';
 import { lastRuns } from '../../train/runs.js';
 import { CliContext } from '../context.js';
-import { readDaemonStatus } from '../daemon-status.js';
+import { readDaemonStatus, readDaemonStopped } from '../daemon-status.js';
 import { EXIT } from '../exit-codes.js';
 import { ago, bytes } from '../format.js';
+import { accountMargins, marginLines } from '../margins.js';
 
 export function registerStatus(program: Command): void {
   program
@@ -53,8 +54,14 @@ export function registerStatus(program: Command): void {
               }
             : null,
           lastTraining: runs[0] ?? null,
+          // Per account: the promoted version against the prompted route (issue 13).
+          routes: accountMargins(
+            ctx.db,
+            config.accounts.map((a) => a.name),
+          ),
           drafts: { allTime: draftCounts(ctx.db), last7Days: draftCounts(ctx.db, Date.now() - 7 * 86_400_000) },
           daemon: readDaemonStatus(config.dataDir),
+          daemonStopped: readDaemonStopped(config.dataDir)?.stopped ?? null,
         };
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
@@ -82,6 +89,12 @@ export function registerStatus(program: Command): void {
               ? `model: version ${status.model.version} promoted ${ago(status.model.createdAt)} (held-out loss ${status.model.baseEvalLoss?.toFixed(3) ?? '?'} → ${status.model.evalLoss?.toFixed(3) ?? '?'})`
               : 'model: none trained yet (drafts use the base model with a few of your replies: cold start)',
           );
+          out.push(
+            ...marginLines(
+              ctx.db,
+              config.accounts.map((a) => a.name),
+            ).map((l) => `  ${l}`),
+          );
           if (status.lastTraining)
             out.push(
               `last training: ${status.lastTraining.status} ${ago(status.lastTraining.finished_at ?? status.lastTraining.started_at)}${status.lastTraining.error ? ` — ${status.lastTraining.error}` : ''}`,
@@ -96,6 +109,12 @@ export function registerStatus(program: Command): void {
                 `${running.length ? `working on ${running.join(', ')}` : 'idle'}; ${daemon.draftsToday} drafts today` +
                 `${daemon.nextTraining ? `; next training ${new Date(daemon.nextTraining).toISOString().slice(0, 16).replace('T', ' ')} UTC` : ''}`,
             );
+          } else if (status.daemonStopped) {
+            const s = status.daemonStopped;
+            out.push(
+              `daemon: STOPPED ${ago(s.at)} (exit ${s.exitCode}, ${s.code}) and will not restart by itself: ${s.message}`,
+              '  fix the cause, then start it again: systemctl --user restart understudy (or understudy daemon)',
+            );
           } else
             out.push(
               'daemon: not running (start it with understudy daemon, or install the service: understudy service install)',
@@ -106,7 +125,7 @@ export function registerStatus(program: Command): void {
           );
           process.stdout.write(`${out.join('\n')}\n`);
         }
-        const failing = accounts.some((a) => a.lastError);
+        const failing = accounts.some((a) => a.lastError) || Boolean(!status.daemon && status.daemonStopped);
         process.exitCode = failing ? EXIT.FAILURE : EXIT.OK;
       } finally {
         ctx.close();

@@ -29,12 +29,15 @@ export function registerSync(program: Command): void {
     .option('-q, --quiet', 'no progress output')
     .addHelpText(
       'after',
-      '\nExit codes: 0 synced, 1 some mailboxes failed, 69 server refused (TLS), 75 temporary\n' +
-        'failure (retry later), 77 login refused, 78 config or secret problem.',
+      '\nExit codes: 0 synced, 1 some mailboxes failed, 69 server refused (TLS), 73 data folder not\n' +
+        'writable, 74 disk full, 75 temporary failure or another Understudy holds the data folder\n' +
+        '(retry later), 77 login refused, 78 config or secret problem.',
     )
     .action(async (opts: SyncOptions, command: Command) => {
       const ctx = CliContext.from(command);
       try {
+        // One sync per data folder, and none beside the daemon (which syncs by itself).
+        ctx.lock('understudy sync');
         process.exitCode = await runSync(ctx, opts);
       } finally {
         ctx.close();
@@ -102,6 +105,10 @@ function printSummary(r: AccountSyncResult): void {
       `  ${m.path.padEnd(width)}  ${String(m.exists).padStart(6)} messages  +${m.added} ~${m.flagsChanged} -${m.expunged}${state}`,
     );
   }
+  for (const u of r.unmatched ?? [])
+    out.push(
+      `  warning: ${u.message}\n    fix: write the folder as your mail client shows it, e.g. "Archive" or "Archive/**"`,
+    );
   for (const f of r.failed) out.push(`  ${f.path.padEnd(width)}  FAILED: ${f.error.message}\n    fix: ${f.error.fix}`);
   for (const m of r.removed)
     out.push(
