@@ -254,8 +254,7 @@ export class Outbox {
     if (row.uid !== null && row.mailbox) {
       const here = await draftAt(client, row.mailbox, row.uid, row.uidvalidity);
       // Without UIDPLUS our earlier removal left it flagged \Deleted: that removal is done.
-      const flaggedByUs = here && here.flags.includes('\\Deleted') && !userFlags(here).length;
-      if (here && !flaggedByUs) {
+      if (here && !(here.flags.includes('\\Deleted') && userFlags(here).length === 0)) {
         outcome = await removeOwnDraft(
           client,
           { mailbox: row.mailbox, uidValidity: row.uidvalidity, uid: row.uid },
