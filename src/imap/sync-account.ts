@@ -7,6 +7,7 @@ import type { Logger } from '../config/logger.js';
 import { type Credential, resolveSecret } from '../config/secrets.js';
 import { ensureAccount, recordAccountSync } from '../store/accounts.js';
 import type { Db } from '../store/db.js';
+import { storeErrorFrom } from '../store/errors.js';
 import {
   deleteMailbox,
   deleteOrphanContents,
@@ -51,7 +52,12 @@ export interface AccountSyncResult {
 export async function syncAccount(options: AccountSyncOptions): Promise<AccountSyncResult> {
   const { db, account, settings, logger } = options;
   const started = Date.now();
-  const accountId = ensureAccount(db, account);
+  let accountId: number;
+  try {
+    accountId = ensureAccount(db, account);
+  } catch (err) {
+    throw storeErrorFrom(err) ?? err; // a locked, full or read-only store: say so, not "IMAP"
+  }
   const where = { host: account.host, port: account.port, user: account.user };
   const result: AccountSyncResult = {
     account: account.name,
