@@ -10,6 +10,7 @@ import type { FetchMessageObject, ImapFlow, MailboxObject } from 'imapflow';
 import type { SyncSettings } from '../config/load.js';
 import type { Logger } from '../config/logger.js';
 import {
+  decodeHeaderBytes,
   headerText,
   normalizeMessageId,
   parseAddresses,
@@ -31,7 +32,7 @@ import {
   storedContentKeys,
   updateFlags,
 } from '../store/messages.js';
-import { type PartPlan, partsToFetch, planParts, type TextPartRef } from './body-structure.js';
+import { declaredCharset, type PartPlan, partsToFetch, planParts, type TextPartRef } from './body-structure.js';
 import type { MailboxInfo } from './discover.js';
 import { chunk, toUidSet } from './uid-set.js';
 
@@ -267,6 +268,7 @@ async function fetchBatch(ctx: MailboxSyncContext, row: MailboxRow, uids: number
   };
   for await (const msg of client.fetch(toUidSet(uids), query, { uid: true })) metas.push(msg);
   metas.sort((a, b) => a.uid - b.uid);
+  if (metas.some((m) => !isComplete(m))) metas.splice(0, metas.length, ...(await withoutExpunged(ctx, row, metas)));
 
   const prepared = metas.map((meta) => prepareMessage(meta, row));
   const already = storedContentKeys(
@@ -333,10 +335,67 @@ function partBuffer(parts: Map<string, Buffer>, part: string): Buffer | undefine
   return undefined;
 }
 
+/**
+ * True when the header FETCH returned what a stored message needs. A message another client
+ * expunged while we fetched it comes back without them: Dovecot answers its UID with empty data
+ * (RFC 2180 §4.1.2), and imapflow yields `headers: false` and no BODYSTRUCTURE.
+ */
+function isComplete(meta: FetchMessageObject): boolean {
+  return typeof meta.uid === 'number' && Buffer.isBuffer(meta.headers) && meta.bodyStructure !== undefined;
+}
+
+/**
+ * The fetched messages minus those expunged during the FETCH, which are skipped quietly.
+ * Expunges are not announced during a FETCH (RFC 3501 §7.4.1), so a NOOP collects them first;
+ * what the server neither reports gone nor still lists (UID SEARCH) is gone too. A message that
+ * still exists and came back incomplete twice is a server fault: logged, and skipped.
+ */
+async function withoutExpunged(
+  ctx: MailboxSyncContext,
+  row: MailboxRow,
+  metas: FetchMessageObject[],
+): Promise<FetchMessageObject[]> {
+  const { client } = ctx;
+  await client.noop();
+  const gone = ctx.vanished.get(row.path) ?? new Set<number>();
+  const unexplained = metas.filter((m) => !isComplete(m) && typeof m.uid === 'number' && !gone.has(m.uid));
+  const retried = new Map<number, FetchMessageObject>();
+  if (unexplained.length) {
+    const set = toUidSet(unexplained.map((m) => m.uid));
+    const still = new Set((await client.search({ uid: set }, { uid: true })) || []);
+    const again = unexplained.filter((m) => still.has(m.uid)).map((m) => m.uid);
+    if (again.length) {
+      const query = { uid: true, flags: true, bodyStructure: true, internalDate: true, size: true };
+      for await (const msg of client.fetch(toUidSet(again), { ...query, headers: STORED_HEADER_FIELDS }, { uid: true }))
+        if (isComplete(msg)) retried.set(msg.uid, msg);
+      for (const uid of again)
+        if (!retried.has(uid))
+          ctx.logger?.warn(
+            { mailbox: row.path, uid },
+            'the server returned no headers for a message it still lists; skipped',
+          );
+    }
+  }
+  const out: FetchMessageObject[] = [];
+  for (const m of metas) {
+    if (isComplete(m)) out.push(m);
+    else {
+      const again = retried.get(m.uid);
+      if (again) out.push(again);
+      else ctx.logger?.debug({ mailbox: row.path, uid: m.uid }, 'message expunged during FETCH; skipped');
+    }
+  }
+  return out;
+}
+
 function prepareMessage(meta: FetchMessageObject, row: MailboxRow): { message: NewMessage; plan: PartPlan } {
-  const rawHeaders = (meta.headers ?? Buffer.alloc(0)).subarray(0, MAX_HEADER_BYTES).toString('utf8');
-  const headers = parseHeaderBlock(rawHeaders);
   const plan = planParts(meta.bodyStructure);
+  // Raw 8-bit headers are read in the body's declared charset when they are not UTF-8.
+  const rawHeaders = decodeHeaderBytes(
+    (meta.headers || Buffer.alloc(0)).subarray(0, MAX_HEADER_BYTES),
+    declaredCharset(meta.bodyStructure),
+  );
+  const headers = parseHeaderBlock(rawHeaders);
   const messageId = normalizeMessageId(headerText(headers, 'message-id'));
   const size = meta.size ?? null;
   const dedupeKey = messageId ? `${messageId}/${size ?? 0}` : `${row.id}/${row.uidvalidity}/${meta.uid}`;
