@@ -67,8 +67,11 @@ async function main() {
         // and its drafts are (rightly) refused.
         `[drafts]\ntemperature = 0\nmax_age_days = 30\nmax_new_tokens = 60\n`,
     });
-    const client = await account.client();
-    const { me } = await seedPersonaMailbox(client, `${account.user}@example.test`, 96);
+    const seeding = await account.client();
+    const { me } = await seedPersonaMailbox(seeding, `${account.user}@example.test`, 96);
+    // No connection is held open across the long work below: training takes minutes on 2 cores,
+    // longer than the socket timeout (issue 17). A new one is opened when mail is appended.
+    await seeding.logout();
     log('training the tiny model on the persona mailbox (once, ~2 min on 2 cores)…');
     if ((await runCli(['--config', account.configFile, 'sync', '--quiet'])).code !== 0) throw new Error('sync failed');
     const trained = await runCli(['--config', account.configFile, 'train'], {}, 1_200_000);
@@ -79,6 +82,7 @@ async function main() {
     daemon = spawn(process.execPath, [CLI, '--config', account.configFile, '--log-level', 'info', 'daemon'], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
+    daemon.on('error', (err) => log(`the daemon could not start: ${err.message}`));
     daemon.stdout?.on('data', (b: Buffer) => (out += b.toString()));
     const statusFile = join(account.config.dataDir, 'daemon-status.json');
     for (let i = 0; ; i++) {
@@ -98,11 +102,13 @@ async function main() {
     const refScript = `
       import { ImapFlow } from 'imapflow';
       const c = new ImapFlow({ host: '127.0.0.1', port: ${dovecot.info.port}, secure: false, auth: { user: '${account.user}', pass: '${TEST_PASSWORD}' }, logger: false });
+      c.on('error', (err) => { process.stderr.write('reference IDLE: ' + err.message + '\\n'); process.exit(1); });
       await c.connect(); await c.mailboxOpen('INBOX'); c.idle(); process.stdout.write('ready\\n');`;
     reference = spawn(process.execPath, ['--input-type=module', '-e', refScript], {
       stdio: ['ignore', 'pipe', 'inherit'],
       cwd: join(import.meta.dirname, '..'),
     });
+    reference.on('error', (err) => log(`the reference process could not start: ${err.message}`));
     await new Promise<void>((r) => reference?.stdout?.once('data', () => r()));
     await sleep(3000);
     log(`reference (node + imapflow IDLE): measuring ${IDLE_S} s…`);
@@ -113,6 +119,7 @@ async function main() {
     // 2. New mail → draft, one message at a time.
     const fresh = personaThreads(me, 100 + MESSAGES + 1, Date.now() - (100 + MESSAGES) * DAY - 3_600_000).slice(100);
     const latencies: number[] = [];
+    const client = await account.client();
     const drafts = await account.client();
     for (const [i, t] of fresh.entries()) {
       await appendMessages(client, 'INBOX', [t.incomingRaw], []);

@@ -141,6 +141,7 @@ async function main() {
       auth: { user, pass: password },
       logger: false,
     });
+    client.on('error', () => {}); // a dropped socket fails the next command instead of the process
     await client.connect();
     let checked = 0;
     for (const path of ['INBOX', 'Sent']) {

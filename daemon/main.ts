@@ -345,6 +345,11 @@ function trainInChild(
     });
     const onAbort = () => child.kill('SIGINT');
     signal.addEventListener('abort', onAbort, { once: true });
+    // Could not start at all (EAGAIN, EMFILE): a failed training, never an unhandled 'error'.
+    child.on('error', (e) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(`failed to start: ${e.message}`);
+    });
     child.on('close', (code) => {
       signal.removeEventListener('abort', onAbort);
       if (code !== 0) return resolve(`failed (exit ${code}): ${err.trim().split('\n').at(-1) ?? ''}`);

@@ -95,6 +95,9 @@ export class ReferenceModel {
       ],
       { stdio: ['pipe', 'pipe', 'pipe'] },
     );
+    // A spawn failure rejects whoever waits for a reply (through 'exit' or here), never crashes.
+    child.on('error', (err) => child.emit('exit', null, `spawn failed: ${err.message}`));
+    child.stdin.on('error', () => {});
     const model = new ReferenceModel(child);
     await model.next(); // {"ready":true} once the model is loaded
     return model;

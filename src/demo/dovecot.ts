@@ -187,6 +187,8 @@ ${options.namespace ?? DEFAULT_NAMESPACE}
   let output = '';
   const launch = async () => {
     child = spawn('dovecot', ['-F', '-c', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // ENOENT (dovecot not installed) shows up as no greeting and this line in the error.
+    child.on('error', (err) => (output += `could not run dovecot: ${err.message}\n`));
     child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
     child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
     const current = child;

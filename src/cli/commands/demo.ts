@@ -38,6 +38,11 @@ function runSelf(args: string[]): Promise<number> {
     const child = spawn(process.execPath, [process.argv[1] as string, ...args], {
       stdio: ['ignore', 2, 2],
     });
+    // A spawn that fails (node gone, EMFILE) is a failed step, not an unhandled 'error'.
+    child.on('error', (err) => {
+      process.stderr.write(`understudy: could not start ${args[0]}: ${err.message}\n`);
+      done(1);
+    });
     child.on('close', (code) => done(code ?? 1));
   });
 }
@@ -89,6 +94,8 @@ export function registerDemo(program: Command): void {
             auth: { user: USER, pass: password },
             logger: false,
           });
+          // A socket timeout while the demo trains must not kill it (issue 17); commands fail instead.
+          c.on('error', () => {});
           await c.connect();
           return c;
         };
