@@ -1,7 +1,7 @@
 // folders.include/exclude match mailboxes as the user sees them (namespace prefix or not, any
 // separator, names with brackets), and a glob that matches nothing is reported.
 import { describe, expect, it } from 'vitest';
-import { type MailboxInfo, selectMailboxes } from '../../src/imap/discover.js';
+import { listMailboxes, type MailboxInfo, selectMailboxes } from '../../src/imap/discover.js';
 
 const box = (
   path: string,
@@ -93,5 +93,38 @@ describe('folder globs as the user sees the folders', () => {
       'INBOX',
       'Work\\Acme',
     ]);
+  });
+});
+
+describe('roles named in the config, as the user sees the folder', () => {
+  // A server without SPECIAL-USE whose folders live under "INBOX." (imapflow's list() shape).
+  const client = (prefix: string, delimiter: string, paths: string[]) =>
+    ({
+      namespace: { prefix, delimiter },
+      list: async () => paths.map((path) => ({ path, delimiter, flags: new Set<string>(), specialUse: undefined })),
+    }) as unknown as Parameters<typeof listMailboxes>[0];
+
+  it('folders.sent = "Sent" and drafts = "Entwürfe" name INBOX.Sent and INBOX.Entwürfe; an exact path wins', async () => {
+    const boxes = await listMailboxes(
+      client('INBOX.', '.', ['INBOX', 'INBOX.Sent', 'INBOX.Entwürfe', 'INBOX.Old.Sent']),
+      {
+        include: [],
+        exclude: [],
+        sent: 'Sent',
+        drafts: 'Entwürfe',
+      },
+    );
+    expect(boxes.map((b) => [b.path, b.specialUse])).toEqual([
+      ['INBOX', '\\Inbox'],
+      ['INBOX.Sent', '\\Sent'],
+      ['INBOX.Entwürfe', '\\Drafts'],
+      ['INBOX.Old.Sent', null],
+    ]);
+    const exact = await listMailboxes(client('', '/', ['INBOX', 'Sent', 'INBOX/Sent']), {
+      include: [],
+      exclude: [],
+      sent: 'INBOX/Sent',
+    });
+    expect(exact.find((b) => b.specialUse === '\\Sent')?.path).toBe('INBOX/Sent');
   });
 });

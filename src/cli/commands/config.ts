@@ -52,7 +52,11 @@ export function registerConfig(program: Command): void {
         accounts: resolved.accounts.map((a) => ({
           ...a,
           secret: { source: describeSource(a.secret), check: secrets[a.name] },
-          folderCheck: folders[a.name] ?? { checked: false, note: 'not checked (--no-secrets or no secret)' },
+          folderCheck:
+            folders[a.name] ??
+            (a.folders.include.length + a.folders.exclude.length
+              ? { checked: false, note: 'not checked against the server (--no-secrets, or the secret failed)' }
+              : { checked: false }),
         })),
       };
       if (opts.json) process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
