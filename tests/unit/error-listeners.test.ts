@@ -33,14 +33,14 @@ function restOfBlock(text: string, from: number): string {
   return text.slice(from);
 }
 
-export interface Missing {
+interface Missing {
   file: string;
   line: number;
   what: string;
 }
 
 /** The emitters created in `text` without an 'error' listener (see the header). */
-export function missingErrorListeners(text: string, file: string): Missing[] {
+function missingErrorListeners(text: string, file: string): Missing[] {
   const missing: Missing[] = [];
   const creations = /\bnew ImapFlow\(|(?<![.\w])(?:spawn|fork)\(/g;
   for (let m = creations.exec(text); m; m = creations.exec(text)) {
