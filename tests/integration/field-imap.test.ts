@@ -404,6 +404,42 @@ describe('field reproducers: folders', () => {
   }
 });
 
+describe('field reproducers: no-uidplus-drafts', () => {
+  it("server without UIDPLUS/CONDSTORE/QRESYNC: the stale draft is only flagged \\Deleted, the user's own \\Deleted draft survives, the new draft is journalled with its UID", async () => {
+    const dir = join(FIELD, 'no-uidplus-drafts');
+    const server = await startDovecot({
+      imapCapabilities: 'IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ NAMESPACE CHILDREN SPECIAL-USE',
+    });
+    const c = newCase(server.info, 'anna');
+    try {
+      await append(c, 'Drafts', [eml(join(dir, 'users-own-draft.eml'))], ['\\Draft', '\\Seen', '\\Deleted']);
+      await append(c, 'INBOX', [eml(join(dir, 'in-1.eml'), 2)]);
+      await c.sync();
+      expect((await c.draft()).drafted).toHaveLength(1);
+      await append(c, 'INBOX', [eml(join(dir, 'in-2.eml'), 1)]);
+      await c.sync();
+      expect((await c.draft()).drafted).toHaveLength(1);
+      const drafts = await show(c, 'Drafts');
+      for (const d of drafts)
+        console.log('  Drafts:', d.uid, JSON.stringify(d.subject), (d.flags as string[]).join(' '), d.inReplyTo);
+      const deleted = (d: Record<string, unknown>) => (d.flags as string[]).includes('\\Deleted');
+      expect(drafts.filter((d) => String(d.messageId).includes('mine-1@example.test'))).toHaveLength(1);
+      expect(drafts.filter((d) => d.inReplyTo === '<uv-1@partner.example>' && deleted(d))).toHaveLength(1);
+      expect(drafts.filter((d) => d.inReplyTo === '<uv-2@partner.example>' && !deleted(d))).toHaveLength(1);
+      const journalled = c
+        .db()
+        .prepare("SELECT COUNT(*) AS n FROM drafts WHERE state = 'appended' AND uid IS NOT NULL")
+        .get() as {
+        n: number;
+      };
+      expect(journalled.n).toBe(1);
+    } finally {
+      c.close();
+      await server.stop();
+    }
+  });
+});
+
 /**
  * A loopback proxy in front of Dovecot that, the first time the client sends a command matching
  * `trigger`, holds it while `meanwhile` runs (another client expunging), then forwards it.
