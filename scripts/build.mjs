@@ -23,6 +23,10 @@ await build({
     'onnxruntime-node',
     'onnxruntime-common',
     '@huggingface/transformers',
+    // understudy report: vega is large and loaded only by that command; resvg is a native addon.
+    'vega',
+    'vega-lite',
+    '@resvg/resvg-js',
     'sharp',
   ],
   // Bundled CommonJS dependencies call require(); give the ESM bundle one.

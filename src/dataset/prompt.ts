@@ -71,7 +71,7 @@ const MONTHS = [
 /** The conversation for a (incoming mail → reply) pair; without `reply`, the prompt to complete. */
 export function renderConversation(input: PromptInput, reply?: string): ChatMessage[] {
   const messages: ChatMessage[] = [
-    { role: 'system', content: systemPrompt(input) },
+    { role: 'system', content: systemPrompt(input) + renderStyleExamples(input.examples) },
     { role: 'user', content: renderIncoming(input) },
   ];
   if (reply !== undefined) messages.push({ role: 'assistant', content: reply });
@@ -88,6 +88,17 @@ export function systemPrompt(input: Pick<PromptInput, 'user' | 'now'>): string {
     `Today is ${formatDay(input.now)}. Write your reply the way you always write: your words, your tone, ` +
     'in the language of the message. Write only the body of the reply, without quoting the message.'
   );
+}
+
+/**
+ * Cold start: the user's past replies, appended to the system turn so that the base model can
+ * copy their greeting, sign-off and tone. Empty when there are none (always so in training).
+ */
+export function renderStyleExamples(examples: readonly string[] | undefined): string {
+  if (!examples?.length) return '';
+  const shown = examples.map((e) => clip(e.trim(), MAX_CONTEXT_CHARS)).filter(Boolean);
+  if (!shown.length) return '';
+  return `\n\nSome replies you wrote before (copy their style, not their content):\n\n${shown.map((e) => `---\n${e}`).join('\n\n')}\n---`;
 }
 
 /** The user turn: earlier thread messages (oldest first), then the message to answer. */

@@ -1,5 +1,6 @@
 // `understudy train`: dataset → shards → LoRA fine-tune in the Python worker → ONNX export →
-// evaluation on held-out replies → a registered version, promoted only if it beats the current one.
+// evaluation of both routes (prompted base model vs the tuned version) on held-out replies → a
+// registered version, promoted only on a measured win (src/train/promotion.ts).
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
@@ -20,11 +21,15 @@ import {
 } from '../model/registry.js';
 import { accountIdByName, type StoredExample, storedExamples } from '../store/dataset.js';
 import { type Db, ensurePrivateDir } from '../store/db.js';
+import { ensureBaseOnnx } from './base-onnx.js';
 import { TrainError } from './errors.js';
 import { type EvalSummary, type ReplyScore, scoreReply, summarize } from './evaluate.js';
+import { recordCurvePoint, saveEvaluation } from './evaluations.js';
 import { gpuBusyReason } from './gpu.js';
 import { acquireTrainingLock } from './lock.js';
+import { decidePromotion, type PromotionDecision } from './promotion.js';
 import { findPython } from './python.js';
+import { evaluateRoute, type HeldOutMessage, type RouteSummary } from './routes.js';
 import { finishRun, resumableRun, startRun } from './runs.js';
 import { runWorker, type WorkerEvent, type WorkerRun } from './worker.js';
 
@@ -57,12 +62,20 @@ export interface TrainResult {
   runId: number;
   version: ModelVersion;
   promoted: boolean;
-  /** Why it was or was not promoted. */
+  /** Why it was or was not promoted, naming the numbers. */
   decision: string;
+  decisionCode: PromotionDecision['code'];
+  /** The trainer's held-out loss (training format, no examples): base model and adapter. */
   baseEvalLoss: number | null;
   evalLoss: number | null;
-  evaluation: EvalSummary;
-  baseline: EvalSummary | null;
+  /** The candidate version's replies to the held-out messages (ONNX generator, greedy). */
+  evaluation: RouteSummary;
+  /** The prompted route (the base model shown a few of your past replies) on the same messages. */
+  prompted: RouteSummary;
+  /** The version promoted before, on the same messages; null when there was none. */
+  baseline: RouteSummary | null;
+  /** Candidate minus prompted route (loss: negative is better; chrF: positive is better). */
+  margin: PromotionDecision['margin'];
   shards: ShardSummary;
   steps: number;
   device: string;
@@ -119,23 +132,33 @@ async function trainModelLocked(options: TrainOptions): Promise<TrainResult> {
   const tokenizer = await ChatTokenizer.load(base.dir);
   let shards: ShardSummary;
   let examples: StoredExample[];
+  /** The account id of each example (parallel to `examples`). */
+  let owners: number[];
   if (resumeFrom && existsSync(join(runDir, 'examples.json'))) {
     // Resuming trains on exactly the shards the interrupted run used.
-    ({ shards, examples } = JSON.parse(readFileSync(join(runDir, 'examples.json'), 'utf8')) as {
+    const saved = JSON.parse(readFileSync(join(runDir, 'examples.json'), 'utf8')) as {
       shards: ShardSummary;
       examples: StoredExample[];
-    });
+      owners?: number[];
+    };
+    ({ shards, examples } = saved);
+    const first = accountIdByName(db, config.accounts[0]?.name ?? '') ?? 0;
+    owners = saved.owners ?? examples.map(() => first);
   } else {
     progress({ phase: 'dataset' });
     examples = [];
+    owners = [];
     for (const account of config.accounts) {
-      if (accountIdByName(db, account.name) === undefined) continue;
+      const accountId = accountIdByName(db, account.name);
+      if (accountId === undefined) continue;
       buildDataset({ db, account, settings: config.dataset });
-      examples.push(...storedExamples(db, accountIdByName(db, account.name) as number));
+      const own = storedExamples(db, accountId);
+      examples.push(...own);
+      owners.push(...own.map(() => accountId));
     }
     progress({ phase: 'tokenize' });
     shards = writeShards(dataDir, examples, tokenizer, settings.maxSeqLen);
-    writeFileSync(join(runDir, 'examples.json'), JSON.stringify({ shards, examples }), { mode: 0o600 });
+    writeFileSync(join(runDir, 'examples.json'), JSON.stringify({ shards, examples, owners }), { mode: 0o600 });
   }
   if (shards.splits.train.examples === 0) {
     finishRun(db, runId, { status: 'failed', error: 'empty dataset' });
@@ -167,12 +190,22 @@ async function trainModelLocked(options: TrainOptions): Promise<TrainResult> {
         batch_size: settings.batchSize,
         grad_accum: settings.gradAccum,
         checkpoint_every: 50,
+        // About ten held-out losses along the way: the report's training curve.
+        eval_every: Math.max(
+          5,
+          Math.ceil(
+            (settings.maxSteps ??
+              Math.ceil((shards.splits.train.examples * settings.epochs) / (settings.batchSize * settings.gradAccum))) /
+              10,
+          ),
+        ),
         resume: Boolean(resumeFrom && existsSync(join(adapterDir, 'checkpoint.pt'))),
       },
       onEvent: (e) => {
         if (e.event === 'start') device = String(e.device ?? device);
         if (e.event === 'step') {
           steps = Number(e.step);
+          recordCurvePoint(db, runId, 'train', steps, Number(e.loss));
           progress({
             phase: 'train',
             step: Number(e.step),
@@ -182,11 +215,13 @@ async function trainModelLocked(options: TrainOptions): Promise<TrainResult> {
             elapsedS: Number(e.elapsed_s),
           });
         }
-        if (e.event === 'eval')
+        if (e.event === 'eval') {
+          recordCurvePoint(db, runId, e.adapter ? 'eval' : 'base_eval', Number(e.step), Number(e.loss));
           progress({
             phase: 'train',
             message: `held-out loss ${Number(e.loss).toFixed(3)} (${e.adapter ? 'adapter' : 'base model'})`,
           });
+        }
       },
       ...(options.onLog ? { onLog: options.onLog } : {}),
     });
@@ -220,35 +255,32 @@ async function trainModelLocked(options: TrainOptions): Promise<TrainResult> {
     throw err;
   }
 
-  // 4. Evaluate: reply to held-out messages and compare with what the user really sent.
+  // 4. Evaluate both routes on the same held-out messages, as drafts are written (ONNX, greedy):
+  // the prompted route (base model + a few past replies), the candidate, the promoted version.
   progress({ phase: 'evaluate' });
-  const held = examples.filter((e) => e.split === 'eval').slice(-settings.evalSamples);
-  const evaluation = await scoreGenerations(
-    python,
-    base.dir,
-    join(versionDir, 'adapter'),
-    held,
-    tokenizer,
-    settings.maxSeqLen,
-  );
+  const held = heldOutMessages(examples, owners, settings.evalSamples);
   const current = promotedVersion(db);
-  let baseline: { summary: EvalSummary; scores: ReplyScore[] } | null = null;
-  if (current && existsSync(join(current.dir, 'adapter'))) {
-    try {
-      baseline = await scoreGenerations(
-        python,
-        current.base,
-        join(current.dir, 'adapter'),
-        held,
-        await ChatTokenizer.load(current.base),
-        settings.maxSeqLen,
-      );
-    } catch {
-      baseline = null;
+  const routeOptions = { held, maxNewTokens: EVAL_MAX_NEW_TOKENS, threads: config.drafts.threads };
+  let prompted: Awaited<ReturnType<typeof evaluateRoute>>;
+  let evaluation: Awaited<ReturnType<typeof evaluateRoute>>;
+  let baseline: Awaited<ReturnType<typeof evaluateRoute>> | null = null;
+  try {
+    const baseOnnx = await ensureBaseOnnx(config.dataDir, base.dir, python);
+    prompted = await evaluateRoute({ ...routeOptions, modelDir: baseOnnx, prompted: true });
+    progress({ phase: 'evaluate', message: `prompted route: ${describeRoute(prompted.summary)}` });
+    evaluation = await evaluateRoute({ ...routeOptions, modelDir: join(versionDir, 'model'), prompted: false });
+    progress({ phase: 'evaluate', message: `tuned: ${describeRoute(evaluation.summary)}` });
+    if (current && existsSync(join(current.dir, 'model', 'onnx', 'model.onnx'))) {
+      baseline = await evaluateRoute({ ...routeOptions, modelDir: join(current.dir, 'model'), prompted: false });
+      progress({ phase: 'evaluate', message: `version ${current.id}: ${describeRoute(baseline.summary)}` });
     }
+  } catch (err) {
+    rmSync(versionDir, { recursive: true, force: true });
+    finishRun(db, runId, { status: 'failed', device, steps, error: (err as Error).message });
+    throw err;
   }
 
-  // 5. Register, and promote only what is better.
+  // 5. Register, and promote only a measured win.
   progress({ phase: 'register' });
   const data = {
     examples: examples.length,
@@ -258,9 +290,14 @@ async function trainModelLocked(options: TrainOptions): Promise<TrainResult> {
     from: examples.length ? new Date(Math.min(...examples.map((e) => e.reply_date))).toISOString() : null,
     to: examples.length ? new Date(Math.max(...examples.map((e) => e.reply_date))).toISOString() : null,
   };
+  const summaries = {
+    evaluation: evaluation.summary,
+    prompted: prompted.summary,
+    baseline: baseline?.summary ?? null,
+  };
   writeFileSync(
     join(versionDir, 'metrics.json'),
-    `${JSON.stringify({ training: metrics, evaluation: evaluation.summary, baseline: baseline?.summary ?? null, samples: evaluation.samples }, null, 2)}\n`,
+    `${JSON.stringify({ training: metrics, ...summaries, samples: evaluation.scores.map((s) => ({ replyKey: s.replyKey, generated: s.generated })) }, null, 2)}\n`,
     { mode: 0o600 },
   );
   writeFileSync(join(versionDir, 'data.json'), `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
@@ -272,22 +309,46 @@ async function trainModelLocked(options: TrainOptions): Promise<TrainResult> {
     baseEvalLoss: metrics.base_eval_loss ?? null,
     score: evaluation.summary.samples ? evaluation.summary.chrf : null,
     styleMatch: evaluation.summary.samples ? evaluation.summary.style : null,
-    metrics: { training: metrics, evaluation: evaluation.summary, baseline: baseline?.summary ?? null },
+    metrics: { training: metrics, ...summaries },
     data,
   });
-  const decision = decide(metrics, evaluation.summary, baseline?.summary ?? null, current);
+  const decision = decidePromotion({
+    candidate: { id: version.id, summary: evaluation.summary },
+    prompted: prompted.summary,
+    current: current && baseline ? { id: current.id, summary: baseline.summary } : null,
+  });
   if (decision.promote) promote(db, version.id);
   else reject(db, version.id);
+  saveEvaluation(db, {
+    versionId: version.id,
+    runId,
+    currentId: current?.id ?? null,
+    promoted: decision.promote,
+    decision: decision.why,
+    summary: {
+      prompted: prompted.summary,
+      candidate: evaluation.summary,
+      ...(baseline ? { current: baseline.summary } : {}),
+    },
+    scores: {
+      prompted: { modelVersion: null, scores: prompted.scores },
+      candidate: { modelVersion: version.id, scores: evaluation.scores },
+      ...(baseline && current ? { current: { modelVersion: current.id, scores: baseline.scores } } : {}),
+    },
+  });
   finishRun(db, runId, { status: 'done', device, steps, versionId: version.id });
   return {
     runId,
     version: getVersion(db, version.id) ?? version,
     promoted: decision.promote,
     decision: decision.why,
+    decisionCode: decision.code,
     baseEvalLoss: metrics.base_eval_loss ?? null,
     evalLoss: metrics.eval_loss ?? null,
     evaluation: evaluation.summary,
+    prompted: prompted.summary,
     baseline: baseline?.summary ?? null,
+    margin: decision.margin,
     shards,
     steps,
     device,
@@ -295,40 +356,28 @@ async function trainModelLocked(options: TrainOptions): Promise<TrainResult> {
   };
 }
 
-/**
- * A new version must beat the base model on the held-out replies (lower loss), and, when a
- * version is already promoted, reply to the same held-out messages at least as well (chrF).
- */
-function decide(
-  metrics: { base_eval_loss?: number | null; eval_loss?: number | null },
-  evaluation: EvalSummary,
-  baseline: EvalSummary | null,
-  current: ModelVersion | undefined,
-): { promote: boolean; why: string } {
-  const tuned = metrics.eval_loss;
-  const baseLoss = metrics.base_eval_loss;
-  if (tuned === null || tuned === undefined || baseLoss === null || baseLoss === undefined) {
-    return current
-      ? { promote: false, why: 'no held-out replies to compare with; the promoted version stays' }
-      : { promote: true, why: 'first version (too little data for a held-out comparison)' };
-  }
-  if (tuned >= baseLoss)
-    return {
-      promote: false,
-      why: `held-out loss ${tuned.toFixed(3)} is not below the base model's ${baseLoss.toFixed(3)}`,
-    };
-  if (!current)
-    return { promote: true, why: `held-out loss ${baseLoss.toFixed(3)} → ${tuned.toFixed(3)}; first version` };
-  if (baseline && evaluation.samples && evaluation.chrf < baseline.chrf) {
-    return {
-      promote: false,
-      why: `replies score chrF ${evaluation.chrf.toFixed(1)}, below the promoted version ${current.id}'s ${baseline.chrf.toFixed(1)} on the same held-out messages`,
-    };
-  }
-  return {
-    promote: true,
-    why: `held-out loss ${baseLoss.toFixed(3)} → ${tuned.toFixed(3)}${baseline ? `, chrF ${baseline.chrf.toFixed(1)} → ${evaluation.chrf.toFixed(1)} vs version ${current.id}` : ''}`,
-  };
+/** Longest reply generated for a held-out message (tokens): a typical reply is well below. */
+const EVAL_MAX_NEW_TOKENS = 160;
+
+/** The newest `limit` held-out examples, each with its account's training split (the prompted route's pool). */
+export function heldOutMessages(
+  examples: readonly StoredExample[],
+  owners: readonly number[],
+  limit: number,
+): HeldOutMessage[] {
+  const pools = new Map<number, StoredExample[]>();
+  const held: HeldOutMessage[] = [];
+  examples.forEach((e, i) => {
+    const accountId = owners[i] ?? 0;
+    if (!pools.has(accountId)) pools.set(accountId, []);
+    if (e.split === 'train') pools.get(accountId)?.push(e);
+    else held.push({ accountId, example: e, pool: [] });
+  });
+  return (limit > 0 ? held.slice(-limit) : []).map((h) => ({ ...h, pool: pools.get(h.accountId) ?? [] }));
+}
+
+function describeRoute(s: RouteSummary): string {
+  return `loss ${s.loss === null ? 'n/a' : s.loss.toFixed(3)}, chrF ${s.chrf.toFixed(1)}, style ${Math.round(s.style * 100)}% on ${s.samples} held-out messages`;
 }
 
 /** Greedy replies (torch, in the worker) to held-out messages, scored against what was sent. */

@@ -16,8 +16,10 @@ export function registerTrain(program: Command): void {
     .description(
       "Builds the dataset, tokenizes it with the base model's tokenizer, fine-tunes a LoRA adapter in\n" +
         'the Python worker (CUDA, Apple MPS or CPU), exports a merged ONNX model, replies to held-out\n' +
-        'messages and scores them against what you really sent, and promotes the new version only if\n' +
-        'it beats the current one. Ctrl-C stops cleanly and keeps the checkpoint: continue with --resume.',
+        'messages with it and with the prompted route (the base model shown a few of your past replies),\n' +
+        'scores both against what you really sent, and promotes the new version only if it beats the\n' +
+        'prompted route on loss and chrF and the promoted version on chrF. Ctrl-C stops cleanly and keeps\n' +
+        'the checkpoint: continue with --resume.',
     )
     .option('--resume', 'continue the last interrupted run from its checkpoint')
     .option('--force', 'train even when the GPU is busy')
@@ -94,13 +96,23 @@ export function registerTrain(program: Command): void {
           return;
         }
         const e = result.evaluation;
+        const p = result.prompted;
         const pct = (x: number) => `${Math.round(x * 100)}%`;
+        const route = (label: string, r: typeof e) =>
+          `  ${label.padEnd(16)} loss ${fmt(r.loss)}  chrF ${r.chrf.toFixed(1).padStart(5)}  style ${pct(r.style).padStart(4)} (greeting ${pct(r.greeting)}, sign-off ${pct(r.signOff)}, language ${pct(r.language)})  length ×${r.lengthRatio.toFixed(2)}`;
         const out = [
           `trained version ${result.version.id} on ${result.shards.splits.train.examples} examples (${result.shards.splits.eval.examples} held out): ${result.steps} steps on ${result.device} in ${result.durationS.toFixed(0)} s`,
-          `  held-out loss: base model ${fmt(result.baseEvalLoss)} → tuned ${fmt(result.evalLoss)}${result.baseEvalLoss && result.evalLoss ? ` (perplexity ${Math.exp(result.baseEvalLoss).toFixed(1)} → ${Math.exp(result.evalLoss).toFixed(1)})` : ''}`,
+          `  training held-out loss: base model ${fmt(result.baseEvalLoss)} → tuned ${fmt(result.evalLoss)}`,
           e.samples
-            ? `  replies to ${e.samples} held-out messages: chrF ${e.chrf.toFixed(1)}; greeting ${pct(e.greeting)}, sign-off ${pct(e.signOff)}, language ${pct(e.language)} as you write them`
+            ? `  replies to ${e.samples} held-out messages, scored against what you sent (loss: of your real reply, lower is better):`
             : '  no held-out messages to reply to yet',
+          ...(e.samples
+            ? [
+                route('prompted route', p),
+                route(`version ${result.version.id}`, e),
+                ...(result.baseline ? [route('promoted before', result.baseline)] : []),
+              ]
+            : []),
           `  ${result.promoted ? 'PROMOTED' : 'not promoted'}: ${result.decision}`,
           `  ${result.version.dir}`,
         ];

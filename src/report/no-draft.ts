@@ -1,0 +1,85 @@
+// Why mail got no draft, for the report: every INBOX message that has no draft of ours, with the
+// triage reason drafting gives it (src/drafts/triage.ts, the same pure function), or the reason
+// its generated reply was refused. Mail with a draft (whatever became of it) is not counted.
+import type { AccountConfig, DraftSettings } from '../config/load.js';
+import { mergeCopies } from '../dataset/build.js';
+import { cleanedText } from '../dataset/clean.js';
+import { userIdentity } from '../dataset/identity.js';
+import { SKIP_LABELS, type TriageSkip, triage } from '../drafts/triage.js';
+import { messagesForDataset } from '../store/dataset.js';
+import { type Db, stmt } from '../store/db.js';
+import { answeredMessageIds, inboxMessages } from '../store/drafts.js';
+
+/** Reason label → number of INBOX messages. */
+export function noDraftReasons(
+  db: Db,
+  accountId: number,
+  account: AccountConfig,
+  settings: DraftSettings,
+  now: number,
+): Map<string, number> {
+  const counts = new Map<string, number>();
+  const add = (label: string) => counts.set(label, (counts.get(label) ?? 0) + 1);
+  const drafts = new Map<number, { failed: boolean; reason: string | null }>();
+  for (const d of stmt<[number], { parent_content: number | null; state: string; reason: string | null }>(
+    db,
+    'SELECT parent_content, state, reason FROM drafts WHERE account_id = ? ORDER BY id',
+  ).all(accountId)) {
+    if (d.parent_content === null) continue;
+    const before = drafts.get(d.parent_content);
+    // One written draft is enough for "got a draft"; otherwise the last refusal says why not.
+    if (!before || before.failed) drafts.set(d.parent_content, { failed: d.state === 'failed', reason: d.reason });
+  }
+  const identity = userIdentity(account.addresses, mergeCopies(messagesForDataset(db, accountId)));
+  const answered = answeredMessageIds(db, accountId, identity.addresses);
+  const oldest = now - settings.maxAgeDays * 86_400_000;
+  const seen = new Set<number>();
+  for (const m of inboxMessages(db, accountId, 0)) {
+    if (seen.has(m.content_id)) continue;
+    seen.add(m.content_id);
+    const draft = drafts.get(m.content_id);
+    if (draft && !draft.failed) continue;
+    if (draft?.failed) {
+      // "degenerate: the model repeated itself" → "reply refused: degenerate"
+      add(`reply refused: ${(draft.reason ?? 'unknown').split(':')[0]}`);
+      continue;
+    }
+    // Old mail needs no cleaning to know its reason (cleaning all of it would be slow).
+    if (m.date !== null && m.date < oldest) {
+      add(SKIP_LABELS.too_old);
+      continue;
+    }
+    const cleaned = cleanedText(db, m.content_id);
+    const decision = triage(
+      {
+        uid: m.uid,
+        messageId: m.message_id,
+        from: people(m.from_addr),
+        replyTo: people(m.reply_to),
+        to: people(m.to_addrs),
+        cc: people(m.cc_addrs),
+        subject: m.subject,
+        date: m.date,
+        flags: m.flags ? m.flags.split(' ') : [],
+        skipReasons: cleaned.skipReasons,
+        ownText: cleaned.ownText,
+        error: cleaned.error,
+      },
+      { settings, ownAddresses: identity.addresses, now, answered, drafted: new Set() },
+    );
+    add(
+      decision.action === 'skip' ? (SKIP_LABELS[decision.reason as TriageSkip] ?? decision.reason) : 'not drafted yet',
+    );
+  }
+  return counts;
+}
+
+/** The stored address JSON of a message; a broken value reads as no one. */
+function people(json: string | null): { name?: string; address?: string }[] {
+  if (!json) return [];
+  try {
+    return JSON.parse(json) as { name?: string; address?: string }[];
+  } catch {
+    return [];
+  }
+}
