@@ -72,7 +72,8 @@ export function classifyMessage(input: ClassifyInput): SkipReason[] {
     ['bare_forward', isBareForward],
     ['mailing_list', isMailingList],
     ['bulk', isBulk],
-    ['no_reply_sender', (m) => m.from.some(isNoReplyAddress)],
+    // A no-reply From with a Reply-To to someone who reads mail (a contact form, a ticket system) is answerable.
+    ['no_reply_sender', (m) => m.from.some(isNoReplyAddress) && !repliesReachSomeone(m)],
   ];
   for (const [reason, rule] of rules) {
     try {
@@ -510,6 +511,12 @@ function isBulk(m: Message): boolean {
  */
 const NO_REPLY_LOCAL =
   /(?:^|[._=-])(?:(?:no|do[._-]?not|dont)[._-]?repl(?:y|ies)|notifications?|mailer[._-]?daemon|postmaster|bounces?)(?:$|[._=-]|\d)/;
+
+/** True when the Reply-To names an address that is not a no-reply one (the reply goes there, RFC 5322 §3.6.2). */
+function repliesReachSomeone(m: Message): boolean {
+  const addresses = m.header('reply-to').flatMap((v) => v.match(/[^\s<>"(),;:]+@[^\s<>"(),;:]+/g) ?? []);
+  return addresses.some((address) => !isNoReplyAddress({ address }));
+}
 
 function isNoReplyAddress(a: { address: string }): boolean {
   if (a.address === '') return false;

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DraftSettings } from '../../src/config/load.js';
 import { type Candidate, type TriageContext, triage } from '../../src/drafts/triage.js';
+import { classifyMessage } from '../../src/mail/classify.js';
 
 const NOW = Date.UTC(2024, 5, 1, 12);
 const settings = {
@@ -105,5 +106,21 @@ describe('triage: who the reply would go to', () => {
     expect(decide({ flags: ['\\Answered'] })).toBe('answered');
     expect(decide({ to: [{ address: 'x@y.example' }], cc: [{ address: 'anna@example.test' }] })).toBe('cc_only');
     expect(decide({ ownText: '  ' })).toBe('empty');
+  });
+});
+
+describe('classification: a no-reply From whose Reply-To reaches a person', () => {
+  const classify = (headers: Record<string, string[]>) =>
+    classifyMessage({
+      headers,
+      from: [{ address: 'noreply@shop.example' }],
+      subject: 'New message from your contact form',
+      mimeType: 'text/plain',
+      ownText: 'Hello, do you ship to Belgium?',
+    });
+  it('is answerable (a form or ticket system); without Reply-To, or with a no-reply one, it is not', () => {
+    expect(classify({ 'reply-to': ['Vera Visitor <vera@mail.example>'] })).toEqual([]);
+    expect(classify({})).toEqual(['no_reply_sender']);
+    expect(classify({ 'reply-to': ['<do-not-reply@shop.example>'] })).toEqual(['no_reply_sender']);
   });
 });
