@@ -3,7 +3,7 @@
 // Message-ID), drafts the user touched (flags, keywords, a move after Drafts was recreated, an
 // edit by a client that drops our header, a deletion), sent replies found whichever way the
 // client sends, refusals recorded once, and `draft` before any model exists.
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { newAccount, runCli, type TestAccount } from '../helpers/account.js';
 import { appendMessages, buildMessage } from '../helpers/mail.js';
 import { journal, runStub, serverDrafts, storeExec, userDelete, userFlags } from '../helpers/outbox.js';
@@ -36,6 +36,10 @@ function question(
     date: new Date(),
     ...extra,
   });
+}
+
+function uidValidityOf(status: false | { uidValidity?: bigint }): bigint | undefined {
+  return status ? status.uidValidity : undefined;
 }
 
 async function put(account: TestAccount, mailbox: string, raws: string[], flags: string[] = []): Promise<number[]> {
@@ -125,7 +129,7 @@ describe('draft safety (Dovecot, fixed generator)', () => {
     const [ours] = await serverDrafts(account);
     expect(ours).toBeDefined();
     const client = await account.client();
-    const validityBefore = (await client.status('Drafts', { uidValidity: true })).uidValidity;
+    const validityBefore = uidValidityOf(await client.status('Drafts', { uidValidity: true }));
     // The user moves the draft out, the Drafts folder is deleted and made again, the draft goes back.
     let lock = await client.getMailboxLock('Drafts');
     await client.messageMove(String(ours!.uid), 'Archive', { uid: true });
@@ -135,7 +139,7 @@ describe('draft safety (Dovecot, fixed generator)', () => {
     lock = await client.getMailboxLock('Archive');
     await client.messageMove('1:*', 'Drafts');
     lock.release();
-    const validityAfter = (await client.status('Drafts', { uidValidity: true })).uidValidity;
+    const validityAfter = uidValidityOf(await client.status('Drafts', { uidValidity: true }));
     await client.logout();
     expect(validityAfter).not.toBe(validityBefore);
     const moved = await serverDrafts(account);
