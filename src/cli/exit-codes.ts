@@ -8,6 +8,8 @@ export const EXIT = {
   FAILURE: 1,
   /** Bad command line. */
   USAGE: 64,
+  /** The input (a message given on the command line) is malformed. */
+  DATAERR: 65,
   /** The server refused in a way retrying will not fix (TLS trust, missing STARTTLS, …). */
   UNAVAILABLE: 69,
   /** A bug or an unexpected state; the message says what happened. */

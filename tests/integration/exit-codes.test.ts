@@ -4,7 +4,7 @@
 // errors (no keyring service, Ctrl-C at a prompt) are messages, not crashes.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { CLI, newAccount, runCli, type TestAccount } from '../helpers/account.js';
 import { appendMessages, buildMessage } from '../helpers/mail.js';
@@ -167,6 +167,18 @@ describe('exit codes and messages', () => {
     expect(run.stdout).not.toMatch(STACK);
     expect(run.stdout).not.toMatch(/AbortError/);
     expect(existsSync(target), 'no config written').toBe(false);
+  });
+});
+
+describe('a malformed message is a per-message problem', () => {
+  it('mail reply-text on a message mailparser refuses (thousands of parts): exit 65 with the reason, no stack trace', async () => {
+    const file = resolve(import.meta.dirname, '../../../shared/corpora/field/hostile/many-parts.eml');
+    const run = await runCli(['mail', 'reply-text', file]);
+    console.log(`mail reply-text many-parts.eml: exit ${run.code}: ${run.stderr.split('\n')[0]}`);
+    expect(run.code).toBe(65);
+    expect(run.stderr).toMatch(/cannot parse .*many-parts\.eml as an RFC 5322 message: \S/);
+    expect(run.stderr).not.toMatch(STACK);
+    expect(run.stderr).not.toMatch(/unexpected error/);
   });
 });
 

@@ -36,7 +36,20 @@ export function registerMail(program: Command): void {
       if (opts.text) body = { text: input.toString('utf8') };
       else if (opts.html) body = { html: input.toString('utf8') };
       else {
-        const parsed = await simpleParser(input, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true });
+        let parsed: Awaited<ReturnType<typeof simpleParser>>;
+        try {
+          parsed = await simpleParser(input, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true });
+        } catch (err) {
+          // mailparser refuses some malformed or hostile messages (thousands of MIME parts, broken
+          // nesting): a problem with this message, not a crash.
+          throw new CliError(
+            `cannot parse ${file === '-' ? 'the message on stdin' : file} as an RFC 5322 message: ${(err as Error).message}\n` +
+              '  fix: check that it is a whole message (.eml); for a bare body use --text or --html',
+            'MESSAGE_MALFORMED',
+            EXIT.DATAERR,
+            err,
+          );
+        }
         const html = typeof parsed.html === 'string' ? parsed.html : null;
         // mailparser fills `text` from the HTML when there is no text/plain part; the HTML itself
         // is the better input then, because its quote containers mark what was quoted.
