@@ -48,9 +48,9 @@ function decodeHeaderLine(line: Buffer, charset: string, iso2022: string): strin
   if (!line.some((b) => b > 0x7f)) return line.toString('latin1');
   if (isUtf8(line)) return line.toString('utf8');
   // A declared UTF-8 (or no charset) that is not valid UTF-8 says nothing: use windows-1252.
-  const guess = charset && !/^utf-?8$|^us-ascii$/.test(charset) ? charset : 'windows-1252';
-  const text = decodeWith(line, guess);
-  return text.includes('\ufffd') && guess !== 'windows-1252' ? decodeWith(line, 'windows-1252') : text;
+  const guess = charset && !/^utf-?8$|^us-ascii$/.test(charset) ? charset : '';
+  const text = guess ? decodeWith(line, guess) : '';
+  return text && !text.includes('\ufffd') ? text : utf8OrWindows1252(line);
 }
 
 function hasIso2022Escape(line: Buffer): boolean {
@@ -211,8 +211,87 @@ export function parseAddresses(values: string[] | undefined): ParsedAddress[] {
 
 function decodeWordsSafe(value: string): string {
   try {
-    return libmime.decodeWords(value);
+    const decoded = libmime.decodeWords(value);
+    // A word labelled with a charset its bytes are not in ("utf-8" over Latin-1 bytes,
+    // "unknown-8bit", "x-unknown") decodes to U+FFFD: decode those words leniently instead.
+    return decoded.includes('\ufffd') && !value.includes('\ufffd') ? decodeWordsLeniently(value) : decoded;
   } catch {
-    return value;
+    return decodeWordsLeniently(value);
   }
+}
+
+const ENCODED_WORD = /=\?([^?\s]{1,64})\?([QqBb])\?([^?\s]*)\?=/g;
+
+/**
+ * RFC 2047 encoded-words decoded by hand: adjacent words of one charset are joined before
+ * decoding (a character may be split across two words), whitespace between words is dropped
+ * (§6.2), and bytes that are not valid in the labelled charset are read as UTF-8 when valid,
+ * else windows-1252. Used only when libmime's strict decoding produced U+FFFD.
+ */
+function decodeWordsLeniently(value: string): string {
+  const out: string[] = [];
+  let last = 0;
+  let run: { charset: string; bytes: Buffer[] } | null = null;
+  const flush = () => {
+    if (run) out.push(decodeWordBytes(Buffer.concat(run.bytes), run.charset));
+    run = null;
+  };
+  for (const m of value.matchAll(ENCODED_WORD)) {
+    const between = value.slice(last, m.index);
+    if (!(run && /^\s*$/.test(between))) {
+      flush();
+      out.push(between);
+    }
+    const charset = (m[1] ?? '').split('*')[0]?.toLowerCase() ?? '';
+    const text = m[3] ?? '';
+    const bytes =
+      m[2]?.toUpperCase() === 'B'
+        ? Buffer.from(text, 'base64')
+        : Buffer.from(
+            text
+              .replace(/_/g, ' ')
+              .replace(/=([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
+            'latin1',
+          );
+    if (run && (run as { charset: string }).charset !== charset) flush();
+    run ??= { charset, bytes: [] };
+    (run as { bytes: Buffer[] }).bytes.push(bytes);
+    last = (m.index ?? 0) + m[0].length;
+  }
+  flush();
+  out.push(value.slice(last));
+  return out.join('');
+}
+
+function decodeWordBytes(bytes: Buffer, charset: string): string {
+  if (isUtf8(bytes)) return bytes.toString('utf8');
+  const labelled = /^(utf-?8|unknown.*|x-unknown|us-ascii|default)$/.test(charset) ? '' : charset;
+  const text = labelled ? decodeWith(bytes, labelled) : '';
+  return text && !text.includes('\ufffd') ? text : utf8OrWindows1252(bytes);
+}
+
+/**
+ * Bytes that mix UTF-8 and a single-byte charset (a UTF-8 name pasted into a Latin-1 header):
+ * every well-formed UTF-8 sequence as UTF-8, every other byte as windows-1252.
+ */
+function utf8OrWindows1252(bytes: Buffer): string {
+  let out = '';
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i] as number;
+    const n = b >= 0xf0 && b <= 0xf4 ? 4 : b >= 0xe0 ? 3 : b >= 0xc2 && b <= 0xdf ? 2 : 1;
+    if (b >= 0x80 && n > 1 && i + n <= bytes.length) {
+      const seq = bytes.subarray(i, i + n);
+      if (isUtf8(seq)) {
+        out += seq.toString('utf8');
+        i += n;
+        continue;
+      }
+    }
+    // The five bytes windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) read as Latin-1.
+    const single = b < 0x80 ? '' : decodeWith(bytes.subarray(i, i + 1), 'windows-1252');
+    out += single && single !== '\ufffd' ? single : String.fromCharCode(b);
+    i++;
+  }
+  return out;
 }

@@ -68,8 +68,9 @@ export const REPLY_PREFIXES: readonly string[] = [
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-// One prefix at the start: the word, an optional counter (Re[2]:, Re(2):, Re^2:), an ASCII or
-// full-width colon (Chinese and Japanese input methods type "："), with French spacing ("Re :").
+// One prefix at the start: the word (an abbreviation may end in "."), an optional counter
+// (Re[2]:, Re(2):, Re^2:), an ASCII or full-width colon (Chinese and Japanese input methods
+// type "："), with French spacing ("Re :").
 // Longest alternatives first so "antwort" is not read as "antw" + garbage. Whitespace runs are
 // bounded so that no crafted subject makes the match slower than linear.
 const ONE_PREFIX = new RegExp(
@@ -78,7 +79,7 @@ const ONE_PREFIX = new RegExp(
     .map(escapeRegExp)
     .join(
       '|',
-    )})[ \\t\\u00a0\\u3000]{0,3}(?:\\[\\d{1,6}\\]|\\(\\d{1,6}\\)|\\^\\d{1,6})?[ \\t\\u00a0\\u3000]{0,3}[:：﹕︓]`,
+    )})\\.?[ \\t\\u00a0\\u3000]{0,3}(?:\\[\\d{1,6}\\]|\\(\\d{1,6}\\)|\\^\\d{1,6})?[ \\t\\u00a0\\u3000]{0,3}[:：﹕︓]`,
   'iu',
 );
 

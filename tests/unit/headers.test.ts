@@ -152,7 +152,8 @@ describe('reply prefixes', () => {
         expect(replySubject(`Re: ${form}: Re[3]: Plan`), form).toBe('Re: Plan');
       }
     }
-    expect(replySubject('RE : Réf. : x')).toBe('Re: Réf. : x');
+    expect(replySubject('RE : Réf. : x')).toBe('Re: x');
+    expect(replySubject('Odp.: Rev.: plan')).toBe('Re: Rev.: plan');
     expect(replySubject('Re[2]: Re(3): RE^4: x')).toBe('Re: x');
     expect(replySubject('Re: 回复: 答复: 会议')).toBe('Re: 会议');
     expect(replySubject('AW: WG: Angebot')).toBe('Re: WG: Angebot');
@@ -172,5 +173,19 @@ describe('reply prefixes', () => {
     const ms = performance.now() - started;
     console.log(`hostile subject: ${ms.toFixed(0)} ms`);
     expect(ms).toBeLessThan(5000);
+  });
+});
+
+describe('encoded-words labelled with the wrong charset', () => {
+  it('"unknown-8bit", "x-unknown", Latin-1 bytes labelled utf-8, a mix: readable, never U+FFFD', () => {
+    const text = (v: string) => headerText({ subject: [v] }, 'subject');
+    expect(text('=?unknown-8bit?Q?R=E9union?= =?unknown-8bit?Q?_=E0_Gen=E8ve?=')).toBe('Réunion à Genève');
+    expect(text('=?x-unknown?B?UukK?=')).toBe('Ré');
+    expect(text('=?utf-8?Q?R=E9union?= demain')).toBe('Réunion demain');
+    expect(text('=?utf-8?B?w6k=?= =?utf-8?Q?R=E9union?=')).toBe('éRéunion');
+    // A character split across two words (legal per RFC 2047 §5 in practice) still joins.
+    expect(text('=?utf-8?Q?=E2=82?= =?utf-8?Q?=AC?=')).toBe('€');
+    expect(text('=?utf-8?Q?=81=8D?=')).not.toContain('\ufffd');
+    expect(text('=?iso-8859-1?Q?Caf=E9?=')).toBe('Café');
   });
 });
