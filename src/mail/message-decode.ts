@@ -1,5 +1,6 @@
 // A whole raw message (an .eml file) → the bodies sync would store for it (pure): the same structure planning, part
 // selection and decoding as src/imap/sync-mailbox.ts, so `understudy mail reply-text FILE` shows what trains the model.
+import { decodeHeaderBytes } from './headers.js';
 import { type MimeNode, parseMimeTree } from './mime-tree.js';
 import { decodeBodies, type PartInfo, planParts } from './part-plan.js';
 
@@ -74,7 +75,8 @@ export function decodeMessage(raw: Buffer, options: DecodeMessageOptions = {}): 
   );
   const header = options.headerFields ? selectFields(tree.header, options.headerFields) : tree.header;
   return {
-    headers: `${Buffer.from(header.replace(/(?:\r?\n)*$/, ''), 'latin1').toString('utf8')}\r\n\r\n`,
+    // Raw 8-bit header bytes: UTF-8 when valid, else the body's declared charset (as sync reads them).
+    headers: `${decodeHeaderBytes(Buffer.from(header.replace(/(?:\r?\n)*$/, ''), 'latin1'), plan.plain[0]?.charset ?? plan.html[0]?.charset)}\r\n\r\n`,
     mimeType: plan.mimeType,
     bodyText: bodies.text,
     bodyHtml: bodies.html,

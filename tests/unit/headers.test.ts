@@ -12,6 +12,7 @@ import {
   parseHeaderBlock,
   parseMessageIds,
 } from '../../src/mail/headers.js';
+import { decodeMessage } from '../../src/mail/message-decode.js';
 import { REPLY_PREFIXES, replySubject, stripReplyPrefixes } from '../../src/mail/subject.js';
 
 const FIELD = resolve(import.meta.dirname, '../../../shared/corpora/field/imap');
@@ -187,5 +188,14 @@ describe('encoded-words labelled with the wrong charset', () => {
     expect(text('=?utf-8?Q?=E2=82?= =?utf-8?Q?=AC?=')).toBe('€');
     expect(text('=?utf-8?Q?=81=8D?=')).not.toContain('\ufffd');
     expect(text('=?iso-8859-1?Q?Caf=E9?=')).toBe('Café');
+  });
+});
+
+describe('a message read from a file takes the same header path as sync', () => {
+  it('decodeMessage: raw ISO-8859-1 headers read with the body charset', () => {
+    const decoded = decodeMessage(readFileSync(`${FIELD}/encoded-headers/in-3.eml`));
+    const h = parseHeaderBlock(decoded.headers);
+    expect(headerText(h, 'subject')).toMatch(/Réunion à Genève/);
+    expect(decoded.headers).not.toContain('\ufffd');
   });
 });
