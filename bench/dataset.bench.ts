@@ -1,19 +1,12 @@
 // Benchmark: build the dataset from the Enron slice (../shared/corpora/enron) loaded into a
 // Dovecot account, against bare mailparser parsing of the same messages in the same run.
 // Prints one JSON line last.   npm run bench:dataset
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { loadConfig } from '../src/config/load.js';
 import { buildDataset } from '../src/dataset/build.js';
 import { openStore } from '../src/store/db.js';
-import { addUser, startDovecot } from '../tests/helpers/dovecot.js';
-import { writeMaildir } from './lib/seed-mailbox.js';
+import { cli, enronFiles, syncedEnronAccount } from './lib/enron.js';
 
-const ENRON = resolve(import.meta.dirname, '../../shared/corpora/enron');
-const CLI = resolve(import.meta.dirname, '../bin/understudy.js');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -23,56 +16,12 @@ function median(xs: number[]): number {
   return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
 }
 
-function cli(args: string[]): { seconds: number; stdout: string } {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (r.status !== 0) throw new Error(`understudy ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return { seconds, stdout: r.stdout };
-}
-
-/** Every Enron message file, with the folder role it goes to. */
-function enronFiles(): { path: string; mailbox: 'INBOX' | 'Sent' }[] {
-  const out: { path: string; mailbox: 'INBOX' | 'Sent' }[] = [];
-  for (const user of readdirSync(ENRON, { withFileTypes: true })) {
-    if (!user.isDirectory() || user.name === 'licenses') continue;
-    for (const folder of readdirSync(join(ENRON, user.name))) {
-      const mailbox = folder === 'inbox' ? 'INBOX' : 'Sent';
-      for (const file of readdirSync(join(ENRON, user.name, folder)))
-        out.push({ path: join(ENRON, user.name, folder, file), mailbox });
-    }
-  }
-  return out;
-}
-
 async function main() {
-  const files = enronFiles();
-  const raw = files.map((f) => ({ ...f, bytes: readFileSync(f.path) }));
-  const server = await startDovecot();
-  const work = mkdtempSync(join(tmpdir(), 'understudy-bench-dataset-'));
+  const raw = enronFiles();
+  const enron = await syncedEnronAccount(raw);
+  const { config, synced } = enron;
   try {
-    const { user, password } = addUser(server.info, 'enron');
-    const owner = { uid: server.info.mailUid, gid: server.info.mailGid };
-    for (const mailbox of ['INBOX', 'Sent'] as const) {
-      const messages = raw
-        .filter((f) => f.mailbox === mailbox)
-        .map((f) => ({ raw: f.bytes, messageId: '', flags: 'S' }));
-      writeMaildir(server.info.mailRoot, user, mailbox, messages, owner);
-    }
-    const secret = join(work, 'pass');
-    writeFileSync(secret, `${password}\n`, { mode: 0o600 });
-    const config = join(work, 'config.toml');
-    writeFileSync(
-      config,
-      `data_dir = "${join(work, 'data')}"\nlog_level = "warn"\n[[accounts]]\nname = "enron"\nhost = "127.0.0.1"\nport = ${server.info.port}\ntls = "none"\nuser = "${user}"\n` +
-        `addresses = ["kay.mann@enron.com", "phillip.allen@enron.com", "mike.grigsby@enron.com"]\npassword_file = "${secret}"\n`,
-    );
-    const sync = cli(['--config', config, 'sync', '--quiet', '--json']);
-    const synced = JSON.parse(sync.stdout).accounts[0].mailboxes.reduce(
-      (n: number, m: { exists: number }) => n + m.exists,
-      0,
-    );
-    log(`loaded and synced ${synced} Enron messages in ${sync.seconds.toFixed(2)} s`);
+    log(`loaded and synced ${synced} Enron messages in ${enron.syncSeconds.toFixed(2)} s`);
 
     // Both measured in this process, alternating: bare parsing is mailparser's simpleParser over
     // the same raw messages; the build is a full one (force, and every message cleaned again).
@@ -120,8 +69,7 @@ async function main() {
       })}\n`,
     );
   } finally {
-    await server.stop();
-    rmSync(work, { recursive: true, force: true });
+    await enron.stop();
   }
 }
 

@@ -4,10 +4,11 @@
 // cleans what is new.
 import type { AccountConfig, DatasetSettings } from '../config/load.js';
 import { parseMessageIds } from '../mail/headers.js';
-import { quotedOriginal } from '../mail/reply-text.js';
+import { type QuotedMessage, quotedMessage } from '../mail/quoted-message.js';
 import { learnSignatures } from '../mail/signatures.js';
 import {
   accountIdByName,
+  contentForCleaning,
   type DropRow,
   type ExampleRow,
   lastBuild,
@@ -19,15 +20,28 @@ import {
 import type { Db } from '../store/db.js';
 import { CLEANING_RULES, type CleanedText, cleanedText } from './clean.js';
 import { dedupeReplies } from './dedupe.js';
-import { isFrom, userIdentity } from './identity.js';
-import { type DatasetMessage, type PairedBy, parentByHeaders, parentByQuote } from './pairing.js';
+import { isFrom, type UserIdentity, userIdentity } from './identity.js';
+import { type PairWarning, pairWarnings } from './pair-warnings.js';
+import {
+  addressedTo,
+  type DatasetMessage,
+  isForwardToThirdParty,
+  nameMatches,
+  normalize,
+  type PairedBy,
+  parentByHeaders,
+  parentByQuote,
+  parentBySubject,
+} from './pairing.js';
 import { type Person, type PromptInput, renderConversation, type ThreadMessage } from './prompt.js';
+import { reconstructParent } from './reconstruct.js';
 import { splitByTime } from './split.js';
 import { baseSubject, Threads } from './thread.js';
 
 export type DropReason =
   | 'unreadable'
   | 'not_a_reply'
+  | 'forward'
   | 'parent_not_found'
   | 'reply_to_self'
   | 'empty_reply'
@@ -55,6 +69,12 @@ export interface BuildSummary {
   eval: number;
   pairedByHeaders: number;
   pairedByQuote: number;
+  /** Pairs whose parent is not stored and was rebuilt from the reply's first quoted message. */
+  pairedByReconstruction: number;
+  /** Replies quoting nothing, paired with the latest message of their thread from someone they are addressed to. */
+  pairedBySubject: number;
+  /** Pairs with at least one warning (see pair-warnings.ts). */
+  flagged: number;
   dropped: Partial<Record<DropReason, number>>;
   languages: Record<string, number>;
   /** Contents cleaned in this build (the rest came from the cache). */
@@ -72,7 +92,7 @@ export interface BuildOptions {
   onProgress?: (p: BuildProgress) => void;
 }
 
-const SETTINGS_VERSION = 'build-1';
+const SETTINGS_VERSION = 'build-2';
 
 export function buildDataset(options: BuildOptions): BuildSummary {
   const { db, account, settings } = options;
@@ -129,11 +149,11 @@ export function buildDataset(options: BuildOptions): BuildSummary {
   });
   const signatures = learnSignatures(own.map((m) => cache.get(m.contentId)?.ownText ?? '').filter(Boolean));
 
-  // 3. Pair each reply with its parent, then filter.
+  // 3. Pair each reply with the message it answers, then filter.
   const drops: DropRow[] = [];
   const drop = (key: string, reason: DropReason, detail: string | null = null) =>
     drops.push({ reply_key: key, reason, detail });
-  const pairs: { reply: DatasetMessage; parent: DatasetMessage; by: PairedBy; text: string; key: string }[] = [];
+  const pairs: Pair[] = [];
   for (const [i, reply] of own.entries()) {
     if (i % 200 === 0) progress({ phase: 'pair', done: i, total: own.length });
     const key = reply.messageId ?? `content:${reply.contentId}`;
@@ -142,33 +162,32 @@ export function buildDataset(options: BuildOptions): BuildSummary {
       drop(key, 'unreadable', r.error);
       continue;
     }
-    let parent = parentByHeaders(reply, byMessageId);
-    let by: PairedBy = 'headers';
-    if (!parent) {
-      const quoted = safeQuoted(db, reply, r);
-      if (quoted) {
-        parent = parentByQuote({
-          reply,
-          attribution: quoted.attribution,
-          quotedText: quoted.text,
-          bySubject,
-          ownText: (m) => clean(m).ownText,
-        });
-        by = 'quote';
-      }
-      if (!parent) {
-        drop(key, reply.inReplyTo || reply.references.length || quoted ? 'parent_not_found' : 'not_a_reply');
-        continue;
-      }
+    const quoted = r.quoted || r.forwarded ? safeQuoted(db, reply) : null;
+    if (isForwardToThirdParty(reply, quoted)) {
+      drop(key, 'forward', quoted?.from ? `forwards a message of ${personLabel(quoted.from)}` : null);
+      continue;
     }
-    if (ownSet.has(parent.contentId)) {
+    const found = findParent(reply, quoted, byMessageId, bySubject, (m) => clean(m).ownText);
+    if (!found) {
+      drop(key, reply.inReplyTo || reply.references.length || quoted ? 'parent_not_found' : 'not_a_reply');
+      continue;
+    }
+    const { parent, by } = found;
+    if (
+      by === 'reconstructed'
+        ? isFrom(parent.from, identity) || namesUser(parent.from, identity)
+        : ownSet.has(parent.contentId)
+    ) {
       drop(key, 'reply_to_self');
       continue;
     }
-    const p = clean(parent);
-    if (p.error) {
-      drop(key, 'unreadable', `parent: ${p.error}`);
-      continue;
+    const parentText = by === 'reconstructed' ? (quoted?.text ?? '') : (clean(parent).ownText ?? '');
+    if (by !== 'reconstructed') {
+      const p = clean(parent);
+      if (p.error) {
+        drop(key, 'unreadable', `parent: ${p.error}`);
+        continue;
+      }
     }
     const text = removeLearnedSignature(r.ownText ?? '', signatures);
     if (!text.trim()) {
@@ -179,11 +198,11 @@ export function buildDataset(options: BuildOptions): BuildSummary {
       drop(key, 'junk_reply', r.skipReasons.join(','));
       continue;
     }
-    if (p.skipReasons.length) {
-      drop(key, 'junk_parent', p.skipReasons.join(','));
+    if (by !== 'reconstructed' && clean(parent).skipReasons.length) {
+      drop(key, 'junk_parent', clean(parent).skipReasons.join(','));
       continue;
     }
-    if (!(p.ownText ?? '').trim()) {
+    if (!parentText.trim()) {
       drop(key, 'junk_parent', 'the message answered has no text');
       continue;
     }
@@ -191,26 +210,42 @@ export function buildDataset(options: BuildOptions): BuildSummary {
       drop(key, 'too_long', `${text.length} characters`);
       continue;
     }
-    pairs.push({ reply, parent, by, text, key });
+    const warnings = pairWarnings({ reply, parent, parentText, quoted, by });
+    pairs.push({ reply, parent, by, text, key, parentText, evidence: found.evidence, warnings });
   }
 
   // 4. Duplicates and templates.
   const deduped = dedupeReplies(
-    pairs.map((p) => ({ key: p.key, text: p.text, date: p.reply.date ?? 0, parentContent: p.parent.contentId })),
+    pairs.map((p) => ({
+      key: p.key,
+      text: p.text,
+      date: p.reply.date ?? 0,
+      parentKey:
+        p.by === 'reconstructed'
+          ? `quote:${p.parent.from[0]?.address ?? p.parent.from[0]?.name}:${p.parentText.slice(0, 200)}`
+          : `content:${p.parent.contentId}`,
+      thread: baseSubject(p.reply.subject),
+    })),
     settings.keepTemplates,
   );
-  for (const [key, reason] of deduped.dropped) drop(key, reason);
+  for (const [key, reason] of deduped.dropped) {
+    const original = deduped.duplicateOf.get(key);
+    drop(key, reason, original ? `copy of ${original}` : null);
+  }
   const kept = pairs.filter((p) => deduped.keep.has(p.key));
 
-  // 5. Threads and the time split.
+  // 5. Threads and the time split. Old clients set no References: a thread is then its base subject with the
+  // same correspondent, so that a thread's replies stay on one side of the split.
   const threads = new Threads();
   for (const p of kept) {
     const ids = [
       p.key,
-      p.parent.messageId ?? `content:${p.parent.contentId}`,
+      ...(p.by === 'reconstructed' ? [] : [p.parent.messageId ?? `content:${p.parent.contentId}`]),
       ...p.reply.references,
       ...p.parent.references,
     ];
+    if (p.by !== 'headers')
+      ids.push(`subject:${baseSubject(p.reply.subject)}|${p.parent.from[0]?.address ?? p.parent.from[0]?.name ?? ''}`);
     for (const id of ids.slice(1)) threads.link(ids[0] as string, id);
   }
   const split = splitByTime(
@@ -222,7 +257,6 @@ export function buildDataset(options: BuildOptions): BuildSummary {
   progress({ phase: 'write', done: 0, total: kept.length });
   const user = { ...(identity.name ? { name: identity.name } : {}), addresses: [...identity.addresses] };
   const examples: ExampleRow[] = kept.map((p) => {
-    const parentText = clean(p.parent).ownText ?? '';
     const input: PromptInput = {
       user,
       now: p.reply.date ?? Date.now(),
@@ -232,12 +266,24 @@ export function buildDataset(options: BuildOptions): BuildSummary {
         cc: p.parent.cc,
         date: p.parent.date,
         subject: p.parent.subject,
-        body: parentText,
+        body: p.parentText,
       },
-      context: threadContext(p.parent, byMessageId, (m) => clean(m)),
+      context: p.by === 'reconstructed' ? [] : threadContext(p.parent, byMessageId, (m) => clean(m)),
     };
     const conversation = renderConversation(input, p.text);
-    const language = clean(p.reply).language ?? clean(p.parent).language ?? 'und';
+    const language = clean(p.reply).language ?? (p.by === 'reconstructed' ? null : clean(p.parent).language) ?? 'und';
+    const pairing: PairingInfo = {
+      by: p.by,
+      evidence: p.evidence,
+      warnings: p.warnings,
+      reconstructed: p.by === 'reconstructed',
+      parent: {
+        from: p.parent.from[0] ?? null,
+        date: p.parent.date,
+        subject: p.parent.subject,
+        messageId: p.parent.messageId,
+      },
+    };
     return {
       reply_key: p.key,
       reply_content: p.reply.contentId,
@@ -251,6 +297,7 @@ export function buildDataset(options: BuildOptions): BuildSummary {
       split: split.get(p.key) ?? 'train',
       conversation: JSON.stringify({ messages: conversation }),
       source: JSON.stringify({ input, reply: p.text }),
+      pairing: JSON.stringify(pairing),
     };
   });
   replaceDataset(db, accountId, examples, drops);
@@ -269,6 +316,9 @@ export function buildDataset(options: BuildOptions): BuildSummary {
     eval: examples.filter((e) => e.split === 'eval').length,
     pairedByHeaders: examples.filter((e) => e.paired_by === 'headers').length,
     pairedByQuote: examples.filter((e) => e.paired_by === 'quote').length,
+    pairedByReconstruction: examples.filter((e) => e.paired_by === 'reconstructed').length,
+    pairedBySubject: examples.filter((e) => e.paired_by === 'subject').length,
+    flagged: kept.filter((p) => p.warnings.length > 0).length,
     dropped,
     languages,
     cleaned: counter.cleaned,
@@ -336,18 +386,84 @@ function people(json: string | null): Person[] {
   }
 }
 
-/** The quoted original of a reply, read from its stored body. */
-function safeQuoted(db: Db, reply: DatasetMessage, cleaned: CleanedText): ReturnType<typeof quotedOriginal> {
-  if (!cleaned.quoted) return null;
-  const row = db.prepare('SELECT body_text, body_html FROM contents WHERE id = ?').get(reply.contentId) as
-    | { body_text: string | null; body_html: string | null }
-    | undefined;
+/** The first quoted message of a reply, read from its stored body; null when it quotes nothing or cannot be read. */
+function safeQuoted(db: Db, reply: DatasetMessage): QuotedMessage | null {
+  const row = contentForCleaning(db, reply.contentId);
   if (!row) return null;
   try {
-    return quotedOriginal({ text: row.body_text, html: row.body_html });
+    return quotedMessage({ text: row.body_text, html: row.body_html });
   } catch {
     return null;
   }
+}
+
+interface Pair {
+  reply: DatasetMessage;
+  /** The stored parent, or for `reconstructed` one rebuilt from the quote (reconstructParent()). */
+  parent: DatasetMessage;
+  by: PairedBy;
+  text: string;
+  key: string;
+  parentText: string;
+  evidence: string[];
+  warnings: PairWarning[];
+}
+
+/** How an example's parent was found, stored with it (examples.pairing) for `dataset show` and the export. */
+export interface PairingInfo {
+  by: PairedBy;
+  /** What agreed: "In-Reply-To", "References", "quoted text", "attribution sender", "attribution date", … */
+  evidence: string[];
+  warnings: PairWarning[];
+  /** The parent is not stored: it was rebuilt from the first message quoted in the reply. */
+  reconstructed: boolean;
+  parent: { from: Person | null; date: number | null; subject: string | null; messageId: string | null };
+}
+
+/**
+ * The message a reply answers: by headers (In-Reply-To, else the last References entry); else the stored message
+ * that is the reply's FIRST quoted message (never one quoted deeper); else that quoted message rebuilt from the
+ * quote; for a reply that quotes nothing, the latest message of its thread from someone it is addressed to.
+ * Null when there is neither a stored parent nor a complete quote.
+ */
+export function findParent(
+  reply: DatasetMessage,
+  quoted: QuotedMessage | null,
+  byMessageId: ReadonlyMap<string, DatasetMessage>,
+  bySubject: ReadonlyMap<string, DatasetMessage[]>,
+  ownText: (m: DatasetMessage) => string | null,
+): { parent: DatasetMessage; by: PairedBy; evidence: string[] } | null {
+  const byHeaders = parentByHeaders(reply, byMessageId);
+  if (byHeaders)
+    return { parent: byHeaders, by: 'headers', evidence: [reply.inReplyTo ? 'In-Reply-To' : 'References'] };
+  if (!quoted) {
+    const bySubjectOnly = parentBySubject(reply, bySubject);
+    return bySubjectOnly ? { ...bySubjectOnly, by: 'subject' } : null;
+  }
+  const match = parentByQuote({ reply, quoted, bySubject, ownText });
+  if (match) return { parent: match.parent, by: 'quote', evidence: match.evidence };
+  const rebuilt = reconstructParent(reply, quoted);
+  if (!rebuilt) return null;
+  const evidence = [
+    `quoted ${quoted.introducedBy === 'header' ? 'header block' : 'attribution'}`,
+    ...(rebuilt.from[0] && addressedTo(reply, rebuilt.from[0]) ? ['reply addressed to its sender'] : []),
+  ];
+  return { parent: rebuilt, by: 'reconstructed', evidence };
+}
+
+/** A quoted sender named like the user ("Mann, Kay" in an Outlook block has no address): the user's own message. */
+function namesUser(from: readonly Person[], identity: UserIdentity): boolean {
+  return from.some((p) => {
+    if (!p.name || p.address) return false;
+    if (identity.name && normalize(identity.name) === normalize(p.name)) return true;
+    return [...identity.addresses].some((address) =>
+      nameMatches(p.name as string, { address: address.split('@')[0] ?? '' }),
+    );
+  });
+}
+
+function personLabel(p: Person): string {
+  return p.address ?? p.name ?? 'someone';
 }
 
 /** The one or two messages before the parent in its thread, oldest first. */

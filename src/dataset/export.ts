@@ -6,7 +6,7 @@ import type { Db } from '../store/db.js';
 
 export interface ExportOptions {
   split?: 'train' | 'eval';
-  /** Add a "metadata" object (split, language, date) beside "messages". */
+  /** Add a "metadata" object (split, language, date, how the parent was found, warnings) beside "messages". */
   metadata?: boolean;
 }
 
@@ -26,6 +26,9 @@ export function exportJsonl(db: Db, accountId: number, path: string, options: Ex
           language: e.language,
           date: new Date(e.reply_date).toISOString(),
           paired_by: e.paired_by,
+          // The incoming message was rebuilt from the quote inside the reply (the original is not stored).
+          parent_reconstructed: e.paired_by === 'reconstructed',
+          warnings: e.pairing ? ((JSON.parse(e.pairing) as { warnings?: string[] }).warnings ?? []) : [],
         };
       writeSync(fd, `${JSON.stringify(record)}\n`);
     }

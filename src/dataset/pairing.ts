@@ -1,8 +1,11 @@
-// Finds the message a reply answers: by In-Reply-To/References in the store, else by the quoted
-// original inside the reply (who wrote it, when, and what it said).
-import type { Attribution } from '../mail/reply-text.js';
+// Finds the message a reply answers: by In-Reply-To/References in the store, else by the FIRST message quoted in
+// the reply (who wrote it, when, and what it said) — a stored one when it matches, else the quoted one itself.
+import type { QuotedMessage } from '../mail/quoted-message.js';
+import { addressedTo, nameMatches, normalize } from './people.js';
 import type { Person } from './prompt.js';
 import { baseSubject } from './thread.js';
+
+export { addressedTo, nameMatches, normalize };
 
 /** One message of the store, its copies in several mailboxes merged. */
 export interface DatasetMessage {
@@ -20,7 +23,12 @@ export interface DatasetMessage {
   inSent: boolean;
 }
 
-export type PairedBy = 'headers' | 'quote';
+/**
+ * How the parent was found: `headers` (In-Reply-To/References), `quote` (a stored message matching the first
+ * quoted message), `reconstructed` (not stored: rebuilt from the first quoted message of the reply), `subject`
+ * (a reply quoting nothing: the latest message of its thread from someone it is addressed to).
+ */
+export type PairedBy = 'headers' | 'quote' | 'reconstructed' | 'subject';
 
 /**
  * The direct parent by headers: In-Reply-To, else the last of References (RFC 5322 §3.6.4 puts
@@ -37,85 +45,176 @@ export function parentByHeaders(
 
 export interface QuoteMatchInput {
   reply: DatasetMessage;
-  attribution: Attribution | null;
-  quotedText: string;
+  /** The first quoted message of the reply (quotedMessage()): only it is compared, never what is quoted deeper. */
+  quoted: QuotedMessage;
   /** Messages that could be the parent (not the user's own), indexed by base subject. */
   bySubject: ReadonlyMap<string, DatasetMessage[]>;
   /** The cleaned text of a candidate (computed on demand, cached by the caller). */
   ownText: (m: DatasetMessage) => string | null;
 }
 
-const DAY = 86_400_000;
+export interface QuoteMatch {
+  parent: DatasetMessage;
+  /** What agreed, for `dataset show`: "quoted text", "attribution sender", "attribution date", … */
+  evidence: string[];
+}
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 /**
- * Recovers the parent of a reply without usable headers (old Outlook, Enron-era mail) from its
- * quoted original: same thread subject, sent before the reply, and the quoted words are the
- * candidate's words; the attribution's sender and date break ties. Returns null unless the
- * evidence is clear, because a wrong pair teaches the model a wrong reply.
+ * Recovers the stored parent of a reply without usable headers (old Outlook, Enron-era mail) from its first quoted
+ * message: same thread subject, and the quoted words are the candidate's words; the attribution's sender and date
+ * and the reply's recipients are further evidence. A candidate dated after the reply is accepted only when the
+ * attribution's address and time and the quoted text all match it exactly (a sender's clock was wrong). Returns null
+ * unless the evidence is clear, because a wrong pair teaches the model a wrong reply; the caller then reconstructs
+ * the parent from the quote.
  */
-export function parentByQuote(input: QuoteMatchInput): DatasetMessage | null {
-  const { reply } = input;
-  const subject = baseSubject(reply.subject);
-  const candidates = input.bySubject.get(subject) ?? [];
-  const quoted = normalize(input.quotedText);
-  if (quoted.length < 3) return null;
-  let best: { m: DatasetMessage; score: number } | null = null;
-  for (const m of candidates) {
-    if (m.contentId === reply.contentId) continue;
-    if (
-      reply.date !== null &&
-      m.date !== null &&
-      (m.date > reply.date + 10 * 60_000 || m.date < reply.date - 120 * DAY)
-    )
-      continue;
-    const text = normalize(input.ownText(m) ?? '');
-    let score = 0;
-    let textMatch = false;
-    if (text.length >= 3) {
-      const head = text.slice(0, 160);
-      if (quoted.includes(head) || head.includes(quoted.slice(0, 160))) {
-        score += 3;
-        textMatch = true;
-      } else if (jaccard(words(quoted.slice(0, 600)), words(text.slice(0, 600))) >= 0.5) {
-        score += 2;
-        textMatch = true;
-      }
+export function parentByQuote(input: QuoteMatchInput): QuoteMatch | null {
+  const { reply, quoted } = input;
+  const text = normalize(quoted.text);
+  const subjects = new Set([baseSubject(reply.subject)]);
+  if (quoted.subject) subjects.add(baseSubject(quoted.subject));
+  const seen = new Set<number>();
+  let best: { m: DatasetMessage; score: number; evidence: string[] } | null = null;
+  for (const subject of subjects) {
+    for (const m of input.bySubject.get(subject) ?? []) {
+      if (m.contentId === reply.contentId || seen.has(m.contentId)) continue;
+      seen.add(m.contentId);
+      const judged = judge(m, input, text);
+      if (!judged) continue;
+      if (!best || better({ m, ...judged }, best, reply.date)) best = { m, ...judged };
     }
-    if (input.attribution) score += attributionScore(input.attribution, m);
-    if (!textMatch && score < 3) continue;
-    if (!best || score > best.score || (score === best.score && (m.date ?? 0) > (best.m.date ?? 0)))
-      best = { m, score };
   }
-  return best && best.score >= 3 ? best.m : null;
+  return best && best.score >= 3 ? { parent: best.m, evidence: best.evidence } : null;
 }
 
-function attributionScore(a: Attribution, m: DatasetMessage): number {
+/**
+ * The better of two candidates: the higher score; on a tie, one not dated after the reply (copies of one message
+ * can carry dates hours apart), then the later one (the latest message before a reply is the one answered).
+ */
+function better(
+  a: { m: DatasetMessage; score: number },
+  b: { m: DatasetMessage; score: number },
+  replyDate: number | null,
+): boolean {
+  if (a.score !== b.score) return a.score > b.score;
+  const limit = (replyDate ?? Number.POSITIVE_INFINITY) + 10 * 60_000;
+  const aBefore = (a.m.date ?? 0) <= limit;
+  const bBefore = (b.m.date ?? 0) <= limit;
+  if (aBefore !== bBefore) return aBefore;
+  return (a.m.date ?? 0) > (b.m.date ?? 0);
+}
+
+function judge(
+  m: DatasetMessage,
+  input: QuoteMatchInput,
+  quotedText: string,
+): { score: number; evidence: string[] } | null {
+  const { reply, quoted } = input;
+  const evidence: string[] = [];
   let score = 0;
-  const sender = m.from[0];
-  if (a.address && sender?.address && a.address.toLowerCase() === sender.address.toLowerCase()) score += 2;
-  else if (a.name && sender && nameMatches(a.name, sender)) score += 1.5;
-  if (a.dateMs && m.date) {
-    const delta = Math.abs(a.dateMs - m.date);
-    // Quoted dates are the sender's local time without a zone: a whole number of hours off.
-    if (delta <= 26 * 3_600_000) score += delta % 3_600_000 < 120_000 || delta % 3_600_000 > 3_480_000 ? 1 : 0.5;
+  const own = normalize(input.ownText(m) ?? '');
+  let exactText = false;
+  let textMatch = false;
+  if (own.length >= 3 && quotedText.length >= 3) {
+    const head = own.slice(0, 160);
+    if (quotedText.includes(head) || own.includes(quotedText.slice(0, 160))) {
+      score += 3;
+      textMatch = true;
+      exactText = true;
+      evidence.push('quoted text');
+    } else if (jaccard(words(quotedText.slice(0, 600)), words(own.slice(0, 600))) >= 0.5) {
+      score += 2;
+      textMatch = true;
+      evidence.push('quoted text (similar)');
+    }
   }
-  return score;
+  const sender = m.from[0];
+  let exactSender = false;
+  if (quoted.from?.address && sender?.address && quoted.from.address === sender.address.toLowerCase()) {
+    score += 2;
+    exactSender = true;
+    evidence.push('attribution sender');
+  } else if (quoted.from?.name && sender && nameMatches(quoted.from.name, sender)) {
+    score += 1.5;
+    evidence.push('attribution sender (name)');
+  } else if (quoted.from && sender) {
+    // The quote names someone else: this candidate is another message of the thread.
+    score -= 2;
+  }
+  let exactTime = false;
+  if (quoted.dateMs && m.date) {
+    const delta = Math.abs(quoted.dateMs - m.date);
+    // Quoted dates are the sender's local time without a zone: a whole number of hours off.
+    if (delta <= 26 * HOUR) {
+      exactTime = delta % HOUR < 120_000 || delta % HOUR > HOUR - 120_000;
+      score += exactTime ? 1 : 0.5;
+      evidence.push(exactTime ? 'attribution date' : 'attribution date (same day)');
+    } else score -= 1;
+  }
+  if (sender && addressedTo(reply, sender)) {
+    score += 0.5;
+    evidence.push('reply addressed to its sender');
+  }
+  // Without the quoted words, only the sender and the exact time say it is this message and not another one of
+  // the same sender that day (often an older message of the thread, quoted deeper).
+  if (!textMatch && !(exactTime && (exactSender || evidence.includes('attribution sender (name)')))) return null;
+  if (!textMatch && score < 3) return null;
+  if (reply.date !== null && m.date !== null) {
+    if (m.date < reply.date - 120 * DAY) return null;
+    if (m.date > reply.date + 10 * 60_000) {
+      // Clock skew: accepted only when everything else agrees exactly.
+      if (!(exactText && exactSender && exactTime)) return null;
+      evidence.push('dated after the reply (clock skew)');
+    }
+  }
+  return { score, evidence };
 }
 
-/** "Edison, Andrew" matches "Andrew Edison" and andrew.edison@…: every name token is present. */
-function nameMatches(name: string, sender: Person): boolean {
-  const tokens = name
-    .toLowerCase()
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter((t) => t.length > 1);
-  if (tokens.length === 0) return false;
-  const haystack = `${sender.name ?? ''} ${sender.address ?? ''}`.toLowerCase();
-  return tokens.every((t) => haystack.includes(t));
+/**
+ * The parent of a reply that quotes nothing and has no usable headers (a phone's short answer): a "Re:" subject, and
+ * a stored message of that thread from someone the reply is addressed to, received in the two weeks before it; the
+ * latest such message, since a quick answer answers what just came in. Null when there is none or the subject is
+ * not a reply's.
+ */
+export function parentBySubject(
+  reply: DatasetMessage,
+  bySubject: ReadonlyMap<string, DatasetMessage[]>,
+): QuoteMatch | null {
+  if (!REPLY_SUBJECT.test((reply.subject ?? '').trim()) || reply.date === null) return null;
+  let best: DatasetMessage | null = null;
+  for (const m of bySubject.get(baseSubject(reply.subject)) ?? []) {
+    const sender = m.from[0];
+    if (m.contentId === reply.contentId || m.date === null || !sender) continue;
+    if (m.date > reply.date + 60_000 || m.date < reply.date - 14 * DAY) continue;
+    if (!addressedTo(reply, sender)) continue;
+    if (!best || m.date > (best.date ?? 0)) best = m;
+  }
+  return best
+    ? { parent: best, evidence: ['subject', 'reply addressed to its sender', 'latest before the reply'] }
+    : null;
 }
 
-function normalize(text: string): string {
-  return text.toLowerCase().replace(/\s+/g, ' ').trim();
+/**
+ * A forward with a note to a third party (RFC 5322 has no header for it, so: a "Fwd:"-style subject or a forwarded
+ * block, and none of the recipients is the sender of the carried message). Such mail is a different kind of writing
+ * than an answer to the carried message, so it is not paired with it. A message forwarded back to the carried
+ * message's sender is treated as a reply to it.
+ */
+export function isForwardToThirdParty(reply: DatasetMessage, quoted: QuotedMessage | null): boolean {
+  const subjectForward = FORWARD_SUBJECT.test((reply.subject ?? '').trim());
+  if (!subjectForward && !quoted?.forwarded) return false;
+  // "RE: FW: …" answers a forward; only a forward prefix that comes first makes the message a forward.
+  if (!subjectForward && REPLY_SUBJECT.test((reply.subject ?? '').trim())) return false;
+  const carried = quoted?.from;
+  if (!carried) return true;
+  return !addressedTo(reply, carried);
 }
+
+/** Forward prefixes in the common languages (Fwd, FW, WG, TR, RV, ENC, Doorst, VB, FS, I). */
+const FORWARD_SUBJECT = /^(?:fwd?|wg|tr|rv|enc|doorst|vb|fs|i|pd|fwd?\s*\[\d+\])\s*:/i;
+const REPLY_SUBJECT = /^(?:re|aw|antw|sv|vs|odp|ynt|rif|r|res)\s*(?:\[\d+\])?\s*:/i;
 
 function words(text: string): Set<string> {
   return new Set(text.split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 2));

@@ -7,7 +7,14 @@ export interface DatasetStats {
   examples: number;
   train: number;
   eval: number;
+  /** headers | quote | reconstructed → count */
   pairedBy: Record<string, number>;
+  /** Examples whose parent is not stored and was rebuilt from the reply's first quoted message. */
+  reconstructed: number;
+  /** Examples with at least one warning of the automatic checks (`dataset show --flagged`). */
+  flagged: number;
+  /** warning → count (pair-warnings.ts) */
+  warnings: Record<string, number>;
   languages: Record<string, number>;
   /** Reply length in words: bucket label → count. */
   replyLengthWords: Record<string, number>;
@@ -32,6 +39,9 @@ const BUCKETS: [number, string][] = [
 export function datasetStats(db: Db, accountId: number): DatasetStats {
   const examples = storedExamples(db, accountId);
   const drops = storedDrops(db, accountId);
+  const warnings = examples.map(
+    (e) => (e.pairing ? ((JSON.parse(e.pairing) as { warnings?: string[] }).warnings ?? []) : []) as string[],
+  );
   const words = examples.map(replyWords).sort((a, b) => a - b);
   const histogram: Record<string, number> = Object.fromEntries(BUCKETS.map(([, label]) => [label, 0]));
   for (const w of words) {
@@ -44,6 +54,9 @@ export function datasetStats(db: Db, accountId: number): DatasetStats {
     train: examples.filter((e) => e.split === 'train').length,
     eval: examples.filter((e) => e.split === 'eval').length,
     pairedBy: count(examples.map((e) => e.paired_by)),
+    reconstructed: examples.filter((e) => e.paired_by === 'reconstructed').length,
+    flagged: warnings.filter((w) => w.length > 0).length,
+    warnings: count(warnings.flat()),
     languages: count(examples.map((e) => e.language)),
     replyLengthWords: histogram,
     medianReplyWords: words.length ? (words[Math.floor(words.length / 2)] ?? 0) : 0,

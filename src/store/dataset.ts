@@ -70,8 +70,9 @@ export function putContentText(db: Db, row: ContentTextRow): void {
 export interface ExampleRow {
   reply_key: string;
   reply_content: number;
+  /** The parent's content; for a reconstructed parent the reply's own content, which holds it as a quote. */
   parent_content: number;
-  paired_by: 'headers' | 'quote';
+  paired_by: 'headers' | 'quote' | 'reconstructed' | 'subject';
   thread_key: string;
   reply_date: number;
   correspondent: string | null;
@@ -80,6 +81,8 @@ export interface ExampleRow {
   split: 'train' | 'eval';
   conversation: string;
   source: string;
+  /** JSON PairingInfo (src/dataset/build.ts): how the parent was found, evidence, warnings. */
+  pairing: string;
 }
 
 export interface DropRow {
@@ -93,9 +96,9 @@ export function replaceDataset(db: Db, accountId: number, examples: ExampleRow[]
   const putExample = stmt(
     db,
     `INSERT INTO examples (account_id, reply_key, reply_content, parent_content, paired_by, thread_key, reply_date,
-        correspondent, language, reply_chars, split, conversation, source)
+        correspondent, language, reply_chars, split, conversation, source, pairing)
      VALUES (@account_id, @reply_key, @reply_content, @parent_content, @paired_by, @thread_key, @reply_date,
-        @correspondent, @language, @reply_chars, @split, @conversation, @source)`,
+        @correspondent, @language, @reply_chars, @split, @conversation, @source, @pairing)`,
   );
   const putDrop = stmt(
     db,
@@ -138,6 +141,8 @@ export function storeFingerprint(db: Db, accountId: number): string {
 
 export interface StoredExample {
   reply_key: string;
+  reply_content: number;
+  parent_content: number;
   paired_by: string;
   thread_key: string;
   reply_date: number;
@@ -147,10 +152,13 @@ export interface StoredExample {
   split: string;
   conversation: string;
   source: string;
+  /** JSON PairingInfo, or null for examples built before it was recorded. */
+  pairing: string | null;
 }
 
 export function storedExamples(db: Db, accountId: number, split?: 'train' | 'eval'): StoredExample[] {
-  const base = `SELECT reply_key, paired_by, thread_key, reply_date, correspondent, language, reply_chars, split, conversation, source
+  const base = `SELECT reply_key, reply_content, parent_content, paired_by, thread_key, reply_date, correspondent, language,
+                       reply_chars, split, conversation, source, pairing
                 FROM examples WHERE account_id = ?`;
   if (split)
     return stmt<[number, string], StoredExample>(db, `${base} AND split = ? ORDER BY reply_date, id`).all(

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { type BuildSummary, buildDataset, DatasetError } from '../../dataset/build.js';
 import { exportJsonl } from '../../dataset/export.js';
+import { pairsToShow } from '../../dataset/show.js';
 import { datasetStats } from '../../dataset/stats.js';
 import { accountIdByName } from '../../store/dataset.js';
 import { pickAccounts } from '../accounts.js';
@@ -9,17 +10,32 @@ import { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { taskProgress } from '../progress.js';
+import { sideBySide } from '../side-by-side.js';
+
+const PAIRED_BY: Record<string, string> = {
+  headers: 'In-Reply-To/References',
+  quote: 'the stored message matching the first quoted message',
+  reconstructed: 'reconstructed from the first quoted message (the original is not stored)',
+  subject: 'the latest message of the thread from someone the reply (which quotes nothing) is addressed to',
+};
+
+const WARNING_LABELS: Record<string, string> = {
+  parent_not_top_of_quote: 'the parent is not the first message quoted in the reply',
+  not_addressed_to_parent_sender: "the reply is not addressed to the parent's sender",
+  parent_dated_after_reply: 'the parent is dated after the reply (a skewed clock?)',
+};
 
 const DROP_LABELS: Record<string, string> = {
   not_a_reply: 'not a reply (no In-Reply-To and no quoted message)',
-  parent_not_found: 'the message answered is not in the store',
+  forward: 'a forward to someone other than the sender of the forwarded message',
+  parent_not_found: 'the message answered is not in the store, and the quote does not carry it complete',
   reply_to_self: 'a reply to your own message',
   empty_reply: 'no text of your own',
   quote_only: 'only quoted text',
   junk_reply: 'auto-reply, calendar answer or bare forward',
   junk_parent: 'answers an automatic, bulk or list message',
   too_long: 'longer than dataset.max_reply_chars',
-  duplicate: 'a duplicate of another reply',
+  duplicate: 'a copy of another reply (another folder, Message-ID or date)',
   template: 'a template sent many times (a few copies kept)',
   unreadable: 'could not be read (malformed MIME or binary data)',
 };
@@ -97,6 +113,9 @@ export function registerDataset(program: Command): void {
             const out = [
               `${s.account}: ${s.examples} examples (${s.train} train, ${s.eval} eval); paired by ${fmt(s.pairedBy)}`,
             ];
+            out.push(
+              `  parents reconstructed from the quote: ${s.reconstructed}; pairs with warnings: ${s.flagged}${s.flagged ? ` (${fmt(s.warnings)}; see understudy dataset show --flagged)` : ''}`,
+            );
             out.push(`  languages: ${fmt(s.languages) || 'none'}`);
             out.push(`  reply length (words, median ${s.medianReplyWords}): ${fmt(s.replyLengthWords)}`);
             out.push(
@@ -118,6 +137,95 @@ export function registerDataset(program: Command): void {
         ctx.close();
       }
     });
+
+  dataset
+    .command('show')
+    .summary('the pairs side by side: incoming message, your reply, how the parent was found, warnings')
+    .description(
+      'Shows what the model will learn from, before training: for each pair the incoming message and your\n' +
+        'reply side by side, how the incoming message was found (In-Reply-To/References, a stored message\n' +
+        'matching the quote, or reconstructed from the quote because the original is not stored), and\n' +
+        'the warnings of the automatic checks (the parent is not the first quoted message; the reply is\n' +
+        "not addressed to the parent's sender). Run understudy dataset build first.",
+    )
+    .option('-a, --account <name>', 'account (default: the first)')
+    .option('--sample <n>', 'how many pairs, drawn at random (0: all)', '10')
+    .option('--seed <s>', 'seed of the random sample (the same seed shows the same pairs)', '1')
+    .option('--flagged', 'only pairs with a warning')
+    .option('--json', 'print as JSON')
+    .action(
+      (
+        opts: { account?: string; sample: string; seed: string; flagged?: boolean; json?: boolean },
+        command: Command,
+      ) => {
+        const sample = Number(opts.sample);
+        const seed = Number(opts.seed);
+        if (!Number.isInteger(sample) || sample < 0)
+          throw new CliError(`--sample must be a whole number ≥ 0, not "${opts.sample}"`, 'BAD_SAMPLE');
+        if (!Number.isInteger(seed))
+          throw new CliError(`--seed must be a whole number, not "${opts.seed}"`, 'BAD_SEED');
+        const ctx = CliContext.from(command);
+        try {
+          const [account] = pickAccounts(ctx.config.accounts, opts.account ?? ctx.config.accounts[0]?.name);
+          const id = account ? accountIdByName(ctx.db, account.name) : undefined;
+          if (!account || id === undefined)
+            throw new CliError(
+              'no dataset yet; run understudy sync and understudy dataset build',
+              'NOT_SYNCED',
+              EXIT.FAILURE,
+            );
+          const shown = pairsToShow(ctx.db, id, { sample, seed, flagged: Boolean(opts.flagged) });
+          if (opts.json) {
+            process.stdout.write(`${JSON.stringify({ account: account.name, ...shown }, null, 2)}\n`);
+            return;
+          }
+          const width = Math.max(60, Math.min(process.stdout.columns ?? 120, 200));
+          const what = opts.flagged ? 'pairs with warnings' : 'pairs';
+          const out = [
+            shown.pairs.length < shown.total
+              ? `${account.name}: ${shown.pairs.length} of ${shown.total} ${what} (sample, seed ${seed})`
+              : `${account.name}: ${shown.total} ${what}`,
+          ];
+          for (const [i, p] of shown.pairs.entries()) {
+            const sender = p.incoming.from[0];
+            const who = sender
+              ? sender.name && sender.address
+                ? `${sender.name} <${sender.address}>`
+                : (sender.name ?? sender.address ?? '')
+              : 'unknown sender';
+            out.push('', `${'═'.repeat(Math.min(width, 100))}`);
+            out.push(`${i + 1}. ${p.replyKey}  (${p.split}, ${p.language})`);
+            out.push(
+              `   parent: ${PAIRED_BY[p.pairedBy] ?? p.pairedBy}${p.evidence.length ? `; evidence: ${p.evidence.join(', ')}` : ''}`,
+            );
+            for (const w of p.warnings) out.push(`   ⚠ ${WARNING_LABELS[w] ?? w}`);
+            out.push('');
+            out.push(
+              sideBySide(
+                {
+                  title: `INCOMING from ${who}${p.incoming.date ? `, ${new Date(p.incoming.date).toISOString().slice(0, 16).replace('T', ' ')}` : ''}${p.incoming.subject ? ` — ${p.incoming.subject}` : ''}`,
+                  text: p.incoming.body,
+                },
+                {
+                  title: `YOUR REPLY, ${new Date(p.replyDate).toISOString().slice(0, 16).replace('T', ' ')}`,
+                  text: p.reply,
+                },
+                width,
+              ),
+            );
+          }
+          if (shown.total === 0)
+            out.push(
+              opts.flagged
+                ? 'no pair has a warning'
+                : 'no pairs; run understudy dataset build (understudy dataset stats says why mail was left out)',
+            );
+          process.stdout.write(`${out.join('\n')}\n`);
+        } finally {
+          ctx.close();
+        }
+      },
+    );
 
   dataset
     .command('export')
@@ -168,7 +276,8 @@ function formatSummary(s: BuildSummary): string {
     .map(([reason, n]) => `    ${String(n).padStart(6)}  ${DROP_LABELS[reason] ?? reason}`);
   return [
     `${s.account}: ${s.examples} examples from ${s.sent} sent messages (${s.train} train, ${s.eval} eval) in ${(s.durationMs / 1000).toFixed(1)} s`,
-    `  paired by headers ${s.pairedByHeaders}, by quoted text ${s.pairedByQuote}; languages: ${fmt(s.languages) || 'none'}`,
+    `  paired by headers ${s.pairedByHeaders}, by quoted text ${s.pairedByQuote}, reconstructed from the quote ${s.pairedByReconstruction ?? 0}, by subject and recipient ${s.pairedBySubject ?? 0}; languages: ${fmt(s.languages) || 'none'}`,
+    ...(s.flagged ? [`  ${s.flagged} pairs with warnings: understudy dataset show --flagged`] : []),
     `  ${s.cleaned} messages cleaned now, the rest from the cache`,
     ...(dropped.length ? ['  left out:', ...dropped] : []),
   ].join('\n');

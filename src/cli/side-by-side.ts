@@ -1,0 +1,45 @@
+// Two texts in two columns for the terminal (`dataset show`): each wrapped to its column, the shorter padded.
+
+/** Lays out `left` and `right` under their titles in two columns of a `width`-character terminal; at most `maxLines` lines each (the rest counted). */
+export function sideBySide(
+  left: { title: string; text: string },
+  right: { title: string; text: string },
+  width: number,
+  maxLines = 30,
+): string {
+  const column = Math.max(20, Math.floor((width - 3) / 2));
+  const a = [left.title, '─'.repeat(Math.min(column, left.title.length)), ...clip(wrap(left.text, column), maxLines)];
+  const b = [
+    right.title,
+    '─'.repeat(Math.min(column, right.title.length)),
+    ...clip(wrap(right.text, column), maxLines),
+  ];
+  const rows: string[] = [];
+  for (let i = 0; i < Math.max(a.length, b.length); i++)
+    rows.push(`${(a[i] ?? '').padEnd(column)} │ ${b[i] ?? ''}`.trimEnd());
+  return rows.join('\n');
+}
+
+/** Hard-wraps each line at word boundaries (a word longer than the column is cut). */
+export function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  for (const line of text.replace(/\t/g, '  ').split('\n')) {
+    let rest = line.trimEnd();
+    if (!rest) {
+      out.push('');
+      continue;
+    }
+    while (rest.length > width) {
+      const space = rest.lastIndexOf(' ', width);
+      const cut = space > width / 3 ? space : width;
+      out.push(rest.slice(0, cut).trimEnd());
+      rest = rest.slice(cut).trimStart();
+    }
+    out.push(rest);
+  }
+  return out;
+}
+
+function clip(lines: string[], max: number): string[] {
+  return lines.length <= max ? lines : [...lines.slice(0, max - 1), `… (${lines.length - max + 1} more lines)`];
+}

@@ -1,0 +1,201 @@
+// The FIRST message quoted inside a reply (pure): who wrote it, when, its subject, and its own text up to the next
+// attribution or header block — the message a reply answers, never an older one quoted deeper.
+import { parseAttributionLine, parseHeaderFields, parseLooseDate } from './quote-attribution.js';
+import { htmlToQuotedText } from './quote-html.js';
+import { cleanLine, type HeaderLine, isAttribution, isBlank, trimChars, unquoteOnce } from './quote-patterns.js';
+import { type QuotedPart, scanReply } from './reply-scan.js';
+import { type Attribution, MAX_TEXT_CHARS, replyText } from './reply-text.js';
+
+/** The first quoted message of a reply, as far as its attribution line or header block tells. */
+export interface QuotedMessage {
+  /** Its sender: name and/or address (lower-cased); either may be missing ("Lu, Zimin" has no address). */
+  from: { name?: string; address?: string } | null;
+  /** Its date as written ("Wednesday, October 24, 2001 5:08 AM"), or null. */
+  date: string | null;
+  /**
+   * That date in ms since the epoch, read as UTC wall-clock time: quoted dates carry no zone, so it may be off by a
+   * whole number of hours (up to ±26 h) from the message's real Date header.
+   */
+  dateMs: number | null;
+  /** The Subject field of a quoted header block, or null (attribution lines carry none). */
+  subject: string | null;
+  /** The To and Cc fields of a header block as written (names or addresses), or null. */
+  to: string | null;
+  cc: string | null;
+  /** How the message was introduced: an Outlook/Notes/… header block, an "On … wrote:" line, or nothing. */
+  introducedBy: 'header' | 'attribution' | 'none';
+  /** True when the reply carries it as a forwarded message ("---------- Forwarded message ---------", Notes' "Forwarded by"). */
+  forwarded: boolean;
+  /**
+   * Its own text: up to the next attribution or header block, its own quotes and signature removed (the cleaning
+   * of a stored message's text); for a forward without a note, the text of the message it carries.
+   */
+  text: string;
+}
+
+/**
+ * Parses the first quoted message of a reply body (text/plain preferred, else the HTML with its quote containers),
+ * or returns null when the body quotes nothing. Never throws on odd input (it returns what it could read).
+ * The Lotus Notes shapes that the scanner reads as an anonymous header block ("Ann <a@b> on 05/07/2001 02:25 AM"
+ * above "To:/cc:/Subject:", or the name line above a date line) are read here for the sender and date.
+ */
+export function quotedMessage(body: { text?: string | null; html?: string | null }): QuotedMessage | null {
+  const lines = sourceLines(body);
+  // Markers and trusted `>` lines come only from the HTML conversion, as in replyText().
+  const fromHtml = !body.text?.trim();
+  const scan = scanReply(lines, { trustMarkers: fromHtml, markers: fromHtml });
+  if (!scan.firstQuote) return null;
+  const part = withLeadingAttribution(scan.firstQuote);
+  let attribution: Attribution = part.header
+    ? parseHeaderFields(part.header)
+    : part.attribution
+      ? parseAttributionLine(part.attribution)
+      : {};
+  const field = (name: HeaderLine['field']) => {
+    const f = part.header?.find((h) => h.field === name);
+    return f ? trimChars(cleanLine(f.value), ' \t') || null : null;
+  };
+  let fields = { subject: field('subject'), to: field('to'), cc: field('cc') };
+  let textLines = part.lines;
+  // Lotus Notes: read the block here when the scanner found no sender in it or took it for something else (its
+  // text then holds the Notes date line).
+  const notes = notesBlock(lines);
+  const scanned = `${part.attribution ?? ''} ${(part.header ?? []).map((h) => h.value).join(' ')}`;
+  if (notes && (!(attribution.name || attribution.address) || scanned.includes(notes.sender.date ?? '\u0000'))) {
+    attribution = notes.sender;
+    fields = notes.fields;
+    textLines = notes.body;
+  }
+  const introducedBy =
+    textLines === part.lines ? (part.header ? 'header' : part.attribution ? 'attribution' : 'none') : 'header';
+  const from =
+    attribution.name || attribution.address
+      ? {
+          ...(attribution.name ? { name: notesName(attribution.name) } : {}),
+          ...(attribution.address ? { address: attribution.address.toLowerCase() } : {}),
+        }
+      : null;
+  return {
+    from,
+    date: attribution.date ?? null,
+    dateMs: attribution.dateMs ?? null,
+    ...fields,
+    introducedBy,
+    forwarded: scan.forwarded,
+    text: ownText(textLines),
+  };
+}
+
+/**
+ * The quoted text is itself a message: cleaning it like one cuts it at its own quote or header block. A message
+ * with nothing of its own that carries another one (a forward without a note) says what it carries: that text.
+ */
+function ownText(lines: readonly string[]): string {
+  const body = lines.join('\n');
+  const own = replyText({ text: body }).text;
+  if (own) return own;
+  const inner = scanReply(lines, { trustMarkers: false, markers: false }).firstQuote;
+  return inner ? replyText({ text: withLeadingAttribution(inner).lines.join('\n') }).text : '';
+}
+
+/** The lines the reply scanner reads, exactly as replyText() reads them (text/plain first, then the HTML). */
+function sourceLines(body: { text?: string | null; html?: string | null }): string[] {
+  const text = body.text?.trim() ? (body.text ?? '') : body.html?.trim() ? htmlToQuotedText(body.html ?? '') : '';
+  const capped = text.length > MAX_TEXT_CHARS ? text.slice(0, MAX_TEXT_CHARS) : text;
+  return capped.replace(/\r\n?/g, '\n').split('\n');
+}
+
+/** Apple Mail and iOS put the attribution inside the quote ("> On 22 Aug 2015, at 19:21, Ann <a@b> wrote:"). */
+function withLeadingAttribution(part: QuotedPart): QuotedPart {
+  if (part.attribution || part.header) return part;
+  let i = 0;
+  while (i < part.lines.length && isBlank(part.lines[i] ?? '')) i++;
+  for (let j = i; j < Math.min(part.lines.length, i + 3); j++) {
+    const joined = part.lines.slice(i, j + 1).join(' ');
+    const next = part.lines[j + 1] ?? '';
+    if (isAttribution(joined, next.trimStart().startsWith('>'))) {
+      const after = part.lines.slice(j + 1);
+      const inner = after.some((l) => l.trimStart().startsWith('>')) ? after.map(unquoteOnce) : after;
+      return { attribution: joined, header: null, lines: inner };
+    }
+  }
+  return part;
+}
+
+const EMAIL = /[\w.+'-]+@[\w-]+(?:\.[\w-]+)+/;
+const NOTES_DATE = /(\d{1,2}\/\d{1,2}\/\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AP]M)?)\s*$/i;
+const HEADER_FIELD_LINE = /^\s*(?:to|cc|subject)\s*:/i;
+
+/**
+ * Lotus Notes introduces a quoted message with its sender and date above To/cc/Subject lines, in two shapes:
+ * `"Ann Lee" <ann@x.com> on 05/07/2001 02:25:53 AM` on one line, or `Ann Lee@ECT` above `05/07/2001 02:25 AM`.
+ * Only the first such block of the body is read (the first quoted message's); its sender line must be followed by
+ * a To/cc/Subject line within three lines, so a sentence that happens to end with a date is not taken for it.
+ */
+function notesBlock(
+  lines: readonly string[],
+): { sender: Attribution; fields: Pick<QuotedMessage, 'subject' | 'to' | 'cc'>; body: string[] } | null {
+  const bare = (i: number) => cleanLine(lines[i] ?? '').replace(/^[\s>]+/, '');
+  for (let i = 0; i < lines.length; i++) {
+    const line = bare(i);
+    if (line.length > 200) continue;
+    const next = [1, 2, 3].find((k) => HEADER_FIELD_LINE.test(bare(i + k)));
+    if (next === undefined) continue;
+    const date = NOTES_DATE.exec(line);
+    if (!date) continue;
+    const oneLine = /^(.+?)\s+on\s+/i.exec(line);
+    const previous = bare(i - 1).trim();
+    let sender: Attribution | null = null;
+    if (oneLine) sender = readSender(oneLine[1] ?? '', date[1] ?? '');
+    else if (date.index === line.search(/\S/) && previous && previous.length <= 100)
+      sender = readSender(previous, date[1] ?? '');
+    if (!sender) continue;
+    // The To/cc/Subject lines (a value may wrap onto the next line), then the text.
+    const fields: Pick<QuotedMessage, 'subject' | 'to' | 'cc'> = { subject: null, to: null, cc: null };
+    let j = i + 1;
+    let last: keyof typeof fields | null = null;
+    for (; j < lines.length && j <= i + 12; j++) {
+      const l = bare(j);
+      const m = /^(to|cc|bcc|subject)\s*:\s*(.*)$/i.exec(l);
+      if (m) {
+        const key = (m[1] ?? '').toLowerCase();
+        last = key === 'bcc' ? null : (key as keyof typeof fields);
+        if (last) fields[last] = trimChars((m[2] ?? '').trim(), ' \t') || null;
+      } else if (l.trim() === '') {
+        if (fields.subject !== null || last === 'subject') break;
+      } else if (last && last !== 'subject' && fields.subject === null) {
+        fields[last] = `${fields[last] ?? ''} ${l.trim()}`.trim();
+      } else break;
+    }
+    const rest = lines.slice(j);
+    const quoted = rest.filter((l) => l.trim()).every((l) => l.trimStart().startsWith('>'));
+    return { sender, fields, body: quoted ? rest.map(unquoteOnce) : rest };
+  }
+  return null;
+}
+
+function readSender(who: string, date: string): Attribution {
+  const address = EMAIL.exec(who)?.[0]?.toLowerCase();
+  const name = trimChars(
+    who
+      .replace(/<[^>]*>/g, ' ')
+      .replace(EMAIL, ' ')
+      .replace(/\s+/g, ' '),
+    ' "\'',
+  );
+  return {
+    ...(name ? { name: notesName(name) } : {}),
+    ...(address ? { address } : {}),
+    date: date.trim(),
+    dateMs: parseLooseDate(date),
+  };
+}
+
+/**
+ * Notes names carry their directory path: "Phillip K Allen/HOU/ECT@ECT" → "Phillip K Allen". Outlook writes a
+ * delegate's message as "Whitt, Mark On Behalf Of Mark Whitt": the message is the principal's, named last.
+ */
+function notesName(name: string): string {
+  const principal = /\s+on behalf of\s+(.+)$/i.exec(name)?.[1] ?? name;
+  return principal.replace(/\s*[/@][\w/ .&-]*$/, '').trim() || principal;
+}

@@ -1,0 +1,363 @@
+// Pairing a reply with the message it answers: the first quoted message (never one quoted deeper), its
+// reconstruction when it is not stored, forwards to third parties, clock skew, copies, quote-less replies.
+import { describe, expect, it } from 'vitest';
+import { dedupeReplies } from '../../src/dataset/dedupe.js';
+import { pairWarnings } from '../../src/dataset/pair-warnings.js';
+import {
+  type DatasetMessage,
+  isForwardToThirdParty,
+  parentByQuote,
+  parentBySubject,
+} from '../../src/dataset/pairing.js';
+import { addressedTo, nameMatches } from '../../src/dataset/people.js';
+import { peopleFromField, reconstructParent } from '../../src/dataset/reconstruct.js';
+import { baseSubject } from '../../src/dataset/thread.js';
+import { quotedMessage } from '../../src/mail/quoted-message.js';
+
+const HOUR = 3_600_000;
+
+function message(m: Partial<DatasetMessage> & { contentId: number }): DatasetMessage {
+  return {
+    messageId: `<m${m.contentId}@example.test>`,
+    inReplyTo: null,
+    references: [],
+    from: [],
+    to: [],
+    cc: [],
+    replyTo: [],
+    subject: null,
+    date: null,
+    inSent: false,
+    ...m,
+  };
+}
+
+function bySubject(...messages: DatasetMessage[]): Map<string, DatasetMessage[]> {
+  const out = new Map<string, DatasetMessage[]>();
+  for (const m of messages) out.set(baseSubject(m.subject), [...(out.get(baseSubject(m.subject)) ?? []), m]);
+  return out;
+}
+
+// An Outlook reply whose first quoted message (Angelika's "Brilliant") quotes the user's earlier answer, which
+// quotes the invitation: three levels.
+const CHAIN = [
+  'Angelika,',
+  '',
+  'Working on it.',
+  '',
+  'Vince',
+  '',
+  ' -----Original Message-----',
+  'From: \tAngelika Staude <AStaude@iirltd.co.uk>@ENRON  ',
+  'Sent:\tWednesday, October 24, 2001 8:20 AM',
+  'To:\tKaminski, Vince J',
+  'Subject:\tRE: Gas & PoweRisk 2001 - Chairman',
+  '',
+  'Brilliant, thank you.',
+  '',
+  'All we need now is your presentation...',
+  '',
+  'Angelika',
+  '',
+  '-----Original Message-----',
+  'From: Vince.J.Kaminski@enron.com [mailto:Vince.J.Kaminski@enron.com]',
+  'Sent: Wednesday, October 24, 2001 2:20 PM',
+  'To: AStaude@iirltd.co.uk',
+  'Subject: RE: Gas & PoweRisk 2001 - Chairman',
+  '',
+  'Angelika,',
+  '',
+  'I shall be honored to serve as a chairman.',
+  '',
+  'Vince',
+  '',
+  '    -----Original Message-----',
+  '   From:   Angelika Staude <AStaude@iirltd.co.uk>@ENRON',
+  '   Sent:   Wednesday, October 24, 2001 5:08 AM',
+  '   To:     Kaminski, Vince J',
+  '   Subject:  Gas & PoweRisk 2001 - Chairman',
+  '',
+  '   Vince,',
+  '',
+  '   I would like to offer you to be the chairman for the morning stream session. Would you be interested?',
+  '',
+  '   Angelika Staude',
+].join('\n');
+
+describe('quotedMessage: the first quoted message of a reply', () => {
+  it('reads sender, date, subject and text of the first block only, not what it quotes deeper', () => {
+    const q = quotedMessage({ text: CHAIN });
+    console.log(`first quoted message: ${JSON.stringify(q)}`);
+    expect(q?.from).toEqual({ name: 'Angelika Staude', address: 'astaude@iirltd.co.uk' });
+    expect(q?.date).toBe('Wednesday, October 24, 2001 8:20 AM');
+    expect(q?.dateMs).toBe(Date.UTC(2001, 9, 24, 8, 20));
+    expect(q?.subject).toBe('RE: Gas & PoweRisk 2001 - Chairman');
+    expect(q?.introducedBy).toBe('header');
+    expect(q?.text).toBe('Brilliant, thank you.\n\nAll we need now is your presentation...\n\nAngelika');
+  });
+
+  it('reads the Lotus Notes sender line above To/cc/Subject, and a delegate’s principal', () => {
+    const notes = quotedMessage({
+      text: 'Fine by me.\n\n\n\n"Jinbaek Kim" <jinbaek@yahoo.com> on 05/07/2001 02:25:53 AM\nTo:\t<Vince.J.Kaminski@enron.com>\ncc:\t \nSubject:\tschedule and more..\n\n\nDr. Kaminski,\nI can start on 5/30.\n',
+    });
+    expect(notes?.from).toEqual({ name: 'Jinbaek Kim', address: 'jinbaek@yahoo.com' });
+    expect(notes?.dateMs).toBe(Date.UTC(2001, 4, 7, 2, 25, 53));
+    expect(notes?.subject).toBe('schedule and more..');
+    expect(notes?.text).toBe('Dr. Kaminski,\nI can start on 5/30.');
+    const delegate = quotedMessage({
+      text: 'OK.\n\n -----Original Message-----\nFrom: \tWhitt, Mark On Behalf Of Mark Whitt\nSent:\tWednesday, August 08, 2001 2:19 PM\nTo:\tAllen, Phillip K.\nSubject:\tRockies\n\nCan we talk about the Rockies?\n',
+    });
+    expect(delegate?.from).toEqual({ name: 'Mark Whitt' });
+  });
+
+  it('gives a forward without a note the text of the message it carries', () => {
+    const q = quotedMessage({
+      text: 'Interesting stuff\n\n -----Original Message-----\nFrom: \tTweed, Sheila  \nSent:\tMonday, December 10, 2001 12:02 PM\nTo:\tMann, Kay\nSubject:\tFW: New Organisation\n\n\n\n -----Original Message-----\nFrom: \tKitchen, Louise  \nSent:\tMonday, December 10, 2001 11:00 AM\nTo:\tAll ENA\nSubject:\tNew Organisation\n\nThe new organisation starts on Monday.\n',
+    });
+    expect(q?.from).toEqual({ name: 'Tweed, Sheila' });
+    expect(q?.text).toBe('The new organisation starts on Monday.');
+  });
+
+  it('is null for a message that quotes nothing', () => {
+    expect(quotedMessage({ text: 'Lunch on Friday?\n\nAnna' })).toBeNull();
+    expect(quotedMessage({ text: '' })).toBeNull();
+  });
+});
+
+describe('parentByQuote: a stored message that is the first quoted message', () => {
+  const invitation = message({
+    contentId: 1,
+    from: [{ address: 'astaude@iirltd.co.uk' }],
+    subject: 'Gas & PoweRisk 2001 - Chairman',
+    date: Date.UTC(2001, 9, 24, 10, 7, 50),
+  });
+  const texts = new Map([
+    [
+      1,
+      'Vince,\n\nI would like to offer you to be the chairman for the morning stream session. Would you be interested?\n\nAngelika Staude',
+    ],
+  ]);
+  const reply = message({
+    contentId: 9,
+    from: [{ address: 'j.kaminski@enron.com' }],
+    to: [{ address: 'astaude@iirltd.co.uk' }],
+    subject: 'RE: Gas & PoweRisk 2001 - Chairman',
+    date: Date.UTC(2001, 9, 24, 13, 21, 27),
+    inSent: true,
+  });
+
+  it('never pairs a reply with an older message quoted deeper (threads do not collapse onto their oldest message)', () => {
+    const quoted = quotedMessage({ text: CHAIN });
+    if (!quoted) throw new Error('no quote');
+    const match = parentByQuote({
+      reply,
+      quoted,
+      bySubject: bySubject(invitation),
+      ownText: (m) => texts.get(m.contentId) ?? null,
+    });
+    expect(match).toBeNull();
+    // … and the quoted message is rebuilt instead, with what the block says.
+    const rebuilt = reconstructParent(reply, quoted);
+    expect(rebuilt?.from).toEqual([{ name: 'Angelika Staude', address: 'astaude@iirltd.co.uk' }]);
+    expect(rebuilt?.subject).toBe('RE: Gas & PoweRisk 2001 - Chairman');
+    expect(rebuilt?.to).toEqual([{ name: 'Kaminski, Vince J' }]);
+    expect(rebuilt?.contentId).toBe(reply.contentId);
+  });
+
+  it('pairs the message that is quoted first, on its words, sender and date', () => {
+    const quoted = quotedMessage({
+      text: CHAIN.split('\n').slice(0, 5).concat(CHAIN.split('\n').slice(30)).join('\n'),
+    });
+    if (!quoted) throw new Error('no quote');
+    const match = parentByQuote({
+      reply,
+      quoted,
+      bySubject: bySubject(invitation),
+      ownText: (m) => texts.get(m.contentId) ?? null,
+    });
+    console.log(`evidence: ${match?.evidence.join(', ')}`);
+    expect(match?.parent.contentId).toBe(1);
+    expect(match?.evidence).toEqual(expect.arrayContaining(['quoted text', 'attribution sender', 'attribution date']));
+  });
+
+  it('does not take another message of the same sender that day when the quoted words differ', () => {
+    const sameDay = message({ ...invitation, contentId: 2, date: Date.UTC(2001, 9, 24, 16, 7) });
+    const quoted = {
+      from: { address: 'astaude@iirltd.co.uk' },
+      date: 'Wednesday, October 24, 2001 5:08 AM',
+      dateMs: Date.UTC(2001, 9, 24, 5, 8),
+      subject: null,
+      to: null,
+      cc: null,
+      introducedBy: 'header' as const,
+      forwarded: false,
+      text: 'Could you also send your slides by Friday?',
+    };
+    const match = parentByQuote({
+      reply,
+      quoted,
+      bySubject: bySubject(sameDay),
+      ownText: (m) => texts.get(m.contentId) ?? null,
+    });
+    expect(match).toBeNull();
+  });
+
+  it('accepts a parent dated after the reply only when address, time and words all match exactly (clock skew)', () => {
+    const parent = message({
+      contentId: 3,
+      from: [{ address: 'jporte1@columbiaenergygroup.com' }],
+      subject: 'New SST Volumes for COH',
+      date: Date.UTC(2000, 2, 16, 14, 39),
+    });
+    const skewed = message({
+      contentId: 10,
+      to: [{ address: 'jporte1@columbiaenergygroup.com' }],
+      subject: 'Re: New SST Volumes for COH',
+      date: Date.UTC(2000, 2, 16, 9, 3),
+      inSent: true,
+    });
+    const words = 'Just a note that as of 4/1/00, CES SST capacity on TCO will decrease.';
+    const quoted = {
+      from: { address: 'jporte1@columbiaenergygroup.com' },
+      date: '03/16/2000 08:39:28 AM',
+      dateMs: Date.UTC(2000, 2, 16, 8, 39, 28),
+      subject: 'New SST Volumes for COH',
+      to: null,
+      cc: null,
+      introducedBy: 'header' as const,
+      forwarded: false,
+      text: words,
+    };
+    const ownText = () => words;
+    const exact = parentByQuote({ reply: skewed, quoted, bySubject: bySubject(parent), ownText });
+    expect(exact?.parent.contentId).toBe(3);
+    expect(exact?.evidence).toContain('dated after the reply (clock skew)');
+    expect(pairWarnings({ reply: skewed, parent, parentText: words, quoted, by: 'quote' })).toEqual([
+      'parent_dated_after_reply',
+    ]);
+    // The same, but the quoted time is 40 minutes off: no longer exact, so the later date rules it out.
+    const loose = parentByQuote({
+      reply: skewed,
+      quoted: { ...quoted, dateMs: Date.UTC(2000, 2, 16, 8, 0) },
+      bySubject: bySubject(parent),
+      ownText,
+    });
+    expect(loose).toBeNull();
+  });
+});
+
+describe('forwards, recipients and names', () => {
+  const bob = { name: 'Bob Nau', address: 'rnau@mail.duke.edu' };
+  const carried = {
+    from: bob,
+    date: null,
+    dateMs: null,
+    subject: 'Recommendation',
+    to: null,
+    cc: null,
+    introducedBy: 'header' as const,
+    forwarded: false,
+    text: 'Do you have a letter of recommendation?',
+  };
+
+  it('drops a forward with a note to a third party, not one sent back to the carried message’s sender', () => {
+    const toAssistant = message({
+      contentId: 1,
+      subject: 'FW: Recommendation',
+      to: [{ address: 'shirley.crenshaw@enron.com' }],
+    });
+    const backToBob = message({ contentId: 2, subject: 'FW: Recommendation', to: [{ address: 'rnau@mail.duke.edu' }] });
+    const reply = message({ contentId: 3, subject: 'RE: Recommendation', to: [{ address: 'rnau@mail.duke.edu' }] });
+    const replyToForward = message({ contentId: 4, subject: 'RE: FW: Recommendation', to: [{ address: 'x@y.test' }] });
+    expect(isForwardToThirdParty(toAssistant, carried)).toBe(true);
+    expect(isForwardToThirdParty(backToBob, carried)).toBe(false);
+    expect(isForwardToThirdParty(reply, carried)).toBe(false);
+    expect(isForwardToThirdParty(replyToForward, carried)).toBe(false);
+    expect(isForwardToThirdParty(message({ contentId: 5, subject: 'Wg: Termin' }), null)).toBe(true);
+    // A forwarded block under a plain subject counts as well.
+    expect(
+      isForwardToThirdParty(message({ contentId: 6, subject: 'Recommendation', to: [{ address: 'a@b.test' }] }), {
+        ...carried,
+        forwarded: true,
+      }),
+    ).toBe(true);
+  });
+
+  it('matches names across Outlook, Notes and directory addresses, and not other people', () => {
+    expect(nameMatches('Lu, Zimin', { address: 'zimin.lu@enron.com' })).toBe(true);
+    expect(nameMatches('Tholt, Jane M.', { address: 'm..tholt@enron.com' })).toBe(true);
+    expect(nameMatches('Hodge, Jeffrey T.', { address: 't..hodge@enron.com' })).toBe(true);
+    expect(nameMatches('Schroeder Jr., Don', { name: 'Don Schroeder' })).toBe(true);
+    expect(nameMatches('Tholt, Jane M.', { address: 'jane.smith@enron.com' })).toBe(false);
+    expect(nameMatches('Lu, Zimin', { name: 'Zimin Chen', address: 'zimin.chen@enron.com' })).toBe(false);
+    const reply = { to: [{ address: 'zimin.lu@enron.com' }], cc: [] };
+    expect(addressedTo(reply, { name: 'Lu, Zimin' })).toBe(true);
+    expect(addressedTo(reply, { name: 'Issler, Paulo' })).toBe(false);
+    expect(peopleFromField('Issler, Paulo; Lee, Bob')).toEqual([{ name: 'Issler, Paulo' }, { name: 'Lee, Bob' }]);
+    expect(peopleFromField('Chris Germany/HOU/ECT@ECT, "Goodell, Scott" <BLOCK@columbiaenergygroup.com>')).toEqual([
+      { name: 'Chris Germany' },
+      { name: 'Goodell, Scott', address: 'block@columbiaenergygroup.com' },
+    ]);
+  });
+
+  it('warns when a reply is not addressed to its parent’s sender', () => {
+    const parent = message({ contentId: 1, from: [{ address: 'ann@example.test' }] });
+    const reply = message({ contentId: 2, to: [{ address: 'bob@example.test' }] });
+    expect(pairWarnings({ reply, parent, parentText: 'x', quoted: null, by: 'headers' })).toEqual([
+      'not_addressed_to_parent_sender',
+    ]);
+  });
+});
+
+describe('quote-less replies and copies', () => {
+  it('pairs a quote-less "Re:" reply with the latest message of the thread from its addressee, before it', () => {
+    const t0 = Date.UTC(2001, 11, 14, 15, 0);
+    const first = message({
+      contentId: 1,
+      from: [{ address: 'suzanne.adams@enron.com' }],
+      subject: 'Opinions',
+      date: t0,
+    });
+    const second = message({
+      contentId: 2,
+      from: [{ address: 'suzanne.adams@enron.com' }],
+      subject: 'RE: Opinions',
+      date: t0 + HOUR / 2,
+    });
+    const later = message({
+      contentId: 3,
+      from: [{ address: 'suzanne.adams@enron.com' }],
+      subject: 'RE: Opinions',
+      date: t0 + 2 * HOUR,
+    });
+    const other = message({
+      contentId: 4,
+      from: [{ address: 'someone@enron.com' }],
+      subject: 'RE: Opinions',
+      date: t0 + HOUR / 2 + 60_000,
+    });
+    const reply = message({
+      contentId: 9,
+      to: [{ address: 'suzanne.adams@enron.com' }],
+      subject: 'RE: Opinions',
+      date: t0 + HOUR,
+      inSent: true,
+    });
+    expect(parentBySubject(reply, bySubject(first, second, later, other))?.parent.contentId).toBe(2);
+    expect(parentBySubject({ ...reply, subject: 'Opinions' }, bySubject(first, second, later, other))).toBeNull();
+    expect(parentBySubject({ ...reply, to: [{ address: 'x@enron.com' }] }, bySubject(first, second))).toBeNull();
+  });
+
+  it('makes one example of copies of a reply with other Message-IDs and dates hours apart', () => {
+    const text = 'May 30 sounds good. I shall inform our HR department.';
+    const result = dedupeReplies([
+      { key: '<a>', text, date: 10 * HOUR, parentKey: 'content:1', thread: 'schedule and more..' },
+      { key: '<b>', text, date: 0, parentKey: 'content:2', thread: 'schedule and more..' },
+      { key: '<c>', text: 'Thanks!', date: 0, parentKey: 'content:5', thread: 'lunch' },
+      { key: '<d>', text: 'Thanks!', date: 30 * 86_400_000, parentKey: 'content:6', thread: 'lunch' },
+    ]);
+    expect([...result.keep].sort()).toEqual(['<b>', '<c>', '<d>']);
+    expect(result.dropped.get('<a>')).toBe('duplicate');
+    expect(result.duplicateOf.get('<a>')).toBe('<b>');
+  });
+});
