@@ -6,7 +6,7 @@
 // is stored. A kill at any instant therefore leaves a state from which the next run simply
 // continues: new mail resumes above the highest stored UID, and flag/expunge detection
 // restarts from the last complete HIGHESTMODSEQ.
-import type { FetchMessageObject, ImapFlow, MailboxObject } from 'imapflow';
+import type { FetchMessageObject, FetchQueryObject, ImapFlow, MailboxObject } from 'imapflow';
 import type { SyncSettings } from '../config/load.js';
 import type { Logger } from '../config/logger.js';
 import {
@@ -256,7 +256,6 @@ async function missingUids(ctx: MailboxSyncContext, row: MailboxRow): Promise<nu
  * Attachments are never downloaded.
  */
 async function fetchBatch(ctx: MailboxSyncContext, row: MailboxRow, uids: number[]): Promise<NewMessage[]> {
-  const { client } = ctx;
   const metas: FetchMessageObject[] = [];
   const query = {
     uid: true,
@@ -266,7 +265,7 @@ async function fetchBatch(ctx: MailboxSyncContext, row: MailboxRow, uids: number
     size: true,
     headers: STORED_HEADER_FIELDS,
   };
-  for await (const msg of client.fetch(toUidSet(uids), query, { uid: true })) metas.push(msg);
+  metas.push(...(await fetchSurvivors(ctx, row, uids, query)));
   metas.sort((a, b) => a.uid - b.uid);
   if (metas.some((m) => !isComplete(m))) metas.splice(0, metas.length, ...(await withoutExpunged(ctx, row, metas)));
 
@@ -296,9 +295,8 @@ async function fetchBatch(ctx: MailboxSyncContext, row: MailboxRow, uids: number
   const bodies = new Map<number, Map<string, Buffer>>();
   for (const group of groups.values()) {
     const bodyParts = group.parts.map((key) => ({ key, maxLength: cap }));
-    for await (const msg of client.fetch(toUidSet(group.uids), { uid: true, bodyParts }, { uid: true })) {
+    for (const msg of await fetchSurvivors(ctx, row, group.uids, { uid: true, bodyParts }))
       if (msg.bodyParts) bodies.set(msg.uid, msg.bodyParts);
-    }
   }
 
   for (const p of prepared) {
@@ -333,6 +331,49 @@ function partBuffer(parts: Map<string, Buffer>, part: string): Buffer | undefine
   for (const [key, value] of parts)
     if (key.replace(/<\d+>$/, '').replace(/\]$/, '') === part.toLowerCase()) return value;
   return undefined;
+}
+
+/**
+ * UID FETCH of `uids`, tolerating messages another client expunges meanwhile. Servers answer
+ * that race differently (RFC 2180 §4.1): Dovecot with empty data (see isComplete), Gmail by
+ * leaving the message out, others with a tagged NO (RFC 5530 EXPUNGEISSUED, or texts such as
+ * "Some of the requested messages no longer exist"). After such a NO the expunges are
+ * collected (NOOP), the survivors found (UID SEARCH) and fetched once more; any other failure,
+ * or a second NO, is thrown as it came.
+ */
+async function fetchSurvivors(
+  ctx: MailboxSyncContext,
+  row: MailboxRow,
+  uids: number[],
+  query: FetchQueryObject,
+): Promise<FetchMessageObject[]> {
+  const { client } = ctx;
+  const fetchAll = async (set: number[]) => {
+    const out: FetchMessageObject[] = [];
+    for await (const msg of client.fetch(toUidSet(set), query, { uid: true })) out.push(msg);
+    return out;
+  };
+  try {
+    return await fetchAll(uids);
+  } catch (err) {
+    if (!isExpungeRefusal(err) || !client.usable) throw err;
+    await client.noop();
+    const gone = ctx.vanished.get(row.path) ?? new Set<number>();
+    const still = new Set((await client.search({ uid: toUidSet(uids) }, { uid: true })) || []);
+    const left = uids.filter((uid) => still.has(uid) && !gone.has(uid));
+    ctx.logger?.debug({ mailbox: row.path, gone: uids.length - left.length }, 'messages expunged during FETCH; skipped');
+    return left.length ? await fetchAll(left) : [];
+  }
+}
+
+/** A tagged NO that says messages of the set were expunged (RFC 5530 §3 EXPUNGEISSUED, or in words). */
+function isExpungeRefusal(err: unknown): boolean {
+  const e = err as { responseStatus?: string; serverResponseCode?: string; responseText?: string };
+  if (e?.responseStatus !== 'NO') return false;
+  return (
+    e.serverResponseCode?.toUpperCase() === 'EXPUNGEISSUED' ||
+    /expunge|no longer exist|been deleted|not exist|nonexistent/i.test(e.responseText ?? '')
+  );
 }
 
 /**

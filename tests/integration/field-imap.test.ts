@@ -442,25 +442,48 @@ describe('field reproducers: no-uidplus-drafts', () => {
 
 /**
  * A loopback proxy in front of Dovecot that, the first time the client sends a command matching
- * `trigger`, holds it while `meanwhile` runs (another client expunging), then forwards it.
+ * `trigger`, holds it while `meanwhile` runs (another client expunging), then forwards it. With
+ * `refuseWith`, the server's tagged OK for that command reaches the client as this NO instead,
+ * the way servers other than Dovecot answer a FETCH that met an expunged message.
  */
 async function raceProxy(
   upstream: number,
   trigger: RegExp,
   meanwhile: () => Promise<void>,
-): Promise<{ port: number; fired: () => boolean; close: () => Promise<void> }> {
+  refuseWith?: string,
+): Promise<{ port: number; fired: () => boolean; refused: () => boolean; close: () => Promise<void> }> {
   let fired = false;
+  let refused = false;
+  let heldTag: string | null = null;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const up = net.connect(upstream, '127.0.0.1');
     sockets.add(client);
     sockets.add(up);
-    up.pipe(client);
+    // Server → client, whole lines at a time so that the tagged answer can be rewritten.
+    let pending = '';
+    up.on('data', (chunk: Buffer) => {
+      pending += chunk.toString('latin1');
+      const end = pending.lastIndexOf('\r\n');
+      if (end < 0) return;
+      let lines = pending.slice(0, end + 2);
+      pending = pending.slice(end + 2);
+      if (refuseWith && heldTag && !refused) {
+        const tagged = new RegExp(`^${heldTag} OK [^\\r]*`, 'm');
+        if (tagged.test(lines)) {
+          lines = lines.replace(tagged, `${heldTag} ${refuseWith}`);
+          refused = true;
+        }
+      }
+      client.write(Buffer.from(lines, 'latin1'));
+    });
     let queue = Promise.resolve();
     client.on('data', (chunk: Buffer) => {
       queue = queue.then(async () => {
-        if (!fired && trigger.test(chunk.toString('latin1'))) {
+        const text = chunk.toString('latin1');
+        if (!fired && trigger.test(text)) {
           fired = true;
+          heldTag = text.split(' ')[0] ?? null;
           await meanwhile();
         }
         up.write(chunk);
@@ -476,6 +499,7 @@ async function raceProxy(
   return {
     port: typeof address === 'object' && address ? address.port : 0,
     fired: () => fired,
+    refused: () => refused,
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));
@@ -491,13 +515,30 @@ describe('field reproducers: expunge-between-search-and-fetch', () => {
   // [name, command held, UID expunged meanwhile, synced once before, the server answers that
   // UID with empty data (Dovecot does on a first sync; on an incremental one it still serves the
   // message's data, as RFC 2180 §4.1.1 allows, and the expunge is applied after the FETCH)]
-  const scenarios: [string, RegExp, number, boolean, boolean][] = [
+  const scenarios: [string, RegExp, number, boolean, boolean, string?][] = [
     ['expunged before the header/BODYSTRUCTURE FETCH', /UID FETCH .*BODYSTRUCTURE/, 3, false, true],
     ['expunged before the text-part FETCH', /UID FETCH .*BODY\.PEEK\[1\]/, 3, false, false],
     ['incremental sync, a new message expunged before the header FETCH', /UID FETCH .*BODYSTRUCTURE/, 7, true, false],
+    // Other servers' answers to the same race: a tagged NO (RFC 5530 EXPUNGEISSUED, or words).
+    [
+      'the header FETCH answered NO [EXPUNGEISSUED]',
+      /UID FETCH .*BODYSTRUCTURE/,
+      3,
+      false,
+      false,
+      'NO [EXPUNGEISSUED] Some messages in the set were expunged',
+    ],
+    [
+      'the text-part FETCH answered NO "Message has been deleted"',
+      /UID FETCH .*BODY\.PEEK\[1\]/,
+      2,
+      false,
+      false,
+      'NO Message has been deleted',
+    ],
   ];
   const caseServer = shared;
-  for (const [name, trigger, victim, preseed, emptyData] of scenarios) {
+  for (const [name, trigger, victim, preseed, emptyData, refuseWith] of scenarios) {
     it(`${name}: skipped quietly, no reconnect, store equals server`, async () => {
       const c = newCase(caseServer, addUser(caseServer, 'race').user);
       try {
@@ -506,16 +547,21 @@ describe('field reproducers: expunge-between-search-and-fetch', () => {
           await c.sync();
           await append(c, 'INBOX', [6, 7, 8].map(mk), ['\\Seen']);
         }
-        const proxy = await raceProxy(caseServer.port, trigger, async () => {
-          const other = await c.client();
-          const lock = await other.getMailboxLock('INBOX');
-          try {
-            await other.messageDelete(String(victim), { uid: true });
-          } finally {
-            lock.release();
-            await other.logout();
-          }
-        });
+        const proxy = await raceProxy(
+          caseServer.port,
+          trigger,
+          async () => {
+            const other = await c.client();
+            const lock = await other.getMailboxLock('INBOX');
+            try {
+              await other.messageDelete(String(victim), { uid: true });
+            } finally {
+              lock.release();
+              await other.logout();
+            }
+          },
+          refuseWith,
+        );
         try {
           c.close();
           c.write('', proxy.port);
@@ -527,6 +573,7 @@ describe('field reproducers: expunge-between-search-and-fetch', () => {
           const notices: string[] = [];
           const r = await c.sync((m) => notices.push(m));
           expect(proxy.fired(), 'the proxy saw the FETCH').toBe(true);
+          if (refuseWith) expect(proxy.refused(), 'the proxy answered NO').toBe(true);
           const inserted = (c.db().prepare('SELECT uid FROM inserted').all() as { uid: number }[]).map((x) => x.uid);
           console.log(`${name}: rows inserted for UIDs ${inserted.join(',')}`);
           // Answered with empty data: never stored, not even for a moment, with empty headers.
