@@ -8,12 +8,13 @@ export function sideBySide(
   maxLines = 30,
 ): string {
   const column = Math.max(20, Math.floor((width - 3) / 2));
-  const a = [left.title, '─'.repeat(Math.min(column, left.title.length)), ...clip(wrap(left.text, column), maxLines)];
-  const b = [
-    right.title,
-    '─'.repeat(Math.min(column, right.title.length)),
-    ...clip(wrap(right.text, column), maxLines),
-  ];
+  // Titles wrap too, and the shorter one is padded, so that both rules and both texts start on the same row.
+  const titleA = wrap(left.title, column);
+  const titleB = wrap(right.title, column);
+  const titleRows = Math.max(titleA.length, titleB.length);
+  const head = (t: string[]) => [...t, ...Array<string>(titleRows - t.length).fill(''), '─'.repeat(column)];
+  const a = [...head(titleA), ...clip(wrap(left.text, column), maxLines)];
+  const b = [...head(titleB), ...clip(wrap(right.text, column), maxLines)];
   const rows: string[] = [];
   for (let i = 0; i < Math.max(a.length, b.length); i++)
     rows.push(`${(a[i] ?? '').padEnd(column)} │ ${b[i] ?? ''}`.trimEnd());

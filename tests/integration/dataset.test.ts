@@ -310,6 +310,38 @@ describe('dataset build against Dovecot', () => {
     expect(human.stdout).toMatch(/answers an automatic, bulk or list message/);
   });
 
+  it('dataset show puts each pair side by side with how its parent was found, as text and JSON', async () => {
+    const human = await cli('dataset', 'show', '--sample', '3', '--seed', '7');
+    expect(human.code, human.stderr).toBe(0);
+    console.log(human.stdout);
+    expect(human.stdout).toMatch(/^test: 3 of 6 pairs \(sample, seed 7\)/);
+    expect(human.stdout.match(/INCOMING from /g)).toHaveLength(3);
+    expect(human.stdout.match(/YOUR REPLY, /g)).toHaveLength(3);
+    expect(human.stdout).toMatch(
+      /parent: (In-Reply-To\/References|the stored message matching the first quoted message)/,
+    );
+    // The same seed shows the same pairs; JSON carries the same pairs with their evidence.
+    expect((await cli('dataset', 'show', '--sample', '3', '--seed', '7')).stdout).toBe(human.stdout);
+    const json = JSON.parse((await cli('dataset', 'show', '--sample', '0', '--json')).stdout);
+    expect(json.total).toBe(threads.length);
+    expect(json.pairs).toHaveLength(threads.length);
+    const outlook = json.pairs.find(
+      (p: { replyKey: string }) => p.replyKey === '<reply-en-outlook-noheaders@example.test>',
+    );
+    expect(outlook).toMatchObject({ pairedBy: 'quote', reconstructed: false, warnings: [] });
+    expect(outlook.evidence).toEqual(expect.arrayContaining(['quoted text', 'attribution sender']));
+    expect(outlook.incoming.body).toContain('Attached are the Q4 budget numbers');
+    // Every reply here is addressed to its parent's sender: nothing is flagged.
+    const flagged = await cli('dataset', 'show', '--flagged');
+    expect(flagged.stdout).toMatch(/no pair has a warning/);
+    const bad = await cli('dataset', 'show', '--sample', 'many');
+    expect(bad.code).toBe(64);
+    expect(bad.stderr).toMatch(/--sample must be a whole number/);
+    expect(bad.stderr).not.toMatch(/at .*\.js:\d+/);
+    const help = await cli('dataset', 'show', '--help');
+    expect(help.stdout).toMatch(/--flagged/);
+  });
+
   it('rebuilds incrementally: unchanged → nothing to do; after new mail only the new messages are cleaned', async () => {
     const again = JSON.parse((await cli('dataset', 'build', '--json')).stdout).accounts[0];
     expect(again.upToDate).toBe(true);
