@@ -23,9 +23,22 @@ export interface Recipients {
 const key = (p: Person) => p.address?.trim().toLowerCase() ?? '';
 
 /**
+ * True when `address` (any case) is one of the user's `own` (lower-case) addresses, also in its
+ * sub-addressed form: `anna+forms@example.test` is delivered to `anna@example.test` (RFC 5233).
+ */
+export function isOwnAddress(address: string | undefined, own: ReadonlySet<string>): boolean {
+  const a = address?.trim().toLowerCase();
+  if (!a) return false;
+  if (own.has(a)) return true;
+  const at = a.lastIndexOf('@');
+  const plus = a.indexOf('+');
+  return plus > 0 && plus < at && own.has(a.slice(0, plus) + a.slice(at));
+}
+
+/**
  * The recipients of a reply (RFC 5322 §3.6.3: "the 'Reply-To:' field … indicates the
  * address(es) to which the author of the message suggests that replies be sent"), with every
- * address in `own` (lower-case) taken out:
+ * address of the user taken out (`own`, lower-case, and their +tag forms, see isOwnAddress):
  * - To: every Reply-To mailbox that is not the user's, else every From mailbox that is not the
  *   user's. So a contact form's mail (From = the user, Reply-To = the visitor) goes to the
  *   visitor, and a Reply-To that lists the user beside someone else goes to that someone.
@@ -38,7 +51,7 @@ export function replyRecipients(message: AddressedMessage, own: ReadonlySet<stri
     const out: Person[] = [];
     for (const p of people) {
       const k = key(p);
-      if (!k || own.has(k) || seen.has(k)) continue;
+      if (!k || isOwnAddress(k, own) || seen.has(k)) continue;
       seen.add(k);
       out.push(p);
     }
@@ -48,9 +61,4 @@ export function replyRecipients(message: AddressedMessage, own: ReadonlySet<stri
   if (to.length === 0) to = pick(message.from);
   const cc = replyAll && to.length ? pick([...message.to, ...message.cc]) : [];
   return { to, cc };
-}
-
-/** True when `address` (any case) is one of the user's own, lower-case `own` addresses. */
-export function isOwnAddress(address: string | undefined, own: ReadonlySet<string>): boolean {
-  return Boolean(address && own.has(address.trim().toLowerCase()));
 }

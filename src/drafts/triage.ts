@@ -2,7 +2,7 @@
 import picomatch from 'picomatch';
 import type { DraftSettings } from '../config/load.js';
 import type { SkipReason } from '../mail/classify.js';
-import { replyRecipients } from './recipients.js';
+import { isOwnAddress, replyRecipients } from './recipients.js';
 
 export type TriageSkip =
   | 'from_me'
@@ -92,8 +92,8 @@ export function triage(candidate: Candidate, ctx: TriageContext): Decision {
   );
   const correspondents = recipients.map((p) => (p.address ?? '').toLowerCase());
   const [sender] = correspondents;
-  if (!sender) return skip(from && ctx.ownAddresses.has(from) ? 'from_me' : 'no_sender');
-  if (from && !ctx.ownAddresses.has(from) && !correspondents.includes(from)) correspondents.push(from);
+  if (!sender) return skip(from && isOwnAddress(from, ctx.ownAddresses) ? 'from_me' : 'no_sender');
+  if (from && !isOwnAddress(from, ctx.ownAddresses) && !correspondents.includes(from)) correspondents.push(from);
   if (!candidate.messageId) return skip('no_message_id');
   if (candidate.date !== null && ctx.now - candidate.date > ctx.settings.maxAgeDays * 86_400_000)
     return skip('too_old');
@@ -110,7 +110,7 @@ export function triage(candidate: Candidate, ctx: TriageContext): Decision {
     correspondents.some((a) => picomatch.isMatch(a, ctx.settings.excludeSenders, { nocase: true }))
   )
     return skip('excluded_sender');
-  const inTo = candidate.to.some((a) => a.address && ctx.ownAddresses.has(a.address.toLowerCase()));
+  const inTo = candidate.to.some((a) => isOwnAddress(a.address, ctx.ownAddresses));
   if (!inTo && !ctx.settings.replyWhenCc) return skip('cc_only');
   if (!(candidate.ownText ?? '').trim()) return skip('empty');
   if (ctx.settings.minReplyRate > 0) {

@@ -59,6 +59,14 @@ describe('replyRecipients', () => {
         false,
       ).to.map((p) => p.address),
     ).toEqual(['bob@x.example']);
+    // A +tag form of the user's address is the user too.
+    expect(
+      replyRecipients(
+        { from: [person('bob@x.example')], replyTo: [person('anna+lists@example.test')], to: [], cc: [] },
+        own,
+        false,
+      ).to.map((p) => p.address),
+    ).toEqual(['bob@x.example']);
     // Everything leads back to the user: nobody to answer.
     expect(
       replyRecipients(

@@ -65,6 +65,9 @@ describe('triage: who the reply would go to', () => {
 
   it('mail that leads back only to the user is "from me"', () => {
     expect(decide({ from: [{ address: 'anna@example.test' }] })).toBe('from_me');
+    // A sub-address (RFC 5233) is still the user's own: no draft to herself.
+    expect(decide({ from: [{ address: 'Anna+Newsletter@example.test' }] })).toBe('from_me');
+    expect(decide({ to: [{ address: 'anna+shop@example.test' }] })).toBe('draft');
     expect(
       decide({ from: [{ address: 'anna@example.test' }], replyTo: [{ address: 'info@annas-shop.example' }] }),
     ).toBe('from_me');
