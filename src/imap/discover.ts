@@ -139,7 +139,9 @@ function globMatcher(glob: string): GlobMatcher {
   const compile = (pattern: string) => {
     let m = compiled.get(pattern);
     if (!m) {
-      m = picomatch(inboxUpper(literalBrackets(pattern)), { dot: true });
+      // "/Archive/" means "Archive"; NFC because clients on macOS create names in NFD.
+      const tidy = pattern.normalize('NFC').replace(/^\/+|\/+$/g, '');
+      m = picomatch(inboxUpper(literalBrackets(tidy)), { dot: true });
       compiled.set(pattern, m);
     }
     return m;
@@ -165,7 +167,7 @@ function inboxUpper(path: string): string {
 /** `path` with `box`'s delimiter replaced by "/" (when the delimiter is something else). */
 function slash(path: string, box: MailboxInfo): string {
   const d = box.delimiter;
-  return inboxUpper(d && d !== '/' ? path.split(d).join('/') : path);
+  return inboxUpper((d && d !== '/' ? path.split(d).join('/') : path).normalize('NFC'));
 }
 
 /**

@@ -128,3 +128,13 @@ describe('roles named in the config, as the user sees the folder', () => {
     expect(exact.find((b) => b.specialUse === '\\Sent')?.path).toBe('INBOX/Sent');
   });
 });
+
+describe('globs written the way people write them', () => {
+  it('a trailing or leading "/", and Unicode in either normal form (macOS creates NFD names)', () => {
+    const nfd = 'Archiv/Mu\u0308ller & So\u0308hne';
+    const all = [box('INBOX', '\\Inbox'), box('Archive'), box(nfd)];
+    const s = selectMailboxes(all, { include: ['/Archive/', 'Archiv/Müller & Söhne'], exclude: [] });
+    expect(paths(s.selected)).toEqual(['INBOX', 'Archive', nfd]);
+    expect(s.unmatched).toEqual([]);
+  });
+});
