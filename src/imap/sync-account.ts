@@ -86,10 +86,13 @@ export async function syncAccount(options: AccountSyncOptions): Promise<AccountS
 
     let pending: MailboxInfo[] | null = null;
     let firstFailureAt: number | null = null;
+    /** The server answered at least once in this run: a failure now is it going away, not a typo. */
+    let reached = false;
     for (let attempt = 0; ; attempt++) {
       let temporary: ImapError | null = null;
       try {
         const first = await open();
+        reached = true;
         if (pending === null) {
           const selection = selectMailboxes(await listMailboxes(first, account.folders), account.folders);
           result.skipped = selection.skipped;
@@ -124,10 +127,11 @@ export async function syncAccount(options: AccountSyncOptions): Promise<AccountS
       if (!temporary || (pending && pending.length === 0)) break;
       if (options.signal?.aborted) throw temporary;
       // Give up only when both the retries and the time window are spent: three quick retries
-      // alone are over in seconds, before a restarting server is back.
+      // alone are over in seconds, before a restarting server is back. A server never reached in
+      // this run (a wrong host or port) gets the retries only, so the user hears of it quickly.
       firstFailureAt ??= Date.now();
       const delay = backoff(attempt);
-      const windowLeft = firstFailureAt + (settings.retryWindowMs ?? 0) - Date.now();
+      const windowLeft = reached ? firstFailureAt + (settings.retryWindowMs ?? 0) - Date.now() : 0;
       if (attempt >= settings.retries && delay > windowLeft) throw temporary;
       result.reconnects++;
       options.onNotice?.(`${account.name}: ${temporary.message}; reconnecting in ${(delay / 1000).toFixed(1)} s`);

@@ -1,6 +1,6 @@
 // Opens the SQLite store (better-sqlite3): private file modes, WAL, foreign keys, migrations.
 import { accessSync, chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError, storeErrorFrom } from './errors.js';
 import { MIGRATIONS } from './migrations.js';
@@ -41,19 +41,37 @@ export function openStore(path: string): Db {
 
 /**
  * Creates a folder (and parents) readable by its owner only; tightens one that exists.
- * @throws the file system's error; where mkdir says only ENOENT, the nearest existing parent is
- *   checked for writing, so that a read-only mount surfaces as EROFS (or EACCES), its real cause.
+ * Hand-written rather than `mkdirSync(dir, { recursive: true })`: Node's recursive mkdir spins
+ * forever under a pseudo file system that answers ENOENT for a parent that exists (procfs:
+ * data_dir = "/proc/understudy" ran at 100 % CPU). Each missing folder is created once, from the
+ * nearest existing parent down.
+ * @throws the file system's error: ENOTDIR (a file in the way), EROFS (a read-only mount: the
+ *   nearest existing parent is checked for writing, so that it surfaces instead of ENOENT),
+ *   EACCES/EPERM, ENOSPC.
  */
 export function ensurePrivateDir(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      let parent = dirname(dir);
-      while (!existsSync(parent) && dirname(parent) !== parent) parent = dirname(parent);
-      accessSync(parent, constants.W_OK); // throws EROFS / EACCES when that is the reason
+  const missing: string[] = [];
+  let at = resolve(dir);
+  while (!existsSync(at) && dirname(at) !== at) {
+    missing.unshift(at);
+    at = dirname(at);
+  }
+  for (const folder of missing) {
+    try {
+      mkdirSync(folder, { mode: 0o700 });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' && statSync(folder).isDirectory()) continue; // made by a racing process
+      if (code === 'ENOENT') accessSync(dirname(folder), constants.W_OK); // EROFS / EACCES when that is it
+      throw err;
     }
-    throw err;
+  }
+  if (!statSync(dir).isDirectory()) {
+    throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${dir}'`), {
+      code: 'ENOTDIR',
+      syscall: 'mkdir',
+      path: dir,
+    });
   }
   if ((statSync(dir).mode & 0o077) !== 0) chmodSync(dir, 0o700);
 }

@@ -47,10 +47,15 @@ const ERRNO_KINDS: Record<string, StoreErrorCode> = {
   EACCES: 'STORE_READ_ONLY',
   EPERM: 'STORE_READ_ONLY',
   EIO: 'STORE_IO_ERROR',
+  // data_dir where no folder can be: a file in the way, or a pseudo file system (/proc, /sys).
+  ENOTDIR: 'STORE_OPEN_FAILED',
+  EEXIST: 'STORE_OPEN_FAILED',
+  ENOENT: 'STORE_OPEN_FAILED',
 };
 
 const FIXES: Record<StoreErrorCode, string> = {
-  STORE_OPEN_FAILED: 'check that data_dir points at a folder you can write',
+  STORE_OPEN_FAILED:
+    'set data_dir to a folder you can write (a file is in the way, or the path is on a pseudo file system such as /proc)',
   STORE_TOO_NEW: 'upgrade Understudy',
   STORE_MIGRATION_FAILED: 'report it with the message above; the store was left at its previous version',
   STORE_BUSY:

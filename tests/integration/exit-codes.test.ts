@@ -170,6 +170,24 @@ describe('exit codes and messages', () => {
   });
 });
 
+describe('a data folder where none can be', () => {
+  it('data_dir on /proc, under a file: exit 73 at once with the reason, no stack trace, no spinning', async () => {
+    const account = newAccount(server);
+    const base = readFileSync(account.configFile, 'utf8');
+    const file = join(account.dir, 'a-file');
+    writeFileSync(file, 'x');
+    for (const dir of ['/proc/understudy-test', join(file, 'data')]) {
+      writeFileSync(account.configFile, base.replace(/^data_dir = .*$/m, `data_dir = "${dir}"`), { mode: 0o600 });
+      const t0 = Date.now();
+      const run = await runCli(['--config', account.configFile, 'sync'], {}, 30_000);
+      console.log(`data_dir = ${dir}: exit ${run.code} after ${Date.now() - t0} ms: ${run.stderr.split('\n')[0]}`);
+      expect(run.code).toBe(73);
+      expect(run.stderr).toMatch(/fix: set data_dir to a folder you can write/);
+      expect(run.stderr).not.toMatch(STACK);
+    }
+  });
+});
+
 describe('a malformed message is a per-message problem', () => {
   it('mail reply-text on a message mailparser refuses (thousands of parts): exit 65 with the reason, no stack trace', async () => {
     const file = resolve(import.meta.dirname, '../../../shared/corpora/field/hostile/many-parts.eml');
