@@ -86,7 +86,8 @@ const WELL_FORMED_ID = /^<[^<>\s()"\\,;]+>$/;
 /**
  * References of the reply (RFC 5322 §3.6.4): the parent's References, then the parent's own
  * Message-ID, last. Ids that are not well-formed (the stored ids are already normalised, this is
- * a last guard) and repeats are left out, so one broken ancestor never spoils the header.
+ * a last guard) and repeats are left out, so one broken ancestor never spoils the header; of a
+ * very long chain the root and the newest MAX_REFERENCES - 1 are kept.
  */
 export function threadReferences(references: readonly string[], parentId: string | null): string[] {
   const out: string[] = [];
@@ -96,8 +97,13 @@ export function threadReferences(references: readonly string[], parentId: string
     if (at >= 0) out.splice(at, 1);
     out.push(id);
   }
-  return out;
+  // A thread of hundreds of messages would make References a header of many kilobytes; keep the
+  // root and the newest ancestors, as Thunderbird and mutt do (RFC 5322 §3.6.4 allows trimming).
+  return out.length > MAX_REFERENCES ? [out[0] as string, ...out.slice(-(MAX_REFERENCES - 1))] : out;
 }
+
+/** Most ids a draft's References carries. */
+const MAX_REFERENCES = 40;
 
 /**
  * The draft as raw RFC 5322 bytes with CRLF line ends: From/To/Cc as given (see

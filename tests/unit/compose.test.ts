@@ -102,6 +102,11 @@ describe('threading headers', () => {
     expect(threadReferences(['<p@x>', '<a@x>'], '<p@x>')).toEqual(['<a@x>', '<p@x>']);
     expect(threadReferences([], '<3a53c9f21a8e41f0bb9558c8029e16f0>')).toEqual(['<3a53c9f21a8e41f0bb9558c8029e16f0>']);
     expect(threadReferences(['<a@x>'], null)).toEqual(['<a@x>']);
+    const long = Array.from({ length: 300 }, (_, i) => `<m${i}@x>`);
+    const trimmed = threadReferences(long, '<p@x>');
+    expect(trimmed).toHaveLength(40);
+    expect(trimmed[0]).toBe('<m0@x>');
+    expect(trimmed.slice(-2)).toEqual(['<m299@x>', '<p@x>']);
   });
 
   it('a composed draft: Re: subject in another script, names decoded, In-Reply-To/References well-formed', async () => {
