@@ -203,10 +203,9 @@ export function parentBySubject(
  * message's sender is treated as a reply to it.
  */
 export function isForwardToThirdParty(reply: DatasetMessage, quoted: QuotedMessage | null): boolean {
-  const subjectForward = FORWARD_SUBJECT.test((reply.subject ?? '').trim());
-  if (!subjectForward && !quoted?.forwarded) return false;
-  // "RE: FW: …" answers a forward; only a forward prefix that comes first makes the message a forward.
-  if (!subjectForward && REPLY_SUBJECT.test((reply.subject ?? '').trim())) return false;
+  // "RE: FW: …" answers a forward: only a forward prefix that comes first, or a forwarded block that comes before
+  // any quote ("RE: …" above Notes' "Forwarded by …" to a colleague), makes the message a forward.
+  if (!FORWARD_SUBJECT.test((reply.subject ?? '').trim()) && !quoted?.forwarded) return false;
   const carried = quoted?.from;
   if (!carried) return true;
   return !addressedTo(reply, carried);

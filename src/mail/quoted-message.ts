@@ -2,8 +2,20 @@
 // attribution or header block — the message a reply answers, never an older one quoted deeper.
 import { parseAttributionLine, parseHeaderFields, parseLooseDate } from './quote-attribution.js';
 import { htmlToQuotedText } from './quote-html.js';
-import { cleanLine, type HeaderLine, isAttribution, isBlank, trimChars, unquoteOnce } from './quote-patterns.js';
-import { type QuotedPart, scanReply } from './reply-scan.js';
+import {
+  cleanLine,
+  type HeaderLine,
+  headerLine,
+  isAttribution,
+  isBlank,
+  isForwardLine,
+  isOriginalMessageLine,
+  isQuotedLine,
+  mayBeAttributionLine,
+  trimChars,
+  unquoteOnce,
+} from './quote-patterns.js';
+import { type QuotedPart, quotedPartFrom, scanReply } from './reply-scan.js';
 import { type Attribution, MAX_TEXT_CHARS, replyText } from './reply-text.js';
 
 /** The first quoted message of a reply, as far as its attribution line or header block tells. */
@@ -24,7 +36,10 @@ export interface QuotedMessage {
   cc: string | null;
   /** How the message was introduced: an Outlook/Notes/… header block, an "On … wrote:" line, or nothing. */
   introducedBy: 'header' | 'attribution' | 'none';
-  /** True when the reply carries it as a forwarded message ("---------- Forwarded message ---------", Notes' "Forwarded by"). */
+  /**
+   * True when it is carried as a forwarded message ("---------- Forwarded message ---------", Notes' "Forwarded
+   * by …"): a forward separator comes before any other quote; a forward quoted deeper does not count.
+   */
   forwarded: boolean;
   /**
    * Its own text: up to the next attribution or header block, its own quotes and signature removed (the cleaning
@@ -44,8 +59,11 @@ export function quotedMessage(body: { text?: string | null; html?: string | null
   // Markers and trusted `>` lines come only from the HTML conversion, as in replyText().
   const fromHtml = !body.text?.trim();
   const scan = scanReply(lines, { trustMarkers: fromHtml, markers: fromHtml });
-  if (!scan.firstQuote) return null;
-  const part = withLeadingAttribution(scan.firstQuote);
+  // A forwarded section is cut from the author's text without being a quote: its header block is read here.
+  const forwardAt = lines.findIndex((l) => !isQuotedLine(l) && isForwardLine(l));
+  const first = scan.firstQuote ?? (forwardAt >= 0 ? quotedPartFrom(lines.slice(forwardAt + 1)) : null);
+  if (!first) return null;
+  const part = withLeadingAttribution(first);
   let attribution: Attribution = part.header
     ? parseHeaderFields(part.header)
     : part.attribution
@@ -81,7 +99,7 @@ export function quotedMessage(body: { text?: string | null; html?: string | null
     dateMs: attribution.dateMs ?? null,
     ...fields,
     introducedBy,
-    forwarded: scan.forwarded,
+    forwarded: forwardAt >= 0 && forwardAt <= quoteStart(lines),
     text: ownText(textLines),
   };
 }
@@ -96,6 +114,18 @@ function ownText(lines: readonly string[]): string {
   if (own) return own;
   const inner = scanReply(lines, { trustMarkers: false, markers: false }).firstQuote;
   return inner ? replyText({ text: withLeadingAttribution(inner).lines.join('\n') }).text : '';
+}
+
+/** Index of the first line that opens a quote: `>` text, "-----Original Message-----", a From: header line, an attribution. */
+function quoteStart(lines: readonly string[]): number {
+  const i = lines.findIndex(
+    (l, k) =>
+      isQuotedLine(l) ||
+      isOriginalMessageLine(l) ||
+      headerLine(l)?.field === 'from' ||
+      (mayBeAttributionLine(l) && isAttribution(l, isQuotedLine(lines[k + 1] ?? ''))),
+  );
+  return i < 0 ? lines.length : i;
 }
 
 /** The lines the reply scanner reads, exactly as replyText() reads them (text/plain first, then the HTML). */

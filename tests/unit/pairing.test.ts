@@ -118,6 +118,31 @@ describe('quotedMessage: the first quoted message of a reply', () => {
     expect(q?.text).toBe('The new organisation starts on Monday.');
   });
 
+  it('stops at the next attribution in `>` quotes and HTML quote containers, and reads forwarded header blocks', () => {
+    const deeper = {
+      from: { name: 'Tom Baker', address: 'tom@partner.example' },
+      dateMs: Date.UTC(2024, 0, 8, 9, 12),
+      text: 'Great, Thursday it is.',
+    };
+    const plain = quotedMessage({
+      text: 'Sounds good.\n\nOn Mon, 8 Jan 2024 at 09:12, Tom Baker <tom@partner.example> wrote:\n> Great, Thursday it is.\n>\n> On Sun, 7 Jan 2024 at 20:00, Anna <anna@example.test> wrote:\n>> Could we do Thursday?\n',
+    });
+    expect(plain).toMatchObject(deeper);
+    const html = quotedMessage({
+      html: '<div dir="ltr">Sounds good.</div><div class="gmail_quote"><div class="gmail_attr">On Mon, 8 Jan 2024 at 09:12, Tom Baker &lt;tom@partner.example&gt; wrote:<br></div><blockquote class="gmail_quote"><div>Great, Thursday it is.</div><div class="gmail_quote"><div class="gmail_attr">On Sun, 7 Jan 2024 at 20:00, Anna &lt;anna@example.test&gt; wrote:</div><blockquote class="gmail_quote">Could we do Thursday?</blockquote></div></blockquote></div>',
+    });
+    expect(html).toMatchObject(deeper);
+    const forward = quotedMessage({
+      text: 'Jan, can you handle this?\n\n---------- Forwarded message ---------\nFrom: Bob Nau <rnau@mail.duke.edu>\nDate: Mon, 31 Dec 2001 at 15:12\nSubject: Recommendation\nTo: Vince <vince@example.test>\n\nDo you have a letter?\n',
+    });
+    expect(forward).toMatchObject({
+      from: { name: 'Bob Nau', address: 'rnau@mail.duke.edu' },
+      subject: 'Recommendation',
+      forwarded: true,
+      text: 'Do you have a letter?',
+    });
+  });
+
   it('is null for a message that quotes nothing', () => {
     expect(quotedMessage({ text: 'Lunch on Friday?\n\nAnna' })).toBeNull();
     expect(quotedMessage({ text: '' })).toBeNull();
