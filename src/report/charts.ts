@@ -70,8 +70,14 @@ export function chartSpecs(
             encoding: {
               x: { field: 'step', type: 'quantitative', title: 'step' },
               y: { field: 'loss', type: 'quantitative', title: 'loss (nats per token)', scale: { zero: false } },
-              color: { field: 'series', type: 'nominal', title: 'version' },
-              strokeDash: { field: 'kind', type: 'nominal', title: 'loss on', sort: ['train', 'held-out'] },
+              color: { field: 'series', type: 'nominal', title: 'version', legend: { symbolType: 'stroke' } },
+              strokeDash: {
+                field: 'kind',
+                type: 'nominal',
+                title: 'loss on',
+                sort: ['train', 'held-out'],
+                legend: { symbolType: 'stroke' },
+              },
               detail: { field: 'kind' },
             },
           }
@@ -122,7 +128,13 @@ export function chartSpecs(
             height: HEIGHT,
             ...bar(
               { field: 'week', type: 'ordinal', title: 'week of' },
-              { field: 'count', type: 'quantitative', title: 'drafts', aggregate: 'sum' },
+              {
+                field: 'count',
+                type: 'quantitative',
+                title: 'drafts',
+                aggregate: 'sum',
+                axis: { tickMinStep: 1, format: 'd' },
+              },
               {
                 color: {
                   field: 'outcome',
@@ -189,8 +201,8 @@ function horizontal(
           width: WIDTH - 160,
           height: { step: 18 },
           encoding: {
-            y: { field: 'label', type: 'nominal', title: null, sort: null, axis: { labelLimit: 220 } }, // rows come sorted
-            x: { field: 'count', type: 'quantitative', title: unit },
+            y: { field: 'label', type: 'nominal', title: null, sort: null, axis: { labelLimit: 320 } }, // rows come sorted
+            x: { field: 'count', type: 'quantitative', title: unit, axis: { tickMinStep: 1, format: 'd' } },
           },
           layer: [
             { mark: { type: 'bar', tooltip: true, color: '#4c78a8' } },
