@@ -120,6 +120,7 @@ describe('classification: a no-reply From whose Reply-To reaches a person', () =
       subject: 'New message from your contact form',
       mimeType: 'text/plain',
       ownText: 'Hello, do you ship to Belgium?',
+      attachments: [],
     });
   it('is answerable (a form or ticket system); without Reply-To, or with a no-reply one, it is not', () => {
     expect(classify({ 'reply-to': ['Vera Visitor <vera@mail.example>'] })).toEqual([]);
