@@ -28,6 +28,8 @@ export interface StoredMessage {
   attachments: PartInfo[];
   /** Structural faults that were tolerated (a boundary that never appears, …); empty for a well-formed message. */
   problems: string[];
+  /** Why the structure was not read to the end (thousands of parts, runaway nesting: hostile input), or null. */
+  cutOff: string | null;
 }
 
 export type MessageDecodeErrorCode = 'EMPTY' | 'NOT_A_MESSAGE';
@@ -83,6 +85,7 @@ export function decodeMessage(raw: Buffer, options: DecodeMessageOptions = {}): 
     textTruncated: bodies.truncated,
     attachments: plan.attachments,
     problems: tree.problems,
+    cutOff: tree.cutOff,
   };
 }
 

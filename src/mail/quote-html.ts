@@ -49,6 +49,34 @@ function markerLine(builder: BlockTextBuilder, mark: string): void {
   builder.closeBlock({ trailingLineBreaks: 2 });
 }
 
+/**
+ * Gmail's `div.gmail_quote` normally holds an attribution (`.gmail_attr`) and a `blockquote`. Without either it is a
+ * wrapper Gmail left around text the author wrote (a reply with a new subject, an edited forward): not a quote.
+ * The search stops after a few thousand nodes, so a hostile document costs little; then the div counts as a quote.
+ */
+function holdsQuote(elem: DomNode): boolean {
+  const stack: DomNode[] = [...((elem.children as DomNode[] | undefined) ?? [])];
+  for (let seen = 0; stack.length > 0; seen++) {
+    if (seen > 5000) return true;
+    const node = stack.pop() as DomNode;
+    if (node.name === 'blockquote') return true;
+    if (/\bgmail_attr\b/.test(classOf(node))) return true;
+    for (const child of (node.children as DomNode[] | undefined) ?? []) stack.push(child);
+  }
+  return false;
+}
+
+/** `div.gmail_quote`: a quote container, or a transparent wrapper when it holds no quote (holdsQuote). */
+const gmailQuote: FormatCallback = (elem, walk, builder, options) => {
+  if (holdsQuote(elem)) {
+    quoteContainer(elem, walk, builder, options);
+    return;
+  }
+  builder.openBlock({ leadingLineBreaks: 1 });
+  walk(elem.children, builder);
+  builder.closeBlock({ trailingLineBreaks: 1 });
+};
+
 /** Everything after this element is the quoted message (Outlook on the web's empty `#appendonsend`, `<hr>`s). */
 const quoteStart: FormatCallback = (elem, walk, builder) => {
   markerLine(builder, QUOTE_START_MARK);
@@ -96,7 +124,7 @@ const blockquote: FormatCallback = (elem, walk, builder) => {
 
 const QUOTE_SELECTORS: SelectorDefinition[] = [
   { selector: 'blockquote', format: 'replyBlockquote' },
-  { selector: 'div[class*="gmail_quote"]', format: 'replyQuote' }, // Gmail (also x_gmail_quote once re-quoted)
+  { selector: 'div[class*="gmail_quote"]', format: 'replyGmailQuote' }, // Gmail (also x_gmail_quote once re-quoted)
   { selector: 'div[class*="yahoo_quoted"]', format: 'replyQuote' }, // Yahoo Mail
   { selector: 'div.protonmail_quote', format: 'replyQuote' }, // Proton Mail
   { selector: 'span#OLK_SRC_BODY_SECTION', format: 'replyQuote' }, // Outlook for Mac
@@ -121,6 +149,7 @@ const quoteAwareConverter = () =>
     formatters: {
       replyBlockquote: blockquote,
       replyQuote: quoteContainer,
+      replyGmailQuote: gmailQuote,
       replyQuoteStart: quoteStart,
       replySignature: signatureContainer,
     },
@@ -145,7 +174,11 @@ export function htmlToQuotedText(html: string, authoredOnly = false): string {
   let input = html;
   if (authoredOnly) {
     const m = QUOTED_TAIL.exec(html.length > MAX_HTML_CHARS ? html.slice(0, MAX_HTML_CHARS) : html);
-    if (m) input = html.slice(0, m.index + KEEP_OF_QUOTE);
+    // A gmail_quote div without a quote inside it wraps the author's own text (see holdsQuote): no cut then.
+    const kept = m ? html.slice(m.index, m.index + KEEP_OF_QUOTE) : '';
+    if (m && (!/gmail_quote/i.test(m[0]) || /<blockquote\b|gmail_attr/i.test(kept))) {
+      input = html.slice(0, m.index + KEEP_OF_QUOTE);
+    }
   }
   convert ??= quoteAwareConverter();
   return resolvePlainBlockquotes(convert(input));

@@ -13,8 +13,14 @@ export function cleanLine(line: string): string {
   return line.replace(/[\u200b\ufeff]/g, '').replace(/[\u00a0\u202f]/g, ' ');
 }
 
+/**
+ * Marks that show nothing or next to nothing: zero-width characters, soft hyphen, word joiner, and U+1427 "ᐧ", which
+ * Gmail's tracking extensions put on a line of its own under the text. A line of only these is blank.
+ */
+const INVISIBLE_LINE = /^(?:[\s\u00ad\u1427\u180e\u200b-\u200f\u2060-\u2064\ufeff]|\u034f)*$/;
+
 export function isBlank(line: string): boolean {
-  return /^[\s\u200b\ufeff]*$/.test(line);
+  return INVISIBLE_LINE.test(line);
 }
 
 /** Whether a line is `>`-quoted (RFC 3676 §4.5 quote marker; leading spaces tolerated as Outlook and Apple write). */
@@ -60,6 +66,7 @@ const alternation = (words: readonly string[]) =>
 const WROTE_VERBS = [
   'wrote', // en: Gmail, Apple Mail, Thunderbird
   'het volgende geschreven', // nl: Apple Mail ("Op … heeft X het volgende geschreven:")
+  'geschreven', // nl: iOS ("Op 24 feb. 2015 om 22:48 heeft Jan <j@x> geschreven:")
   'schreef', // nl: Gmail ("Op di 3 jan. 2023 om 10:12 schreef Ann <a@b>:")
   'schrieb', // de: Gmail, Apple Mail ("Am 03.01.2023 um 10:12 schrieb Ann:")
   'geschrieben',
@@ -71,7 +78,27 @@ const WROTE_VERBS = [
   'ha escrit', // ca
   'va escriure',
   'ha scritto', // it: "Il giorno … ha scritto:"
+  'scrive', // it: "Marco scrive:"
   'escreveu', // pt: "Em … escreveu:"
+  'schreef het volgende',
+  'heeft geschreven',
+  'napísal(a)', // sk
+  'napísala',
+  'napísal',
+  'je napisal', // sl, hr
+  'je napisala',
+  'napisao je', // hr, bs, sr
+  'napisala je',
+  'написа', // bg
+  'rašė', // lt
+  'rakstīja', // lv
+  'kirjutas', // et
+  'skrifaði', // is
+  'ने लिखा', // hi
+  'כתב', // he
+  'كتب', // ar
+  'เขียน', // th
+  'menulis', // id, ms
   'skrev følgende', // da/no/sv
   'skrev',
   'napisał(a)', // pl: "W dniu … użytkownik X napisał:"
@@ -166,18 +193,66 @@ export function isAttribution(raw: string, nextIsQuoted: boolean): boolean {
   const dateFirst = /\d/.test(t.slice(0, 16));
 
   if (VERB_END.test(t)) {
-    if (endsColon) return startWord || hasDate || hasEmail || dashWrapped;
+    if (endsColon) return startWord || hasDate || hasEmail || dashWrapped || (nextIsQuoted && namedOnly(t));
     return dashWrapped || (startWord && (hasDate || hasEmail));
   }
   if (WEAK_VERB_END.test(t)) return hasEmail && (startWord || hasDate);
-  if (endsColon && VERB_MID.test(t)) return (startWord || dateFirst) && (hasDate || hasEmail);
+  if (endsColon && VERB_MID.test(t)) {
+    // "Op 3 jan. om 10:12 schreef Ann <a@b>:", and name first: "Ann <a@b> schrieb am Do., 20. Juni 2024, 14:49:".
+    if ((startWord || dateFirst) && (hasDate || hasEmail)) return true;
+    if (hasEmail && hasDate) return true;
+  }
+  // A verb not listed: "Op 24 feb. 2015 om 22:48 heeft Jan <jan@x.nl> geschreven:", "Ann <a@b> kirjoitti 3.1.2023 klo
+  // 10.12:". An address, a clock time or year, and a colon at the end, with at most three words after the address
+  // (or the address right after the name at the start) is how clients write it; prose rarely has all of them.
+  if (endsColon && hasEmail && TIME_OR_YEAR.test(t) && (startWord || dateFirst || nameThenAddress(t))) {
+    if (wordsAfterAddress(t) <= 3 || nameThenAddress(t)) return true;
+  }
   // No verb at all: "2014-10-17 11:28 GMT+03:00 Ann <a@b>:", "26.06.2014, 14:41, "Ann" <a@b>:" (Yandex, Gmail),
   // "Thu, 26 Jun 2014 14:00:51 +0400 от Ann <a@b>:" (mail.ru).
   if (hasDate && dateFirst) {
     if (endsColon && EMAIL_END_COLON.test(t)) return true;
     if (!endsColon && nextIsQuoted && EMAIL_END.test(t)) return true;
+    // "2014-10-17 11:28 GMT+03:00 Ann Example:" above quoted text (`>` or `|`): a date-first line ending in a colon.
+    if (endsColon && nextIsQuoted && TIME_OR_YEAR.test(t) && t.length <= 120 && !/[.!?]\s/.test(t)) return true;
   }
   return false;
+}
+
+/** A clock time or a year: every client's attribution carries one, prose that merely mentions a day seldom does. */
+const TIME_OR_YEAR = /\d{1,2}[:.h]\d{2}(?!\d)|(?:^|\D)(?:19|20)\d{2}(?!\d)/;
+
+/** Words after the last e-mail address of an attribution (the verb: "geschreven:", "a écrit :"). */
+function wordsAfterAddress(t: string): number {
+  const m = /[\w.+'-]+@[\w-]+(?:\.[\w-]+)+[>)\]]*/g;
+  let end = -1;
+  for (let x = m.exec(t); x !== null; x = m.exec(t)) end = x.index + x[0].length;
+  if (end < 0) return Number.POSITIVE_INFINITY;
+  const tail = t
+    .slice(end)
+    .replace(/[:：]$/, '')
+    .trim();
+  return tail === '' ? 0 : tail.split(/\s+/).length;
+}
+
+/** "Ann Example <ann@x.org> …": the line opens with a name (capitalised words) and an address in brackets. */
+function nameThenAddress(t: string): boolean {
+  const m =
+    /^["']?(\p{Lu}[\p{L}.'’-]*(?:[ ,]+[\p{L}.'’-]+){0,4})["']?\s*[<([](?:mailto:)?[\w.+'-]+@[\w-]+(?:\.[\w-]+)+[>)\]]/u.exec(
+      t,
+    );
+  return m !== null;
+}
+
+/** "Marco ha scritto:", "Ann Example wrote:": a name (one to four capitalised words) and a verb, nothing else. */
+function namedOnly(t: string): boolean {
+  const m = VERB_END.exec(t);
+  if (!m) return false;
+  const subject = t
+    .slice(0, m.index + 1)
+    .trim()
+    .replace(/[,"']/g, '');
+  return subject.length > 0 && subject.length <= 50 && /^\p{Lu}[\p{L}.'’-]*(?:\s+[\p{L}.'’-]+){0,3}$/u.test(subject);
 }
 
 /** Cheap pre-check: could this line begin an attribution that wraps onto the next lines? */
@@ -391,6 +466,23 @@ const ORIGINAL_MESSAGE = [
   "message d'origine",
   'message d’origine',
   'message original',
+  'courriel d’origine', // K-9 Mail (fr)
+  "courriel d'origine",
+  'courriel original',
+  'pôvodná správa', // sk
+  'izvirno sporočilo', // sl
+  'izvorna poruka', // hr, bs
+  'originalna poruka',
+  'mesajul original', // ro
+  'mesaj original',
+  'αρχικό μήνυμα', // el
+  'оригинално съобщение', // bg
+  'оригінальне повідомлення', // uk
+  'originalbericht',
+  'originale nachricht',
+  'originalmeldung',
+  'originalt meddelande',
+  'originalmelding',
   'mensaje original',
   'mensagem original',
   'messaggio originale',
@@ -439,6 +531,23 @@ const FORWARDED_MESSAGE = [
   'välitetty viesti',
   'továbbított üzenet',
   'přeposlaná zpráva',
+  'preposlaná správa', // sk
+  'posredovano sporočilo', // sl
+  'proslijeđena poruka', // hr
+  'prosleđena poruka', // sr
+  'mesaj redirecționat', // ro
+  'mesaj redirectionat',
+  'προωθημένο μήνυμα', // el
+  'препратено съобщение', // bg
+  'переслане повідомлення', // uk
+  'пересланное сообщение',
+  'továbbított levél',
+  'message réexpédié',
+  'courriel transmis',
+  'e-mail transféré',
+  'videresendt e-post',
+  'vidarebefordrat mejl',
+  'forwarded mail',
   'iletilen ileti',
   '转发的邮件',
   '転送されたメッセージ',
@@ -465,7 +574,7 @@ const BEGIN_FORWARDED = [
 const ORIGINAL_RE = new RegExp(`^(?:${alternation(ORIGINAL_MESSAGE)})$`, 'iu');
 const FORWARDED_RE = new RegExp(`^(?:${alternation(FORWARDED_MESSAGE)})$`, 'iu');
 const BEGIN_FORWARDED_RE = new RegExp(`^(?:${alternation(BEGIN_FORWARDED)})\\s*[:：]?$`, 'iu');
-const WRAPPER = ' \t-_=*~';
+const WRAPPER = ' \t-_=*~–—‒―';
 
 /** The phrase inside "-----  phrase  -----", when the line is wrapped in at least two dashes/underscores/equals. */
 function wrappedPhrase(line: string): string | null {
@@ -476,6 +585,18 @@ function wrappedPhrase(line: string): string | null {
   const leading = t.indexOf(inner);
   const wrappers = leading + (t.length - leading - inner.length);
   return wrappers >= 2 ? inner : null;
+}
+
+/**
+ * A short phrase between runs of dashes ("-------- Courriel d’origine --------", "–––– Přeposlaná zpráva ––––"), in
+ * any language: at least three wrapper characters on each side and at most six words.
+ */
+export function isWrappedPhrase(line: string): boolean {
+  const inner = wrappedPhrase(line);
+  if (inner === null || inner.split(/\s+/).length > 6 || /[.!?]$/.test(inner)) return false;
+  const t = cleanLine(line).trim();
+  const at = t.indexOf(inner);
+  return /^[-_=*~–—‒―]{3,}/.test(t.slice(0, at).trim()) && /[-_=*~–—‒―]{3,}$/.test(t.slice(at + inner.length).trim());
 }
 
 /** "-----Original Message-----" and translations. */
@@ -546,9 +667,11 @@ const DEVICE_FOOTERS: readonly RegExp[] = [
 export function isDeviceFooter(line: string): boolean {
   if (line.length > 160) return false;
   // A trailing link ("Sent from TypeApp<http://…>", "Sent with Sparrow (http://…)") is part of the footer.
-  const t = cleanLine(line)
-    .trim()
-    .replace(/\s*[<([]\s*(?:https?:\/\/|www\.)[^\s<>()[\]]*\s*[>)\]]$/i, '');
+  // "---Sent from my phone": a footer glued to the dashes some apps put above it.
+  const t = trimChars(cleanLine(line).trim(), '-–—_=~* \t').replace(
+    /\s*[<([]\s*(?:https?:\/\/|www\.)[^\s<>()[\]]*\s*[>)\]]$/i,
+    '',
+  );
   for (const re of DEVICE_FOOTERS) {
     const m = re.exec(t);
     if (!m) continue;
@@ -729,6 +852,32 @@ export function hasContactMarker(line: string): boolean {
   if (line.length > 200) return false;
   const t = cleanLine(line);
   return PHONE.test(t) || CONTACT_WORDS.test(t.trim());
+}
+
+const STREET =
+  /^\d{1,5}[a-z]?,?\s+(?:[\p{L}.'’-]+\s+){0,4}(?:street|st|avenue|ave|road|rd|boulevard|blvd|drive|dr|lane|ln|way|place|pl|court|ct|square|sq|parkway|pkwy|highway|hwy|terrace|crescent)\b\.?|^(?:[\p{L}.'’-]+\s+){0,3}[\p{L}'’-]*(?:straße|strasse|str\.|weg|gasse|platz|laan|straat|plein|gracht|kade|singel|dijk|vej|gade|gatan|vägen|veien)\s+\d{1,4}\s?[a-z]?\b|^\d{0,4},?\s*(?:rue|avenue|boulevard|bd|place|chemin|allée|via|viale|piazza|corso|calle|avenida|plaza|paseo|rua|praça)\s+\S/iu;
+const ROOM =
+  /^(?:room|rm|suite|ste|floor|fl|building|bldg|office|unit|p\.?\s?o\.?\s?box|postbus|postfach|bp|apartado)\b\.?\s*[#:]?\s*[\w-]*\d/i;
+const POSTAL =
+  /,\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?$|^\d{4}\s?[A-Z]{2}\s+\p{Lu}|^(?:[A-Z]{1,2}-)?\d{4,5}\s+\p{Lu}\p{L}+|\b[A-Z]{1,2}\d[A-Z\d]?\s+\d[A-Z]{2}$/u;
+const TITLE =
+  /\b(?:managing director|director|vice president|president|manager|head of|chief [\p{L}]+ officer|analyst|associate|engineer|consultant|specialist|coordinator|assistant|professor|lecturer|officer|partner|founder|counsel|attorney|secretary|executive|administrator|advis[eo]r|representative|geschäftsführer(?:in)?|leiter(?:in)?|directeur|directrice|gérante?|responsable|direttore|directora?|gerente|adviseur|medewerker|projectleider|eigenaar)\b/iu;
+
+/**
+ * A line of a postal address or a title block: a street ("1400 Smith Street", "Keizersgracht 12", "12 rue de la
+ * Paix"), a room or box ("Room EB1962", "Postbus 12"), a city with a postal code ("Houston, TX 77002-7361",
+ * "1012 AB Amsterdam", "80331 München"), or a job title ("Managing Director - Research"). Short lines only.
+ */
+export function isAddressLine(line: string): boolean {
+  const t = cleanLine(line).trim();
+  if (
+    t.length === 0 ||
+    t.length > 80 ||
+    t.split(/\s+/).length > 8 ||
+    /[.!?]$/.test(t.replace(/\b(?:st|ave|rd|blvd|dr|corp|inc|co|ltd)\.$/i, ''))
+  )
+    return false;
+  return STREET.test(t) || ROOM.test(t) || POSTAL.test(t) || TITLE.test(t);
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   isOriginalMessageLine,
   isQuotedLine,
   isRuleLine,
+  isWrappedPhrase,
   MAX_PATTERN_LINE,
   mayBeAttributionLine,
   mayStartAttribution,
@@ -81,7 +82,7 @@ export function scanReply(lines: readonly string[], options: ScanOptions): Scan 
   };
   const nextIsQuoted = (from: number): boolean => {
     const k = nextNonBlank(from);
-    return k < n && isQuotedLine(lines[k] ?? '');
+    return k < n && (isQuotedLine(lines[k] ?? '') || isPipeQuotedLine(lines[k] ?? ''));
   };
   const rest = (from: number): string[] => lines.slice(from);
   const headerAt = headerCache(lines);
@@ -139,8 +140,10 @@ export function scanReply(lines: readonly string[], options: ScanOptions): Scan 
       // Even at the very top: a body that opens with a header block is a quoted or forwarded message with nothing
       // written above it (an Outlook reply sent without text), never the author's own words.
       quoted = true;
-      if (block.fields[0]?.field === 'to') dropLotusSenderLines(authored);
-      firstQuote ??= { attribution: null, header: block.fields, lines: rest(block.end) };
+      // Lotus Notes puts who and when above "To:"; they become the block's From and Date fields.
+      const sender = block.fields[0]?.field === 'to' ? dropLotusSenderLines(authored) : [];
+      dropSeparatorLine(authored);
+      firstQuote ??= { attribution: null, header: [...sender, ...block.fields], lines: rest(block.end) };
       break;
     }
     if (line.length <= MAX_PATTERN_LINE) {
@@ -162,9 +165,10 @@ export function scanReply(lines: readonly string[], options: ScanOptions): Scan 
           i = nextNonBlank(attribution.end + 1);
           continue;
         }
-        // Attribution followed by unmarked text (Outlook-style top posting): all of it is the earlier message.
+        // Attribution followed by unmarked or `|`-quoted text (Outlook-style top posting): all of it is the earlier
+        // message.
         quoted = true;
-        firstQuote ??= { attribution: attribution.text, header: null, lines: rest(attribution.end + 1) };
+        firstQuote ??= { attribution: attribution.text, header: null, lines: unpipe(rest(attribution.end + 1)) };
         break;
       }
       if (isDeviceFooter(line)) {
@@ -261,7 +265,15 @@ function headerBlock(lines: readonly string[], i: number, headerAt: HeaderAt = h
   for (let j = i + 1; j < n && j < i + 80; j++) {
     const line = lines[j] ?? '';
     if (isBlank(line)) {
-      if (++blanks > 1 || pending.length > 0) break;
+      if (++blanks > 1) break;
+      if (pending.length > 0) {
+        // Lotus Notes: "cc: … Rick\nBuy/HOU/ECT@ECT, …\n\nSubject: …": wrapped addresses, a blank, the next field.
+        const next = headerAt(j + 1);
+        const last = fields[fields.length - 1];
+        if (!next || next.field === 'other' || groups.has(next.field) || !last || !/@|,/.test(pending.join(' '))) break;
+        last.value = [last.value, ...pending].join(' ');
+        pending = [];
+      }
       continue;
     }
     const cachedLine = headerAt(j);
@@ -292,18 +304,111 @@ function headerBlock(lines: readonly string[], i: number, headerAt: HeaderAt = h
 }
 
 /**
- * Lotus Notes writes the quoted sender and date on lines of their own above "To: … cc: … Subject:"; drop such short
- * lines (a date or an address on them) from the end of what was kept.
+ * Lotus Notes writes the quoted sender and date above "To: … cc: … Subject: …", in several shapes:
+ *   "Anjam Ahmad" / "04/28/2000 05:47 AM"                (name line above the date line)
+ *   "From:  Ted Murphy" / "10/29/2000 10:23 AM"          (From: with the date on the next line)
+ *   "\tEnron Europe" / "\tFrom:  Kirstee Hewitt   03/08/2000 16:29"   (indented letterhead, date on the From: line)
+ *   "\"Ann\" <a@b> on 02/27/2000 03:07:13 PM" / "Please respond to a@b"
+ * and the name/date pair may repeat. Removes those lines from the end of what was kept. The anchor is a line that
+ * ends in a full date and time (European "15/05/2000 17:14" too); a line of the author's that merely mentions a time
+ * ("I'm going at 6:30 PM, maybe after.") is no anchor, so a one-line reply with a time in it stays.
  */
-function dropLotusSenderLines(authored: string[]): void {
-  let dropped = 0;
-  for (let k = authored.length - 1; k >= 0 && dropped < 4; k--) {
-    const line = cleanLine(authored[k] ?? '').trim();
-    if (line === '') continue;
-    if (line.length > 100 || !/\d{1,2}[:/.]\d{2}|@/.test(line)) break;
+function dropLotusSenderLines(authored: string[]): HeaderLine[] {
+  const last = (): number => {
+    let k = authored.length - 1;
+    while (k >= 0 && isBlank(authored[k] ?? '')) k--;
+    return k;
+  };
+  let removed = false;
+  let from: string | null = null;
+  let date: string | null = null;
+  for (let round = 0; round < 3; round++) {
+    let k = last();
+    if (k >= 0 && /^please respond to\s/i.test(cleanLine(authored[k] ?? '').trim())) {
+      authored.length = k;
+      k = last();
+    }
+    const dateLine = cleanLine(authored[k] ?? '').trim();
+    const at = k >= 0 ? NOTES_DATE_END.exec(dateLine) : null;
+    if (k < 0 || at === null || !isNotesDateLine(dateLine)) break;
     authored.length = k;
-    dropped++;
+    removed = true;
+    // The nearest (last) pair is the quoted message's own sender and date.
+    date ??= at[0].trim();
+    const who = dateLine
+      .slice(0, at.index)
+      .replace(/^from\s*:\s*/i, '')
+      .replace(/\s+on$/i, '')
+      .trim();
+    if (who) from ??= who;
+    // The sender's name, or "From:  Name", directly above the date line (no blank line between).
+    const above = cleanLine(authored[k - 1] ?? '').trim();
+    if (k > 0 && (isNotesName(above) || (/^from\s*:/i.test(above) && above.length <= 120))) {
+      authored.length = k - 1;
+      from ??= above.replace(/^from\s*:\s*/i, '').trim();
+    }
   }
+  if (!removed) return [];
+  // Letterhead: indented short lines above the block ("\tEnron Capital & Trade Resources Corp. - Europe").
+  for (let k = last(), count = 0; k >= 0 && count < 4; k = last(), count++) {
+    const line = authored[k] ?? '';
+    if (!/^(?:\t| {2,})\S/.test(line) || line.trim().length > 80 || /[.!?]$/.test(line.trim())) break;
+    authored.length = k;
+  }
+  const fields: HeaderLine[] = [];
+  if (from) fields.push({ field: 'from', value: from, inlineField: null });
+  if (date) fields.push({ field: 'date', value: date, inlineField: null });
+  return fields;
+}
+
+/** Date and time as Lotus Notes writes them at the end of its sender line: "10/29/2000 10:23 AM", "15/05/2000 17:14". */
+const NOTES_DATE_END =
+  /(?:^|\s)\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4},?\s+\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?(?:\s+[A-Z]{2,5})?$/;
+
+/** A Notes sender/date line: only a date and time, or a sender ("From: Ann", "\"Ann\" <a@b> on") followed by them. */
+function isNotesDateLine(raw: string): boolean {
+  const t = cleanLine(raw).trim();
+  if (t.length > 160) return false;
+  const m = NOTES_DATE_END.exec(t);
+  if (!m) return false;
+  const before = t.slice(0, m.index).trim();
+  if (before === '') return true;
+  const who = before.replace(/^from\s*:\s*/i, '').replace(/\s+on$/i, '');
+  // What precedes the date is a name or an address, never a sentence.
+  return /^from\s*:/i.test(before) || /@/.test(who) || isNotesName(who);
+}
+
+/** A sender's name as Notes writes it: capitalised words, maybe a Notes address ("Vince J Kaminski/HOU/ECT@ECT"). */
+function isNotesName(t: string): boolean {
+  if (t.length === 0 || t.length > 60) return false;
+  const name = t.replace(/^"|"$/g, '').replace(/(?:\/[\w-]+)*(?:@[\w-]+)?$/, '');
+  return (
+    /^\p{Lu}[\p{L}.'’-]*(?:,?\s+(?:\p{Lu}[\p{L}.'’-]*|van|von|de|der|den|la|le|du|da|di|del|dos|ten|ter))*$/u.test(
+      name,
+    ) && name.split(/\s+/).length <= 5
+  );
+}
+
+/** A separator line ("-------- Courriel d’origine --------", "–––– Přeposlaná zpráva ––––", a rule) right above a header block belongs to it, in any language. */
+function dropSeparatorLine(authored: string[]): void {
+  let k = authored.length - 1;
+  while (k >= 0 && isBlank(authored[k] ?? '')) k--;
+  if (k < 0) return;
+  const line = authored[k] ?? '';
+  if (isWrappedPhrase(line)) authored.length = k;
+}
+
+/** "| quoted text": some clients (and Usenet habits) quote with a bar; a table row ends in a bar as well, so it must not. */
+export function isPipeQuotedLine(line: string): boolean {
+  const t = line.trim();
+  return t === '|' || (/^\|\s/.test(t) && !t.endsWith('|'));
+}
+
+/** Lines with one level of `|` quoting removed when every non-blank line has it; otherwise unchanged. */
+function unpipe(lines: string[]): string[] {
+  const marked = lines.filter((l) => !isBlank(l));
+  if (marked.length === 0 || !marked.every(isPipeQuotedLine)) return lines;
+  return lines.map((l) => l.replace(/^\s*\|\s?/, ''));
 }
 
 /** An attribution starting at line `i`, possibly wrapped over up to five more lines (two of them blank), or null. */
@@ -333,6 +438,8 @@ function matchAttribution(
     // a line that starts an attribution of its own ("On …") is tried from there.
     if (line.length > 200 || (isQuotedLine(line) && cleanLine(line).trim().length > 16)) break;
     if (startsAttribution(line)) break;
+    // "… on 12/20/2000 03:13 PM" then "To: …": a header block follows, not the rest of an attribution.
+    if (headerLine(line) !== null) break;
     joined = `${joined} ${line}`;
     if (isAttribution(joined, nextIsQuoted(j + 1))) {
       // "…<a@b>" then "> wrote:": the short quoted line is the attribution's own tail, not the quote.

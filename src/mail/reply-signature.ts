@@ -3,6 +3,7 @@
 import {
   cleanLine,
   hasContactMarker,
+  isAddressLine,
   isBlank,
   isDisclaimer,
   isNameLike,
@@ -49,6 +50,9 @@ export function splitSignature(lines: readonly string[], ownSignatures: readonly
   else {
     for (let k = firstCandidate(work, end); k < end; k++) {
       if (isSignatureDelimiter(work[k] ?? '') && nonBlank(0, k) > 0 && nonBlank(k + 1, end) <= MAX_SIGNATURE_LINES) {
+        // "-- " is the standard delimiter (RFC 3676 §4.3); a lone "---" or dash is often a paragraph break, so it
+        // only counts when what follows reads as a signature.
+        if (!isStrongDelimiter(work[k] ?? '') && !tailIsSignature(work, k + 1, end)) continue;
         cut = k;
         break;
       }
@@ -83,14 +87,25 @@ export function splitSignature(lines: readonly string[], ownSignatures: readonly
 
   // 3. The sign-off stays; a contact block under it goes. Without a sign-off, a trailing paragraph of contact
   //    details goes whole (name included), and so does a lone "-Name" line (talon's and GitHub's dash signature).
+  //    A sign-off written as "/ Jef", "//Jef" or "—Ryan" is the author's voice too, and stays; a lone "-Name" line
+  //    under the text is the dash signature of talon's and GitHub's corpora, and goes.
   const off = lastSignOff(work, end);
   if (off !== null) {
     const keepTo = signOffEnd(work, off, end);
     if (keepTo < end && tailIsSignature(work, keepTo, end)) cut = Math.min(cut, keepTo);
   } else {
-    const para = paragraphStart(work, end);
-    if (para > 0 && nonBlank(0, para) > 0 && isContactBlock(work, para, end)) cut = Math.min(cut, para);
-    else if (isDashName(work, end)) cut = Math.min(cut, end - 1);
+    // A signature may run over several paragraphs (name and title; street and city; phone and fax): peel them.
+    for (let round = 0; round < 4; round++) {
+      const para = paragraphStart(work, end);
+      if (!(para > 0 && nonBlank(0, para) > 0 && (isContactBlock(work, para, end) || isAddressBlock(work, para, end))))
+        break;
+      cut = Math.min(cut, para);
+      end = lastContentEnd(work, para);
+    }
+    // "Vince" then, after a blank line, "Vince Kaminski": the full name under the name signed with is a signature.
+    const full = fullNameUnderName(work, end);
+    if (full !== null && nonBlank(0, full) > 0) cut = Math.min(cut, full);
+    else if (isHyphenName(work, end)) cut = Math.min(cut, end - 1);
   }
 
   const kept = work.slice(0, cut);
@@ -243,13 +258,79 @@ function isContactBlock(lines: readonly string[], start: number, end: number): b
   return contact;
 }
 
-/** The last line is "-Name" / "- Name" / "/Name" and not the last item of a dash list. */
-function isDashName(lines: readonly string[], end: number): boolean {
+/** "-- " (RFC 3676 §4.3, also written without the space): always a signature delimiter. */
+function isStrongDelimiter(line: string): boolean {
+  return cleanLine(line).trim() === '--';
+}
+
+/**
+ * A trailing paragraph that is a postal address or a title block, even without phone or e-mail: 2–8 short lines, at
+ * least two of them address or title lines ("1400 Smith Street", "Room EB1962", "Houston, TX 77002-7361",
+ * "Managing Director - Research", "Enron Corp.").
+ */
+function isAddressBlock(lines: readonly string[], start: number, end: number): boolean {
+  const count = end - start;
+  if (count < 2 || count > 8) return false;
+  let marked = 0;
+  for (let k = start; k < end; k++) {
+    const line = lines[k] ?? '';
+    if (!isSignatureLike(line)) return false;
+    if (hasContactMarker(line) || isAddressLine(line)) marked++;
+  }
+  return marked >= 2;
+}
+
+/**
+ * The last line is the author's full name ("Vince Kaminski") and the line above it, after a blank line, is the
+ * shorter name they signed with ("Vince"): the index of the full-name line, else null.
+ */
+function fullNameUnderName(lines: readonly string[], end: number): number | null {
   const last = cleanLine(lines[end - 1] ?? '').trim();
-  const m = /^[-–—/]\s?(\p{L}[\p{L}.'’ -]{0,30})$/u.exec(last);
+  if (end < 3 || !isBlank(lines[end - 2] ?? '')) return null;
+  let k = end - 2;
+  while (k > 0 && isBlank(lines[k] ?? '')) k--;
+  const signed = cleanLine(lines[k] ?? '').trim();
+  if (k > 0 && !isBlank(lines[k - 1] ?? '') && signOff(lines[k - 1] ?? '') === null) return null;
+  const words = last.split(/\s+/);
+  if (words.length < 2 || words.length > 4 || !isNameLike(last) || !words.every((w) => /^\p{Lu}/u.test(w))) return null;
+  const first = (words[0] ?? '').toLowerCase();
+  const name = signed.replace(/^[-–—/\s]+/, '').toLowerCase();
+  if (!isNameLike(signed) || name.includes(' ') || name.length < 2) return null;
+  return first.startsWith(name) || name.startsWith(first) ? end - 1 : null;
+}
+
+/** The last line is "-Name" / "- Name" (ASCII hyphen) and not the last item of a dash list. */
+function isHyphenName(lines: readonly string[], end: number): boolean {
+  const last = cleanLine(lines[end - 1] ?? '').trim();
+  const m = /^-\s?(\p{L}[\p{L}.'’ -]{0,30})$/u.exec(last);
   if (!m || (m[1] ?? '').trim().split(/\s+/).length > 3) return false;
   let k = end - 2;
   while (k >= 0 && isBlank(lines[k] ?? '')) k--;
   if (k < 0) return false;
   return !/^\s*[-–—*•/]/.test(lines[k] ?? '');
+}
+
+/**
+ * Where the sign-off starts in the author's text (signature already removed): a valediction among the last three
+ * non-blank lines with at most a name line or two under it ("Best regards,\nAnna"), a dash or slash name as the last
+ * line ("/ Jef", "//Jef", "—Ryan", "-Anna"), or a lone name as the last paragraph ("Vince"). Null when there is none.
+ */
+export function signOffStart(lines: readonly string[]): number | null {
+  const end = lastContentEnd(lines, lines.length);
+  if (end === 0) return null;
+  let seen = 0;
+  for (let k = end - 1; k >= 0 && seen < 3; k--) {
+    const line = lines[k] ?? '';
+    if (isBlank(line)) continue;
+    seen++;
+    if (signOff(line) !== null) return k > 0 ? k : null;
+    if (!isNameLike(line.replace(/^[-–—/\s]+/, ''))) break;
+  }
+  const last = cleanLine(lines[end - 1] ?? '').trim();
+  if (/^(?:[-–—]|\/{1,2})\s?\p{L}[\p{L}.'’ -]{0,30}$/u.test(last) && end > 1) return end - 1;
+  const para = paragraphStart(lines, end);
+  if (para === end - 1 && para > 0 && isNameLike(last) && /^\p{Lu}/u.test(last) && last.split(/\s+/).length <= 3) {
+    return para;
+  }
+  return null;
 }

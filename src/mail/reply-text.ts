@@ -3,7 +3,7 @@ import { parseAttributionLine, parseHeaderFields } from './quote-attribution.js'
 import { htmlToQuotedText } from './quote-html.js';
 import { isAttribution, isBlank, unquoteOnce } from './quote-patterns.js';
 import { type QuotedPart, SIGNATURE_MARK, scanReply } from './reply-scan.js';
-import { signatureKey, splitSignature } from './reply-signature.js';
+import { signatureKey, signOffStart, splitSignature } from './reply-signature.js';
 
 export interface ReplyTextOptions {
   /** Keep the signature block (contact details, disclaimers) instead of removing it. The sign-off line ("Best, Anna") is always kept: it is part of the author's voice. */
@@ -69,6 +69,45 @@ export function replyText(
   };
 }
 
+/** replyText's result taken apart, for people checking what the dataset learns (`understudy mail reply-text --json`). */
+export interface ReplyParts extends ReplyText {
+  /** The sign-off at the end of `text` ("Best regards,\nAnna", "/ Jef"), which stays in `text`; null when none. */
+  signOff: string | null;
+  /** The attribution line (as written) or quoted header block (one "field: value" line each) that introduced the first quoted message; null when none. */
+  attribution: string | null;
+  /** Who and when, read from that attribution or header block. */
+  attributionFields: Attribution | null;
+  /** The first quoted message, quote markers removed; null when the body quotes nothing. */
+  quote: string | null;
+}
+
+/** replyText plus the parts it found: sign-off, attribution (as written and parsed) and the first quoted message. */
+export function replyParts(
+  body: { text?: string | null; html?: string | null },
+  options: ReplyTextOptions = {},
+): ReplyParts {
+  const reply = replyText(body, options);
+  const lines = reply.text.split('\n');
+  const at = signOffStart(lines);
+  const source = readSource(body);
+  const scan = scanReply(source.lines, { trustMarkers: source.fromHtml, markers: source.fromHtml });
+  const part = scan.firstQuote ? withLeadingAttribution(scan.firstQuote) : null;
+  const header = part?.header
+    ? part.header.map((h) => `${h.field === 'other' ? '' : `${h.field}: `}${h.value}`).join('\n')
+    : null;
+  return {
+    ...reply,
+    signOff: at === null ? null : normaliseWhitespace(lines.slice(at)),
+    attribution: part?.attribution ?? header,
+    attributionFields: part?.header
+      ? parseHeaderFields(part.header)
+      : part?.attribution
+        ? parseAttributionLine(part.attribution)
+        : null,
+    quote: part ? normaliseWhitespace(part.lines) || null : null,
+  };
+}
+
 /** The quoted original inside a reply (for recovering a parent that has no In-Reply-To): the attribution line / header block (who, when) and the quoted text with quote markers removed; null when the body quotes nothing. */
 export function quotedOriginal(body: {
   text?: string | null;
@@ -126,10 +165,13 @@ function normaliseWhitespace(lines: readonly string[]): string {
   const out: string[] = [];
   let blank = false;
   for (const raw of lines) {
-    const line = raw
-      .replace(/[\u200b\ufeff]/g, '')
-      .replace(/\u00a0/g, ' ')
-      .trimEnd();
+    // A line of invisible marks only (a lone Gmail "ᐧ") is blank.
+    const line = isBlank(raw)
+      ? ''
+      : raw
+          .replace(/[\u200b\ufeff]/g, '')
+          .replace(/\u00a0/g, ' ')
+          .trimEnd();
     if (line === '') {
       if (!blank && out.length > 0) out.push('');
       blank = true;

@@ -277,10 +277,12 @@ const PARTIAL: Record<string, Expectation> = {
     from: 'jan.kowalski@example.com',
   },
   'mail-parser-reply/email_pl_1_3/test_pl_simple_signature': { text: '', quoted: true },
+  // mail-parser-reply files "/John" as a signature; in Understudy's convention (issue 10) a slash sign-off ("/ Jef",
+  // "//Jef") is the author's voice and stays in the text.
   'mail-parser-reply/email_swedish_2/test_swedish_simple_body': {
-    contains: ['Hello Anna,', 'will update you once I am available'],
+    contains: ['Hello Anna,', 'will update you once I am available\n\n/John'],
     absent: ['Hej John'],
-    signature: '/John',
+    signature: null,
   },
   'mail-parser-reply/email_swedish_1/test_swedish_quoted_reply': {
     contains: ['Ursäkta mitt sena svar!', 'Mvh,\nPerson B'],

@@ -1,63 +1,168 @@
-// `understudy mail reply-text`: what the author of one message wrote, quotes and signature removed.
+// `understudy mail reply-text`: what the author of a message wrote, decoded and cleaned exactly as sync and
+// `dataset build` do it (decodeMessage, then the dataset's cleanContent), so what a user checks is what trains the model.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { simpleParser } from 'mailparser';
-import { replyText } from '../../mail/reply-text.js';
+import { cleanContent } from '../../dataset/clean.js';
+import { STORED_HEADER_FIELDS } from '../../imap/sync-mailbox.js';
+import { decodeMessage, MessageDecodeError, type StoredMessage } from '../../mail/message-decode.js';
+import { replyParts } from '../../mail/reply-text.js';
 import { CliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
+
+interface Options {
+  text?: boolean;
+  html?: boolean;
+  keepSignature?: boolean;
+  json?: boolean;
+  received?: boolean;
+}
+
+/** Why one message could not be read; the command goes on with the next file and exits 65 at the end. */
+class MessageProblem extends Error {
+  readonly code: string;
+  constructor(message: string, code: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'MessageProblem';
+    this.code = code;
+  }
+}
 
 export function registerMail(program: Command): void {
   const mail = program.command('mail').summary('tools for single messages');
   mail
     .command('reply-text')
-    .argument('[file]', 'an RFC 822 message (.eml), or - for stdin', '-')
+    .argument('[files...]', 'RFC 5322 messages (.eml), or - for stdin', ['-'])
     .summary('print the text the author wrote, without quotes and signature')
     .description(
-      'Reads a whole message (or, with --text, a plain body), removes quoted text, attribution\n' +
-        'lines ("On … wrote:", "Op … schreef …:", Outlook header blocks …), forwarded sections and\n' +
-        'the signature block (the sign-off line is kept), and prints what is left.',
+      'Reads whole messages (or, with --text/--html, a bare body), decodes them as `understudy sync`\n' +
+        'stores them (the same MIME parts, charset checks and format=flowed handling) and cleans them as\n' +
+        '`dataset build` does: quoted text, attribution lines ("On … wrote:", "Op … schreef …:", Outlook\n' +
+        'and Lotus Notes header blocks …), forwarded sections and the signature block are removed; the\n' +
+        'sign-off ("Best, Anna", "/ Jef") stays. What it prints is what the model learns from.\n' +
+        'A message that cannot be read is reported on stderr with the reason; the others are still\n' +
+        'printed, and the exit status is 65.',
     )
     .option('--text', 'the input is a plain-text body, not a whole message')
     .option('--html', 'the input is an HTML body, not a whole message')
+    .option(
+      '--received',
+      'decode as received mail (sync then skips the HTML when there is a text part); default: as sent mail',
+    )
     .option('--keep-signature', 'keep the signature block')
-    .option('--json', 'print {text, quoted, forwarded, signature} as JSON')
-    .action(async (file: string, opts: { text?: boolean; html?: boolean; keepSignature?: boolean; json?: boolean }) => {
-      let input: Buffer;
-      try {
-        input = readFileSync(file === '-' ? 0 : file);
-      } catch (err) {
+    .option(
+      '--json',
+      'one JSON object per message and line: reply, signOff, signature, attribution, quote, quoted, forwarded, language, skipReasons, and how it was decoded',
+    )
+    .action((files: string[], opts: Options) => {
+      const failed: string[] = [];
+      for (const file of files.length > 0 ? files : ['-']) {
+        const name = file === '-' ? 'the message on stdin' : file;
+        try {
+          const result = readOne(file, name, opts);
+          if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+          else {
+            if (files.length > 1) process.stdout.write(`==> ${file} <==\n`);
+            process.stdout.write(result.reply ? `${result.reply}\n` : '');
+          }
+        } catch (err) {
+          if (!(err instanceof MessageProblem)) throw err;
+          failed.push(file);
+          if (opts.json) {
+            process.stdout.write(`${JSON.stringify({ file, error: { code: err.code, message: err.message } })}\n`);
+          }
+          process.stderr.write(`understudy: ${err.message}\n`);
+        }
+      }
+      if (failed.length > 0) {
         throw new CliError(
-          `cannot read ${file === '-' ? 'stdin' : file}: ${(err as Error).message}`,
-          'INPUT_UNREADABLE',
-          EXIT.FAILURE,
+          failed.length === 1 && files.length <= 1
+            ? 'the message could not be read (see above)'
+            : `${failed.length} of ${files.length} messages could not be read (see above)`,
+          'MESSAGE_MALFORMED',
+          EXIT.DATAERR,
         );
       }
-      let body: { text?: string | null; html?: string | null };
-      if (opts.text) body = { text: input.toString('utf8') };
-      else if (opts.html) body = { html: input.toString('utf8') };
-      else {
-        let parsed: Awaited<ReturnType<typeof simpleParser>>;
-        try {
-          parsed = await simpleParser(input, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true });
-        } catch (err) {
-          // mailparser refuses some malformed or hostile messages (thousands of MIME parts, broken
-          // nesting): a problem with this message, not a crash.
-          throw new CliError(
-            `cannot parse ${file === '-' ? 'the message on stdin' : file} as an RFC 5322 message: ${(err as Error).message}\n` +
-              '  fix: check that it is a whole message (.eml); for a bare body use --text or --html',
-            'MESSAGE_MALFORMED',
-            EXIT.DATAERR,
-            err,
-          );
-        }
-        const html = typeof parsed.html === 'string' ? parsed.html : null;
-        // mailparser fills `text` from the HTML when there is no text/plain part; the HTML itself
-        // is the better input then, because its quote containers mark what was quoted.
-        const hasPlainPart = !html || /^content-type:\s*text\/plain/im.test(input.toString('latin1'));
-        body = { text: hasPlainPart ? (parsed.text ?? null) : null, html };
-      }
-      const result = replyText(body, { keepSignature: Boolean(opts.keepSignature) });
-      if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      else process.stdout.write(result.text ? `${result.text}\n` : '');
     });
+}
+
+/** One input → its reply text and parts. Throws MessageProblem (unreadable, not a message, hostile structure). */
+function readOne(file: string, name: string, opts: Options): Record<string, unknown> {
+  let input: Buffer;
+  try {
+    input = readFileSync(file === '-' ? 0 : file);
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    throw new MessageProblem(`cannot read ${name}: ${why}`, 'INPUT_UNREADABLE', err);
+  }
+  let stored: StoredMessage;
+  if (opts.text || opts.html) {
+    const body = input.toString('utf8');
+    stored = {
+      headers: '',
+      mimeType: opts.html ? 'text/html' : 'text/plain',
+      bodyText: opts.html ? null : body,
+      bodyHtml: opts.html ? body : null,
+      textTruncated: false,
+      attachments: [],
+      problems: [],
+      cutOff: null,
+    };
+  } else {
+    try {
+      stored = decodeMessage(input, { sent: !opts.received, headerFields: STORED_HEADER_FIELDS });
+    } catch (err) {
+      if (!(err instanceof MessageDecodeError)) throw err;
+      throw new MessageProblem(
+        `cannot parse ${name} as an RFC 5322 message: ${err.message}\n  fix: give a whole message (.eml); for a bare body use --text or --html`,
+        `MESSAGE_${err.code}`,
+        err,
+      );
+    }
+    if (stored.cutOff !== null) {
+      throw new MessageProblem(
+        `cannot parse ${name} as an RFC 5322 message: ${stored.cutOff}; a letter has a few, so this is broken or hostile input (sync stores only its first text parts)`,
+        'MESSAGE_STRUCTURE_LIMIT',
+      );
+    }
+    if (stored.bodyText === null && stored.bodyHtml === null) {
+      const parts = stored.attachments.map((a) => a.type).join(', ') || 'none';
+      throw new MessageProblem(
+        `${name} has no text part to read (its parts: ${parts})${stored.problems.length ? `; ${stored.problems.join('; ')}` : ''}`,
+        'MESSAGE_NO_TEXT',
+      );
+    }
+  }
+  // The dataset's own cleaning, on what sync would have stored.
+  const cleaned = cleanContent({
+    headers: stored.headers,
+    mime_type: stored.mimeType,
+    body_text: stored.bodyText,
+    body_html: stored.bodyHtml,
+    attachments: JSON.stringify(stored.attachments),
+  });
+  if (cleaned.error !== null) throw new MessageProblem(`cannot clean ${name}: ${cleaned.error}`, 'MESSAGE_UNREADABLE');
+  const parts = replyParts(
+    { text: stored.bodyText, html: stored.bodyHtml },
+    { keepSignature: Boolean(opts.keepSignature) },
+  );
+  return {
+    file,
+    reply: opts.keepSignature ? parts.text : (cleaned.ownText ?? ''),
+    signOff: parts.signOff,
+    signature: parts.signature,
+    attribution: parts.attribution,
+    attributionFields: parts.attributionFields,
+    quote: parts.quote,
+    quoted: parts.quoted,
+    forwarded: parts.forwarded,
+    language: cleaned.language,
+    skipReasons: cleaned.skipReasons,
+    decoded: {
+      mimeType: stored.mimeType,
+      from:
+        stored.bodyText !== null && stored.bodyText.trim() !== '' ? 'text/plain' : stored.bodyHtml ? 'text/html' : null,
+      truncated: stored.textTruncated,
+      problems: stored.problems,
+    },
+  };
 }
