@@ -59,6 +59,8 @@ async function main() {
         pairs: summary.examples,
         pairs_via_headers: summary.pairedByHeaders,
         pairs_via_quotes: summary.pairedByQuote,
+        pairs_reconstructed: summary.pairedByReconstruction,
+        pairs_via_subject: summary.pairedBySubject,
         build_s: round(build),
         msgs_per_s: Math.round(synced / build),
         parse_only_s: round(median(parseTimes)),
