@@ -236,8 +236,11 @@ function decide(
     });
     if (!reason) chosen.push(c);
   }
-  // Oldest first, up to the limit.
-  return newestPerThread(chosen.reverse()).slice(0, options.limit ?? config.drafts.limit);
+  // Oldest first, the newest message of each thread only, up to the limit.
+  const oldestFirst = chosen.reverse();
+  const newest = newestPerThread(oldestFirst);
+  for (const c of oldestFirst) if (!newest.includes(c)) skipDecision(summary, c, 'superseded');
+  return newest.slice(0, options.limit ?? config.drafts.limit);
 }
 
 function skipDecision(summary: DraftRunSummary, c: InboxCandidate, reason: OutboxSkip): void {
