@@ -144,4 +144,25 @@ password_command = "pass show home"
       expect(help.stdout).toMatch(/Usage: understudy/);
     }
   });
+
+  it('service install/uninstall never report success when systemctl failed (here: no user bus)', async () => {
+    const xdg = join(account.dir, 'xdg');
+    // A bus address that leads nowhere: systemctl --user fails as it does without a user session.
+    const env = {
+      XDG_CONFIG_HOME: xdg,
+      DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(account.dir, 'no-bus')}`,
+      XDG_RUNTIME_DIR: join(account.dir, 'no-runtime'),
+    };
+    const install = await runCli(['--config', account.configFile, 'service', 'install'], env);
+    if (install.code === 0) return; // a machine where systemctl --user works: nothing to check here
+    console.log(`service install without a user session: exit ${install.code}: ${install.stderr.split('\n')[0]}`);
+    expect(install.code).toBe(1);
+    expect(install.stdout).not.toMatch(/started it/);
+    expect(install.stderr).toMatch(/could not start it/);
+    expect(install.stderr).toMatch(/loginctl enable-linger/);
+    const uninstall = await runCli(['--config', account.configFile, 'service', 'uninstall'], env);
+    expect(uninstall.code).toBe(1);
+    expect(uninstall.stdout).not.toMatch(/stopped/);
+    expect(uninstall.stderr).toMatch(/could not stop the service/);
+  });
 });

@@ -53,7 +53,9 @@ export function registerService(program: Command): void {
       const enable = reload.ok ? run('systemctl', ['--user', 'enable', '--now', UNIT]) : reload;
       if (!enable.ok)
         throw new CliError(
-          `systemctl --user failed: ${enable.out}\n  (is there a user session? see loginctl enable-linger below)`,
+          `wrote ${join(dir, UNIT)}, but systemctl --user could not start it: ${enable.out}\n` +
+            `  fix: systemd user services need a user session (log in, or: sudo loginctl enable-linger ${userInfo().username}),\n` +
+            '  then run: systemctl --user daemon-reload && systemctl --user enable --now understudy',
           'SERVICE_FAILED',
           EXIT.FAILURE,
         );
@@ -76,10 +78,20 @@ export function registerService(program: Command): void {
         return;
       }
       const file = join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'systemd', 'user', UNIT);
-      run('systemctl', ['--user', 'disable', '--now', UNIT]);
+      const existed = existsSync(file);
+      const disable = run('systemctl', ['--user', 'disable', '--now', UNIT]);
       rmSync(file, { force: true });
       run('systemctl', ['--user', 'daemon-reload']);
-      process.stdout.write(`stopped and removed ${file}\n`);
+      if (!disable.ok && existed) {
+        // The file is gone, but a running daemon may not be: say so instead of "stopped".
+        throw new CliError(
+          `removed ${file}, but systemctl --user could not stop the service: ${disable.out}\n` +
+            '  fix: if `understudy status` still shows the daemon running, stop it with kill <its pid>',
+          'SERVICE_FAILED',
+          EXIT.FAILURE,
+        );
+      }
+      process.stdout.write(existed ? `stopped and removed ${file}\n` : `not installed (no ${file})\n`);
     });
 
   service
