@@ -6,7 +6,7 @@ import type { AccountConfig, SyncSettings } from '../src/config/load.js';
 import type { Logger } from '../src/config/logger.js';
 import { resolveSecret } from '../src/config/secrets.js';
 import { connect, disconnect } from '../src/imap/connect.js';
-import { classifyImapError } from '../src/imap/errors.js';
+import { classifyImapError, underlyingError } from '../src/imap/errors.js';
 
 export interface IdleWatcher {
   stop(): Promise<void>;
@@ -78,7 +78,10 @@ export function watchInbox(options: {
           break;
         }
         const c = e as { code?: string; message?: string };
-        logger.warn({ account: account.name, code: c.code, err: c.message }, 'IDLE connection lost');
+        logger.warn(
+          { account: account.name, code: c.code, err: c.message, cause: underlyingError(e) },
+          'IDLE connection lost',
+        );
       } finally {
         if (client) await disconnect(client).catch(() => {});
         client = null;
