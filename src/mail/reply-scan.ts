@@ -160,7 +160,8 @@ export function scanReply(lines: readonly string[], options: ScanOptions): Scan 
       if (attribution) {
         sawAttribution = true;
         if (attribution.prefix) authored.push(attribution.prefix);
-        if (nextIsQuoted(attribution.end + 1)) {
+        const k = nextNonBlank(attribution.end + 1);
+        if (k < n && isQuotedLine(lines[k] ?? '')) {
           pendingAttribution = attribution.text;
           i = nextNonBlank(attribution.end + 1);
           continue;
