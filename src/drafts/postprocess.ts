@@ -40,6 +40,9 @@ export function cleanGenerated(generated: string, incoming: string, stoppedBy: s
   return { text };
 }
 
+/** Characters of a draft read to judge whether it is garbage (a long reply is about 3000). */
+const GARBAGE_SAMPLE_CHARS = 8000;
+
 const SCRIPTS: [string, RegExp][] = [
   ['Latin', /\p{Script=Latin}/u],
   ['Cyrillic', /\p{Script=Cyrillic}/u],
@@ -57,7 +60,10 @@ const SCRIPTS: [string, RegExp][] = [
  * Text no person would write: mostly symbols, several writing systems mixed at random (what an
  * untrained or broken model emits), or a longer text in no recognisable language.
  */
-function garbageReason(text: string): string | null {
+function garbageReason(full: string): string | null {
+  // A sample tells the mix of scripts as well as the whole, and keeps a runaway generation from costing a regex test
+  // per character per script.
+  const text = full.length > GARBAGE_SAMPLE_CHARS ? full.slice(0, GARBAGE_SAMPLE_CHARS) : full;
   const chars = [...text.replace(/\s+/g, '')];
   if (chars.length < 12) return null;
   const letters = chars.filter((c) => /\p{L}/u.test(c));

@@ -18,6 +18,7 @@ import {
   parseHeaderBlock,
   parseMessageIds,
 } from '../mail/headers.js';
+import { boundHeaderBlock } from '../mail/header-bounds.js';
 import { decodeBodies } from '../mail/part-plan.js';
 import type { Db } from '../store/db.js';
 import { ensureMailbox, finishMailboxSync, type MailboxRow, resetMailbox } from '../store/mailboxes.js';
@@ -67,7 +68,10 @@ export interface MailboxSyncResult {
   unchanged: boolean;
 }
 
-/** Longest header block kept; anything longer is hostile or broken, and the rest is dropped. */
+/**
+ * Longest header block kept; anything longer is hostile or broken. boundHeaderBlock caps each field and drops the
+ * excess fields, but always keeps Message-ID, In-Reply-To, References, From and Date, wherever they come.
+ */
 const MAX_HEADER_BYTES = 256 * 1024;
 
 /**
@@ -433,7 +437,7 @@ function prepareMessage(meta: FetchMessageObject, row: MailboxRow): { message: N
   const plan = planParts(meta.bodyStructure);
   // Raw 8-bit headers are read in the body's declared charset when they are not UTF-8.
   const rawHeaders = decodeHeaderBytes(
-    (meta.headers || Buffer.alloc(0)).subarray(0, MAX_HEADER_BYTES),
+    boundHeaderBlock(meta.headers || Buffer.alloc(0), { maxBlockBytes: MAX_HEADER_BYTES }).bytes,
     declaredCharset(meta.bodyStructure),
   );
   const headers = parseHeaderBlock(rawHeaders);
