@@ -50,10 +50,11 @@ export class MessageDecodeError extends Error {
  * octets (cut at `maxPartBytes`) go through decodeTextPart. Malformed MIME is tolerated and listed in `problems`.
  * Throws MessageDecodeError (EMPTY, NOT_A_MESSAGE) when the bytes are no message at all.
  */
-export function decodeMessage(raw: Buffer, options: DecodeMessageOptions = {}): StoredMessage {
-  if (raw.length === 0 || raw.toString('latin1').trim() === '') {
+export function decodeMessage(input: Buffer, options: DecodeMessageOptions = {}): StoredMessage {
+  if (input.length === 0 || input.toString('latin1').trim() === '') {
     throw new MessageDecodeError('the file is empty', 'EMPTY');
   }
+  const raw = withCrlf(input);
   const tree = parseMimeTree(raw);
   // An mbox "From " line may precede the fields; a header with no field at all, or binary bytes, is no message.
   if (!/^[\x21-\x39\x3b-\x7e]+[ \t]*:/m.test(tree.header) || tree.header.includes('\u0000')) {
@@ -87,6 +88,17 @@ export function decodeMessage(raw: Buffer, options: DecodeMessageOptions = {}): 
     problems: tree.problems,
     cutOff: tree.cutOff,
   };
+}
+
+/**
+ * Line ends as an IMAP server delivers them: CRLF (RFC 5322 §2.1, RFC 3501 §4.3). A file saved on Unix has bare LFs,
+ * which the server turns into CRLF when the message is delivered or appended; without this the stored text would
+ * differ in its line ends from what sync stores.
+ */
+function withCrlf(raw: Buffer): Buffer {
+  const text = raw.toString('latin1');
+  if (!/(?:^|[^\r])\n/.test(text)) return raw;
+  return Buffer.from(text.replace(/\r?\n/g, '\r\n'), 'latin1');
 }
 
 /** Leaves by part number; a single-part message's body is part "1" (RFC 3501 §6.4.5). */
