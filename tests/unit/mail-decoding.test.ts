@@ -201,8 +201,8 @@ describe('decodeMessage: a whole message decoded as sync stores it', () => {
         'From: a@example.org\nContent-Type: multipart/mixed; boundary=b1\n\n--b1\nContent-Type: multipart/alternative; boundary=b2\n\n--b2\n\nfirst\n--b1\nContent-Type: text/plain\n\nsecond\n',
       ),
     );
-    // Bare LFs become CRLF, as an IMAP server delivers every message (RFC 3501 §4.3).
-    expect(unclosed.bodyText).toBe('first\r\nsecond\r\n');
+    // Bare LFs become CRLF, as an IMAP server delivers every message (RFC 3501 §4.3); parts are joined by "\n" as sync does.
+    expect(unclosed.bodyText).toBe('first\nsecond\r\n');
     expect(unclosed.problems.length).toBeGreaterThan(0);
     const noBoundary = decodeMessage(
       eml('From: a@example.org', 'Content-Type: multipart/mixed; boundary=zz', '', 'text'),
