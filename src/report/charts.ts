@@ -97,8 +97,8 @@ export function chartSpecs(
                 width: WIDTH / 2 - 30,
                 height: HEIGHT,
                 ...bar(
-                  { field: 'version', type: 'nominal', title: null },
-                  { field: 'chrf', type: 'quantitative', title: 'chrF (higher is better)' },
+                  { field: 'version', type: 'nominal', title: null, axis: { labelAngle: 0 } },
+                  { field: 'chrf', type: 'quantitative', title: 'chrF (higher: closer)' },
                   { xOffset: { field: 'route' }, color: { field: 'route', type: 'nominal', title: 'route' } },
                 ),
               },
@@ -106,8 +106,8 @@ export function chartSpecs(
                 width: WIDTH / 2 - 30,
                 height: HEIGHT,
                 ...bar(
-                  { field: 'version', type: 'nominal', title: null },
-                  { field: 'loss', type: 'quantitative', title: 'loss of your replies (lower is better)' },
+                  { field: 'version', type: 'nominal', title: null, axis: { labelAngle: 0 } },
+                  { field: 'loss', type: 'quantitative', title: 'loss (lower: likelier)' },
                   { xOffset: { field: 'route' }, color: { field: 'route', type: 'nominal', title: 'route' } },
                 ),
               },
@@ -119,7 +119,7 @@ export function chartSpecs(
       name: 'drafts-per-week',
       title: 'Drafts per week',
       caption:
-        'Drafts written each week and what became of them: sent as written (kept), lightly edited, rewritten, deleted without a reply (discarded), replaced by a newer draft, or still waiting in Drafts.',
+        'Drafts written each week and what became of them: sent as written (kept), lightly edited, rewritten, deleted without a reply (discarded), replaced by a newer draft, edited or moved by you but not sent yet (taken over), or still waiting in Drafts.',
       empty: 'No drafts written yet: run understudy draft, or let the daemon do it.',
       spec: data.drafts.length
         ? {
@@ -140,7 +140,7 @@ export function chartSpecs(
                   field: 'outcome',
                   type: 'nominal',
                   title: 'outcome',
-                  sort: ['kept', 'edited', 'rewritten', 'discarded', 'replaced', 'waiting'],
+                  sort: ['kept', 'edited', 'rewritten', 'discarded', 'replaced', 'taken over', 'waiting'],
                 },
               },
             ),

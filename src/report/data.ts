@@ -26,7 +26,7 @@ export interface VersionRow {
 export interface WeekRow {
   /** Monday of the week, YYYY-MM-DD (UTC). */
   week: string;
-  outcome: 'kept' | 'edited' | 'rewritten' | 'discarded' | 'waiting' | 'replaced';
+  outcome: 'kept' | 'edited' | 'rewritten' | 'discarded' | 'taken over' | 'waiting' | 'replaced';
   count: number;
 }
 
@@ -120,7 +120,8 @@ export function reportData(db: Db, config: Config, now = Date.now()): ReportData
 /**
  * Drafts per week and what became of them, from the outbox journal: the user's reply kept the
  * draft (kept), changed it a little (edited) or wrote their own (rewritten), deleted it without
- * replying (discarded), a newer draft replaced it (replaced), or it still waits in Drafts.
+ * replying (discarded), a newer draft replaced it (replaced), the user edited or moved it and has
+ * not sent it yet (taken over), or it still waits in Drafts untouched.
  * Failed generations wrote no draft; they are among the no-draft reasons.
  */
 function draftWeeks(db: Db, accountIds: readonly number[]): WeekRow[] {
@@ -138,6 +139,7 @@ function draftWeeks(db: Db, accountIds: readonly number[]): WeekRow[] {
       outcome = feedback.outcome === 'kept' || feedback.outcome === 'edited' ? feedback.outcome : 'rewritten';
     } else if (r.state === 'discarded') outcome = 'discarded';
     else if (r.state === 'superseded') outcome = 'replaced';
+    else if (r.state === 'touched') outcome = 'taken over';
     const key = `${weekOf(r.created_at)}|${outcome}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }

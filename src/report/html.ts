@@ -102,7 +102,7 @@ function versionsTable(versions: readonly VersionRow[]): string {
       const why = v.decision ?? (legacy ? 'trained before route evaluation (no prompted-route comparison stored)' : '');
       const vs =
         v.routes.current && v.comparedWith !== null ? `v${v.comparedWith}: chrF ${fix(v.routes.current.chrf, 1)}` : '–';
-      return `<tr><td>v${v.id}</td><td>${esc(new Date(v.createdAt).toISOString().slice(0, 10))}</td><td class="${v.status}">${esc(v.status)}</td>${cells(v.routes.prompted)}${cells(tuned)}<td>${esc(vs)}</td><td>${esc(why)}</td></tr>`;
+      return `<tr><td>v${v.id}</td><td class="num">${esc(new Date(v.createdAt).toISOString().slice(0, 10))}</td><td class="${v.status}">${esc(v.status)}</td>${cells(v.routes.prompted)}${cells(tuned)}<td>${esc(vs)}</td><td>${esc(why)}</td></tr>`;
     })
     .join('\n');
   return `<table>
