@@ -153,6 +153,13 @@ function judge(
       evidence.push(exactTime ? 'attribution date' : 'attribution date (same day)');
     } else score -= 1;
   }
+  if (quoted.subject) {
+    // The quoted header block names the message's own subject: a candidate of another subject is another message.
+    if (baseSubject(quoted.subject) === baseSubject(m.subject)) {
+      score += 0.5;
+      evidence.push('attribution subject');
+    } else score -= 1;
+  }
   if (sender && addressedTo(reply, sender)) {
     score += 0.5;
     evidence.push('reply addressed to its sender');
