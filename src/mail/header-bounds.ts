@@ -33,7 +33,7 @@ interface Field {
 /**
  * Splits `raw` (a header block as FETCH BODY[HEADER.FIELDS (…)] returns it, RFC 3501 §6.4.5; CRLF or LF) into fields
  * (a line starting with space or tab continues the previous one, RFC 5322 §2.2.3), caps each at `maxFieldBytes`
- * (References keeps its first id and its last ids, the parent being last), and keeps fields in their order until
+ * (its start and its last KB; References keeps its first id and its last ids, the parent being last), and keeps fields in their order until
  * `maxBlockBytes`, the first Message-ID, In-Reply-To, References, From and Date always included. One pass, linear in
  * the length of `raw`. Never throws.
  */
@@ -104,12 +104,61 @@ function withLineEnd(bytes: Buffer): Buffer {
   return bytes[bytes.length - 1] === 0x0a ? bytes : Buffer.concat([bytes, Buffer.from('\r\n')]);
 }
 
-/** The first `max` bytes of a field, not cutting a UTF-8 sequence, ending in CRLF. */
+/**
+ * A field cut to about `max` bytes, ending in CRLF: its start and its last KB, joined by a space. The tail matters as
+ * much as the head: the address of a From after a huge display name, the id after a huge comment. Cuts fall between
+ * UTF-8 characters.
+ */
 function capField(bytes: Buffer, max: number): Buffer {
-  let end = Math.max(0, max - 2);
-  // Step back over UTF-8 continuation bytes (10xxxxxx) so the cut falls between characters.
-  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
-  return Buffer.concat([bytes.subarray(0, end), Buffer.from('\r\n')]);
+  let end = bytes.length;
+  while (end > 0 && (bytes[end - 1] === 0x0a || bytes[end - 1] === 0x0d)) end--;
+  const tailLength = Math.min(1024, Math.floor(max / 4));
+  let tailStart = Math.max(0, end - tailLength);
+  // Step over UTF-8 continuation bytes (10xxxxxx) so that neither cut splits a character.
+  while (tailStart < end && ((bytes[tailStart] ?? 0) & 0xc0) === 0x80) tailStart++;
+  let headEnd = Math.max(0, Math.min(tailStart, max - tailLength - 4));
+  while (headEnd > 0 && ((bytes[headEnd] ?? 0) & 0xc0) === 0x80) headEnd--;
+  while (headEnd > 0 && (bytes[headEnd - 1] === 0x0d || bytes[headEnd - 1] === 0x0a)) headEnd--;
+  const head = bytes.subarray(0, headEnd);
+  // The head's open quoted string and comments are closed, and the tail starts where the full field is outside any
+  // (RFC 5322 §3.2.2, §3.2.4), so that the tail is read as what it is (an address, an id) rather than swallowed by
+  // them; one space joins the two pieces.
+  const atHeadEnd = lexState(bytes, 0, headEnd, { quoted: false, depth: 0 });
+  const atTail = lexState(bytes, headEnd, tailStart, { ...atHeadEnd });
+  const closeHead = (atHeadEnd.quoted ? '"' : '') + ')'.repeat(Math.min(atHeadEnd.depth, 1024));
+  const tail = bytes.subarray(neutralFrom(bytes, tailStart, end, atTail), end);
+  return Buffer.concat([head, Buffer.from(`${closeHead} `), tail, Buffer.from('\r\n')]);
+}
+
+interface LexState {
+  quoted: boolean;
+  depth: number;
+}
+
+/** Whether bytes [from, to) leave a quoted string or comments open, starting from `state`. One pass. */
+function lexState(bytes: Buffer, from: number, to: number, state: LexState): LexState {
+  for (let i = from; i < to; i++) if (step(bytes, i, state)) i++;
+  return state;
+}
+
+/** Advances `state` over byte `i`; true when the next byte is escaped (a quoted-pair) and must be skipped. */
+function step(bytes: Buffer, i: number, state: LexState): boolean {
+  const c = bytes[i];
+  if (c === 0x5c) return true;
+  if (c === 0x22) state.quoted = !state.quoted;
+  else if (!state.quoted && c === 0x28) state.depth++;
+  else if (!state.quoted && c === 0x29 && state.depth > 0) state.depth--;
+  return false;
+}
+
+/** The first offset at or after `from` where the field is outside quotes and comments (or `end`). */
+function neutralFrom(bytes: Buffer, from: number, end: number, state: LexState): number {
+  let i = from;
+  while (i < end && (state.quoted || state.depth > 0)) {
+    if (step(bytes, i, state)) i++;
+    i++;
+  }
+  return i;
 }
 
 /**

@@ -3,7 +3,13 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { boundHeaderBlock, MAX_FIELD_BYTES } from '../../src/mail/header-bounds.js';
-import { headerText, normalizeMessageId, parseHeaderBlock, parseMessageIds } from '../../src/mail/headers.js';
+import {
+  headerText,
+  normalizeMessageId,
+  parseAddresses,
+  parseHeaderBlock,
+  parseMessageIds,
+} from '../../src/mail/headers.js';
 
 const HOSTILE = resolve(import.meta.dirname, '../../../shared/corpora/field/hostile');
 
@@ -54,6 +60,15 @@ describe('boundHeaderBlock', () => {
     expect(headerText(h, 'date')).toContain('2024');
     expect(out.truncated.length).toBeGreaterThan(0);
     expect(out.bytes.length).toBeLessThan(10 * 1024);
+  });
+
+  it('keeps the end of a cut field: the address after a huge display name with open quotes and comments', () => {
+    const name = `${'"a '.repeat(20_000)}${'(c '.repeat(10_000)}${')'.repeat(10_000)}`;
+    const raw = Buffer.from(`From: ${name} <ann@example.test>\r\nMessage-ID: <m@x>\r\n\r\n`);
+    const out = boundHeaderBlock(raw);
+    expect(out.truncated).toEqual(['from']);
+    const h = parseHeaderBlock(out.bytes.toString('utf8'));
+    expect(parseAddresses(h.from).map((a) => a.address)).toContain('ann@example.test');
   });
 
   it('does not cut a UTF-8 character in half', () => {
