@@ -39,8 +39,12 @@ const data: ReportData = {
       legacy: { chrf: 35, style: 0.5, evalLoss: 4.3, baseEvalLoss: 5 },
     },
   ],
-  drafts: [],
-  draftsWritten: 0,
+  drafts: [
+    { week: '2024-05-20', outcome: 'kept', count: 2 },
+    { week: '2024-05-20', outcome: 'discarded', count: 1 },
+    { week: '2024-05-27', outcome: 'edited', count: 3 },
+  ],
+  draftsWritten: 6,
   noDraft: [{ reason: 'already answered', count: 3 }],
   dataset: {
     examples: 10,
@@ -56,12 +60,18 @@ describe('report charts', () => {
   it('renders every chart with data as SVG with data marks, and none for want of data', async () => {
     const charts = await renderCharts(data);
     const byName = Object.fromEntries(charts.map((c) => [c.name, c]));
-    for (const name of ['training-curves', 'routes', 'no-draft', 'dataset-languages', 'dataset-correspondents']) {
+    for (const name of [
+      'training-curves',
+      'routes',
+      'drafts-per-week',
+      'no-draft',
+      'dataset-languages',
+      'dataset-correspondents',
+    ]) {
       expect(byName[name]?.svg, name).toMatch(/^<svg[\s\S]*class="[^"]*role-mark/);
     }
-    expect(byName['drafts-per-week']?.svg).toBeNull();
-    expect(byName['drafts-per-week']?.empty).toMatch(/No drafts written yet/);
     expect(byName['dataset-drops']?.svg).toBeNull();
+    expect(byName['dataset-drops']?.empty).toMatch(/Nothing was left out/);
     const png = await svgToPng(byName.routes?.svg as string);
     expect(png.subarray(1, 4).toString()).toBe('PNG');
     expect(png.length).toBeGreaterThan(2000);
@@ -71,7 +81,7 @@ describe('report charts', () => {
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;@x');
     expect(html).toContain('Version 1 writes your drafts');
     expect(html).toContain('chrF 20.0 → <b>35.0</b> (+15.0)');
-    expect(html.match(/<figure><svg/g)).toHaveLength(5);
+    expect(html.match(/<figure><svg/g)).toHaveLength(6);
   }, 60_000);
 
   it('weeks start on Monday (UTC)', () => {
