@@ -21,6 +21,8 @@ export interface DatasetStats {
   medianReplyWords: number;
   topCorrespondentDomains: { domain: string; examples: number }[];
   dropped: Record<string, number>;
+  /** Copies of a reply left out as duplicates, and the copy that was kept. */
+  duplicates: { key: string; keptCopy: string | null }[];
   /** Drop details for the reasons a user may want to look into (unreadable messages). */
   unreadable: { key: string; why: string }[];
   /** Contents of any message (received too) that could not be read. */
@@ -65,6 +67,9 @@ export function datasetStats(db: Db, accountId: number): DatasetStats {
       .slice(0, 10)
       .map(([domain, n]) => ({ domain, examples: n })),
     dropped: count(drops.map((d) => d.reason)),
+    duplicates: drops
+      .filter((d) => d.reason === 'duplicate')
+      .map((d) => ({ key: d.reply_key, keptCopy: /^copy of (.+)$/.exec(d.detail ?? '')?.[1] ?? null })),
     unreadable: drops.filter((d) => d.reason === 'unreadable').map((d) => ({ key: d.reply_key, why: d.detail ?? '' })),
     unreadableContents: unreadableContents(db, accountId).length,
   };

@@ -22,7 +22,7 @@ interface ShownPair {
 interface CaseResult {
   build: { examples: number; dropped: Record<string, number> };
   pairs: ShownPair[];
-  stats: { reconstructed: number; pairedBy: Record<string, number> };
+  stats: { reconstructed: number; pairedBy: Record<string, number>; duplicates: { key: string; keptCopy: string }[] };
   exported: { messages: { role: string; content: string }[]; metadata: Record<string, unknown> }[];
 }
 
@@ -139,6 +139,11 @@ describe('field pairing cases (../shared/corpora/field/pairing)', () => {
     const r = await runCase('duplicate-copies-date-skew');
     expect(r.pairs).toHaveLength(1);
     expect(r.build.dropped.duplicate).toBe(1);
+    // The copy left out names the one kept (the older Date: copy-b, 04:06 -0700).
+    expect(r.stats.duplicates).toEqual([
+      { key: sent('duplicate-copies-date-skew', '3-reply-copy-a.eml'), keptCopy: r.pairs[0]?.replyKey },
+    ]);
+    expect(r.pairs[0]?.replyKey).toBe(sent('duplicate-copies-date-skew', '4-reply-copy-b.eml'));
     expect(r.pairs[0]?.incoming.from[0]?.address).toBe('jinbaek@yahoo.com');
     // Of the two stored copies of the parent, the one dated before the reply.
     expect(r.pairs[0]?.warnings).toEqual([]);
