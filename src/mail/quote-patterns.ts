@@ -193,6 +193,8 @@ export function isAttribution(raw: string, nextIsQuoted: boolean): boolean {
   const dateFirst = /\d/.test(t.slice(0, 16));
 
   if (VERB_END.test(t)) {
+    // "Marco ha scritto:" introduces a quote when `>` lines follow; above unmarked text ("Something wrote:\nDuis …")
+    // a name and a verb alone are too weak to cut the rest of the message.
     if (endsColon) return startWord || hasDate || hasEmail || dashWrapped || (nextIsQuoted && namedOnly(t));
     return dashWrapped || (startWord && (hasDate || hasEmail));
   }
@@ -252,7 +254,16 @@ function namedOnly(t: string): boolean {
     .slice(0, m.index + 1)
     .trim()
     .replace(/[,"']/g, '');
-  return subject.length > 0 && subject.length <= 50 && /^\p{Lu}[\p{L}.'’-]*(?:\s+[\p{L}.'’-]+){0,3}$/u.test(subject);
+  // Every word capitalised (or a name particle): "Marco", "Jan de Vries", not "My colleague" or "Everyone here".
+  return (
+    subject.length > 0 &&
+    subject.length <= 50 &&
+    /^\p{Lu}[\p{L}.'’-]*(?:\s+(?:\p{Lu}[\p{L}.'’-]*|van|von|de|der|den|di|da|du|del|della|dos|le|la|ten|ter|bin|al))*$/u.test(
+      subject,
+    ) &&
+    subject.split(/\s+/).length <= 4 &&
+    !/^(?:I|We|You|He|She|They|It|Everyone|Somebody|Someone|Nobody)$/i.test(subject.split(/\s+/)[0] ?? '')
+  );
 }
 
 /** Cheap pre-check: could this line begin an attribution that wraps onto the next lines? */
@@ -467,6 +478,14 @@ const ORIGINAL_MESSAGE = [
   'message d’origine',
   'message original',
   'courriel d’origine', // K-9 Mail (fr)
+  'הודעה מקורית', // he
+  'الرسالة الأصلية', // ar
+  'pesan asli', // id
+  'thư gốc', // vi
+  'orijinal ileti', // tr
+  'originaalsõnum', // et
+  'pradinis laiškas', // lt
+  'sākotnējā ziņa', // lv
   "courriel d'origine",
   'courriel original',
   'pôvodná správa', // sk
@@ -532,6 +551,12 @@ const FORWARDED_MESSAGE = [
   'továbbított üzenet',
   'přeposlaná zpráva',
   'preposlaná správa', // sk
+  'הודעה שהועברה', // he
+  'رسالة معاد توجيهها', // ar
+  'pesan terusan', // id
+  'thư chuyển tiếp', // vi
+  'iletilmiş ileti', // tr
+  'edasi saadetud sõnum', // et
   'posredovano sporočilo', // sl
   'proslijeđena poruka', // hr
   'prosleđena poruka', // sr
