@@ -50,6 +50,13 @@ describe('understudy train on a persona mailbox', () => {
         `vs untrained ${Math.round(untrained.summary.style * 100)}%; chrF ${untrained.summary.chrf.toFixed(1)} → ${r.evaluation.chrf.toFixed(1)}`,
     );
     console.log(`untrained sample: ${JSON.stringify(untrained.samples[0]?.generated.slice(0, 80))}`);
+    console.log(
+      `prompted route (base model + 3 past replies, ONNX): loss ${r.prompted.loss?.toFixed(3)} chrF ${r.prompted.chrf.toFixed(1)}; tuned: loss ${r.evaluation.loss?.toFixed(3)} chrF ${r.evaluation.chrf.toFixed(1)}; ${r.decision}`,
+    );
+    // Both routes replied to the same held-out messages, and the tuned one won on both counts.
+    expect(r.prompted.samples).toBe(r.evaluation.samples);
+    expect(r.evaluation.loss).toBeLessThan(r.prompted.loss);
+    expect(r.evaluation.chrf).toBeGreaterThan(r.prompted.chrf);
     expect(r.evaluation.samples).toBeGreaterThanOrEqual(10);
     expect(untrained.summary.style).toBeLessThanOrEqual(0.05);
     expect(r.evaluation.style).toBeGreaterThanOrEqual(0.9);
