@@ -349,6 +349,7 @@ describe('draft safety (Dovecot, fixed generator)', () => {
     console.log(`dry run without a model (exit ${dry.code}):\n${dry.stdout}${dry.stderr}`);
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toMatch(/ida@partner\.example\s+DRAFT/);
+    expect(dry.stdout).toMatch(/1 draft would be written/);
     expect(dry.stdout).toMatch(/understudy model pull/);
     const real = await runCli(['--config', account.configFile, 'draft']);
     console.log(`real run without a model (exit ${real.code}): ${real.stderr.trim()}`);

@@ -97,8 +97,10 @@ export function registerDraft(program: Command): void {
 function format(r: DraftRunSummary, dryRun: boolean): string {
   const out: string[] = [];
   const skipped = r.decisions.filter((d) => d.action === 'skip');
+  // A dry run without a model shows what would be drafted, though no text can be written yet.
+  const drafts = r.modelUnavailable ? r.decisions.filter((d) => d.action === 'draft').length : r.drafted.length;
   out.push(
-    `${r.account}: ${r.drafted.length} draft${r.drafted.length === 1 ? '' : 's'} ${dryRun ? 'would be written' : 'written'}, ${skipped.length} message${skipped.length === 1 ? '' : 's'} skipped` +
+    `${r.account}: ${drafts} draft${drafts === 1 ? '' : 's'} ${dryRun ? 'would be written' : 'written'}, ${skipped.length} message${skipped.length === 1 ? '' : 's'} skipped` +
       (r.failed.length ? `, ${r.failed.length} refused` : '') +
       (r.recovered ? `, ${r.recovered} recovered from an interrupted run` : '') +
       (r.feedback.sent || r.feedback.discarded
