@@ -66,9 +66,28 @@ function holdsQuote(elem: DomNode): boolean {
   return false;
 }
 
-/** `div.gmail_quote`: a quote container, or a transparent wrapper when it holds no quote (holdsQuote). */
+/**
+ * Whether text comes before the first quote element (attribution, blockquote, nested gmail_quote) inside `elem`, in
+ * document order: Gmail sometimes wraps the author's new text and the quote below it in one gmail_quote div.
+ */
+function textBeforeQuote(elem: DomNode): boolean {
+  const stack: DomNode[] = [...((elem.children as DomNode[] | undefined) ?? [])].reverse();
+  for (let seen = 0; stack.length > 0 && seen < 5000; seen++) {
+    const node = stack.pop() as DomNode;
+    if (node.name === 'blockquote' || /\bgmail_(?:attr|quote)\b/.test(classOf(node))) return false;
+    if (node.type === 'text' && /\S/.test((node as { data?: string }).data ?? '')) return true;
+    const children = (node.children as DomNode[] | undefined) ?? [];
+    for (let k = children.length - 1; k >= 0; k--) stack.push(children[k] as DomNode);
+  }
+  return false;
+}
+
+/**
+ * `div.gmail_quote`: a quote container; a transparent wrapper when it holds no quote (holdsQuote) or when the author's
+ * text comes first inside it (textBeforeQuote), the quote below then being marked by its own elements.
+ */
 const gmailQuote: FormatCallback = (elem, walk, builder, options) => {
-  if (holdsQuote(elem)) {
+  if (holdsQuote(elem) && !textBeforeQuote(elem)) {
     quoteContainer(elem, walk, builder, options);
     return;
   }

@@ -99,8 +99,11 @@ export function splitSignature(lines: readonly string[], ownSignatures: readonly
       const para = paragraphStart(work, end);
       if (!(para > 0 && nonBlank(0, para) > 0 && (isContactBlock(work, para, end) || isAddressBlock(work, para, end))))
         break;
-      cut = Math.min(cut, para);
-      end = lastContentEnd(work, para);
+      // "Vince" directly above "Vincent Kaminski / Managing Director / …": the name signed with stays.
+      const from = signedNameAbove(work, para, end) ? para + 1 : para;
+      cut = Math.min(cut, from);
+      end = lastContentEnd(work, from);
+      if (from > para) break;
     }
     // "Vince" then, after a blank line, "Vince Kaminski": the full name under the name signed with is a signature.
     const full = fullNameUnderName(work, end);
@@ -256,6 +259,17 @@ function isContactBlock(lines: readonly string[], start: number, end: number): b
     if (hasContactMarker(line)) contact = true;
   }
   return contact;
+}
+
+/** The block [para, end) opens with a lone first name ("Vince") above a longer block that starts with a full name. */
+function signedNameAbove(lines: readonly string[], para: number, end: number): boolean {
+  if (end - para < 3) return false;
+  const first = cleanLine(lines[para] ?? '').trim();
+  const next = cleanLine(lines[para + 1] ?? '').trim();
+  if (!/^\p{Lu}[\p{L}'’-]{1,20}$/u.test(first)) return false;
+  const given = (next.split(/\s+/)[0] ?? '').toLowerCase();
+  const signed = first.toLowerCase();
+  return isNameLike(next) && (given.startsWith(signed) || signed.startsWith(given));
 }
 
 /** "-- " (RFC 3676 §4.3, also written without the space): always a signature delimiter. */

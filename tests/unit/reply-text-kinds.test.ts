@@ -142,6 +142,12 @@ describe('sign-offs stay, signature blocks go', () => {
     expect(text(de)).toBe('Passt so.\n\nViele Grüße\nJonas');
   });
 
+  it('a block starting with the full name right under the name signed with: the name stays, the block goes', () => {
+    const body =
+      'Valery,\n\nI am interested.\n\nVince\nVincent Kaminski\nManaging Director - Research\nEnron Corp.\n1400 Smith Street\nHouston, TX 77002-7361';
+    expect(text(body)).toBe('Valery,\n\nI am interested.\n\nVince');
+  });
+
   it('the full name under the name signed with goes; an unrelated last line stays', () => {
     expect(text('Done.\n\nJeff\n\n\nJeffrey Skilling')).toBe('Done.\n\nJeff');
     expect(text('Done.\n\nJeff\n\nMaria Lopez')).toBe('Done.\n\nJeff\n\nMaria Lopez');
@@ -159,6 +165,17 @@ describe('HTML: a gmail_quote div is a wrapper unless it holds a quote', () => {
     const html =
       '<div dir="ltr"><div class="gmail_quote"><div dir="ltr">Hoi Lena,<br><br>Nieuw onderwerp: stuur je de begroting?<br><br>Groet,<br>Omar</div></div></div>';
     expect(replyText({ html }).text).toBe('Hoi Lena,\n\nNieuw onderwerp: stuur je de begroting?\n\nGroet,\nOmar');
+  });
+
+  it('keeps text the author wrote above a quote inside the same wrapper', () => {
+    const nested =
+      '<div dir="ltr"><div class="gmail_quote">Nieuwe tekst.<br><br>Omar<div class="gmail_quote"><div class="gmail_attr">Op wo 3 jan. 2024 om 10:12 schreef Lena &lt;lena@example.org&gt;:<br></div><blockquote class="gmail_quote">Oude tekst</blockquote></div></div></div>';
+    expect(replyText({ html: nested }).text).toBe('Nieuwe tekst.\n\nOmar');
+    const flat =
+      '<div class="gmail_quote"><div>Nieuwe tekst.</div><div class="gmail_attr">On Wed, Jan 3, 2024 at 10:12 AM Lena &lt;lena@example.org&gt; wrote:<br></div><blockquote class="gmail_quote">Oude tekst</blockquote></div>';
+    const r = replyText({ html: flat });
+    expect(r.text).toBe('Nieuwe tekst.');
+    expect(r.quoted).toBe(true);
   });
 
   it('still removes a real Gmail quote', () => {
