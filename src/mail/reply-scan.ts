@@ -325,7 +325,9 @@ function dropLotusSenderLines(authored: string[]): HeaderLine[] {
   let date: string | null = null;
   for (let round = 0; round < 3; round++) {
     let k = last();
-    if (k >= 0 && /^please respond to\s/i.test(cleanLine(authored[k] ?? '').trim())) {
+    // "Please respond to ann@x" and "Sent by: Ann" sit between the sender/date lines and "To:".
+    for (let extra = 0; extra < 2 && k >= 0; extra++) {
+      if (!/^(?:please respond to\s|sent by\s*:)/i.test(cleanLine(authored[k] ?? '').trim())) break;
       authored.length = k;
       k = last();
     }

@@ -64,6 +64,15 @@ describe('Lotus Notes header blocks in other shapes', () => {
     expect(quotedOriginal({ text: body })?.attribution).toMatchObject({ address: 'carol@example.com' });
   });
 
+  it('"Sent by:" and "Please respond to" lines between the sender and "To:"', () => {
+    const body = `Yes.\n\nJeff\n\n\nJeff Dasovich\n05/17/2001 10:51 AM\nSent by: Jeff Dasovich\nPlease respond to jeff@example.com\n${block}`;
+    expect(text(body)).toBe('Yes.\n\nJeff');
+    expect(quotedOriginal({ text: body })?.attribution).toMatchObject({
+      name: 'Jeff Dasovich',
+      date: '05/17/2001 10:51 AM',
+    });
+  });
+
   it('letterhead lines over a From: line with the date on it', () => {
     const body = `Agreed.\n\nSally\n\n   \n\tAcme Energy Europe Ltd\n\t\n\tFrom:  Dave Lee        12/01/2000 08:15 AM\n\t\n\n${block}`;
     expect(text(body)).toBe('Agreed.\n\nSally');
