@@ -1,6 +1,7 @@
 // Finds the message a reply answers: by In-Reply-To/References in the store, else by the FIRST message quoted in
 // the reply (who wrote it, when, and what it said) — a stored one when it matches, else the quoted one itself.
 import type { QuotedMessage } from '../mail/quoted-message.js';
+import { stripReplyPrefixes } from '../mail/subject.js';
 import { addressedTo, nameMatches, normalize } from './people.js';
 import type { Person } from './prompt.js';
 import { baseSubject } from './thread.js';
@@ -189,7 +190,8 @@ export function parentBySubject(
   reply: DatasetMessage,
   bySubject: ReadonlyMap<string, DatasetMessage[]>,
 ): QuoteMatch | null {
-  if (!REPLY_SUBJECT.test((reply.subject ?? '').trim()) || reply.date === null) return null;
+  const subject = (reply.subject ?? '').trim();
+  if (stripReplyPrefixes(subject) === subject || reply.date === null) return null;
   let best: DatasetMessage | null = null;
   for (const m of bySubject.get(baseSubject(reply.subject)) ?? []) {
     const sender = m.from[0];
@@ -218,9 +220,12 @@ export function isForwardToThirdParty(reply: DatasetMessage, quoted: QuotedMessa
   return !addressedTo(reply, carried);
 }
 
-/** Forward prefixes in the common languages (Fwd, FW, WG, TR, RV, ENC, Doorst, VB, FS, I). */
-const FORWARD_SUBJECT = /^(?:fwd?|wg|tr|rv|enc|doorst|vb|fs|i|pd|fwd?\s*\[\d+\])\s*:/i;
-const REPLY_SUBJECT = /^(?:re|aw|antw|sv|vs|odp|ynt|rif|r|res)\s*(?:\[\d+\])?\s*:/i;
+/**
+ * Forward prefixes as clients write them: Fwd/FW (en), WG (de), TR (fr), RV/ENC (es, pt), Doorst (nl), VB (sv),
+ * VL (fi), I (it), PD (pl), İLT (tr), 转发/轉寄 (zh), 転送 (ja); with a count ("Fwd[2]:") and a full-width
+ * colon. Not VS: Danish and Norwegian forward with it, Finnish replies with it; a forwarded block still counts.
+ */
+const FORWARD_SUBJECT = /^(?:fwd?|wg|tr|rv|enc|doorst|vb|vl|fs|i|pd|i̇lt|ilt|转发|轉寄|転送)\s*(?:\[\d+\])?\s*[:：]/iu;
 
 function words(text: string): Set<string> {
   return new Set(text.split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 2));

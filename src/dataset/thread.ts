@@ -1,4 +1,5 @@
 // Threads: which messages belong together, so that a thread never straddles the train/eval split.
+import { stripReplyPrefixes } from '../mail/subject.js';
 
 /**
  * Longest subject compared, in characters: a real subject fits on a line (RFC 5322 §2.1.1 caps lines at 998), and
@@ -11,7 +12,8 @@ export function baseSubject(subject: string | null | undefined): string {
   let s = (subject ?? '').slice(0, MAX_SUBJECT_CHARS).trim();
   // Repeatedly: "Re: AW: Fwd: [list] subject" → "subject".
   for (let i = 0; i < 10; i++) {
-    const next = s
+    // Reply prefixes of every language src/mail/subject.ts knows (SV, 回复, Odp., …), then forward prefixes.
+    const next = stripReplyPrefixes(s)
       .replace(
         // One whitespace run on each side of the counter, never two adjacent runs (which backtrack quadratically).
         /^(re|r|aw|antw|antwort|sv|vs|ynt|odp|rif|réf|ref|fw|fwd|wg|tr|rv|enc|doorst|fs|vb|i)\s*(?:(?:\[\d+\]|\(\d+\))\s*)?:\s*/i,
