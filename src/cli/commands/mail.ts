@@ -34,13 +34,14 @@ export function registerMail(program: Command): void {
     .argument('[files...]', 'RFC 5322 messages (.eml), or - for stdin', ['-'])
     .summary('print the text the author wrote, without quotes and signature')
     .description(
-      'Reads whole messages (or, with --text/--html, a bare body), decodes them as `understudy sync`\n' +
-        'stores them (the same MIME parts, charset checks and format=flowed handling) and cleans them as\n' +
-        '`dataset build` does: quoted text, attribution lines ("On … wrote:", "Op … schreef …:", Outlook\n' +
-        'and Lotus Notes header blocks …), forwarded sections and the signature block are removed; the\n' +
-        'sign-off ("Best, Anna", "/ Jef") stays. What it prints is what the model learns from.\n' +
-        'A message that cannot be read is reported on stderr with the reason; the others are still\n' +
-        'printed, and the exit status is 65.',
+      'Reads whole messages (or, with --text/--html, a bare body), decodes them as\n' +
+        '`understudy sync` stores them (the same MIME parts, charset checks and\n' +
+        'format=flowed handling) and cleans them as `dataset build` does: quoted text,\n' +
+        'attribution lines ("On … wrote:", "Op … schreef …:", Outlook and Lotus Notes\n' +
+        'header blocks …), forwarded sections and the signature block are removed; the\n' +
+        'sign-off ("Best, Anna", "/ Jef") stays. What it prints is what the model learns.\n' +
+        'A message that cannot be read is reported on stderr with the reason, the others\n' +
+        'are still printed, and the exit status is 65.',
     )
     .option('--text', 'the input is a plain-text body, not a whole message')
     .option('--html', 'the input is an HTML body, not a whole message')
