@@ -383,10 +383,13 @@ function isExpungeRefusal(err: unknown): boolean {
 /**
  * True when the header FETCH returned what a stored message needs. A message another client
  * expunged while we fetched it comes back without them: Dovecot answers its UID with empty data
- * (RFC 2180 §4.1.2), and imapflow yields `headers: false` and no BODYSTRUCTURE.
+ * (RFC 2180 §4.1.2), and imapflow yields `headers: false` and no BODYSTRUCTURE. The headers
+ * alone are enough: a message whose MIME parts nest too deep for imapflow's parser (about 100
+ * levels) comes back with headers and no BODYSTRUCTURE, and is stored without text (see
+ * prepareMessage) rather than dropped.
  */
 function isComplete(meta: FetchMessageObject): boolean {
-  return typeof meta.uid === 'number' && Buffer.isBuffer(meta.headers) && meta.bodyStructure !== undefined;
+  return typeof meta.uid === 'number' && Buffer.isBuffer(meta.headers);
 }
 
 /**
@@ -434,7 +437,11 @@ async function withoutExpunged(
 }
 
 function prepareMessage(meta: FetchMessageObject, row: MailboxRow): { message: NewMessage; plan: PartPlan } {
-  const plan = planParts(meta.bodyStructure);
+  // No BODYSTRUCTURE beside the headers: the structure could not be parsed (hostile nesting). No part is fetched, so
+  // the message is stored with its headers and no text, and triage skips it as having no text to answer.
+  const plan: PartPlan = meta.bodyStructure
+    ? planParts(meta.bodyStructure)
+    : { mimeType: 'multipart/mixed', plain: [], html: [], attachments: [] };
   // Raw 8-bit headers are read in the body's declared charset when they are not UTF-8.
   const rawHeaders = decodeHeaderBytes(
     boundHeaderBlock(meta.headers || Buffer.alloc(0), { maxBlockBytes: MAX_HEADER_BYTES }).bytes,
