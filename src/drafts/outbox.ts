@@ -184,6 +184,25 @@ export class Outbox {
     return this.finishRetiring({ ...old, state: 'retiring', uid: where.at.uid });
   }
 
+  /**
+   * Retires every older draft of ours in the thread of `fresh`, a draft just delivered: the
+   * thread moved on. Another message with the same Message-ID (or the same content) is not
+   * "older in the thread" and keeps its draft. Returns how many were removed.
+   */
+  async retireStale(fresh: DraftRow): Promise<number> {
+    let removed = 0;
+    for (const old of draftsInState(this.db, this.accountId, ['appended']))
+      if (
+        old.id !== fresh.id &&
+        old.thread_key === fresh.thread_key &&
+        old.parent_content !== fresh.parent_content &&
+        old.parent_message_id !== fresh.parent_message_id &&
+        (await this.retire(old))
+      )
+        removed++;
+    return removed;
+  }
+
   /** appended|touched|discarded → sent: the user answered the message (feedback kept). */
   sent(row: DraftRow, feedback: unknown): void {
     updateDraft(this.db, row.id, 'sent', { feedback });

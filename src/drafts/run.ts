@@ -146,18 +146,7 @@ export async function draftReplies(options: DraftRunOptions): Promise<DraftRunSu
         const row = await outbox.deliver({ ...base, message_id: composed.messageId, raw: composed.raw });
         ours.add(row.draft_key);
         item.draftUid = row.uid;
-        // The thread moved on: older drafts of ours in it are stale (another message with the
-        // same Message-ID is not "older in the thread").
-        for (const old of allDrafts(db, accountId))
-          if (
-            old.state === 'appended' &&
-            old.id !== row.id &&
-            old.thread_key === row.thread_key &&
-            old.parent_content !== c.contentId &&
-            old.parent_message_id !== c.messageId &&
-            (await outbox.retire(old))
-          )
-            item.replaced++;
+        item.replaced = await outbox.retireStale(row);
       }
       summary.drafted.push(item);
     }
