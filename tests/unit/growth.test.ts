@@ -44,11 +44,11 @@ import {
 /** 4× the input may cost this much more: 4 for linear work, 2.5× slack for noise; quadratic work costs 16×. */
 const MAX_RATIO = 10;
 /**
- * Sizes tried: from MIN_N up (doubling) until one run takes CALIBRATE_MS, at most MAX_N characters (4n = 256 K). The
- * quadratic cases this guards against took seconds at that size (parseDate took 60 s on 246 KB).
+ * Sizes tried: from MIN_N up (doubling) until one run takes CALIBRATE_MS, at most MAX_N characters (4n = 128 K). The
+ * quadratic cases this guards against took most of a second at that size (parseDate took 60 s on 246 KB).
  */
-const MIN_N = 2_048;
-const MAX_N = 64 * 1024;
+const MIN_N = 1_024;
+const MAX_N = 32 * 1024;
 const CALIBRATE_MS = 4;
 
 function cpuMs(f: () => unknown): number {
