@@ -245,9 +245,15 @@ async function main() {
       const incoming = (JSON.parse(e.source) as Source).input.incoming;
       const body = bodies.get(e.reply_content);
       const quoted = body ? quotedMessage(body) : null;
-      if (quoted?.text.trim() && !sameText(quoted.text, incoming.body)) notTop++;
+      const top = Boolean(quoted?.text.trim() && !sameText(quoted?.text ?? '', incoming.body));
       const sender = incoming.from[0];
-      if (sender && !addressedTo(recipients.get(e.reply_content) ?? { to: [], cc: [] }, sender)) notAddressed++;
+      const addressed = !sender || addressedTo(recipients.get(e.reply_content) ?? { to: [], cc: [] }, sender);
+      if (top) notTop++;
+      if (!addressed) notAddressed++;
+      if (process.env.BENCH_SHOW_FLAGGED && (top || !addressed))
+        log(
+          `flagged ${e.reply_key} (${e.paired_by}):${top ? ' parent not top of quote;' : ''}${addressed ? '' : ` not addressed to ${sender?.address ?? sender?.name}`}`,
+        );
     }
     const share = (n: number) => (examples.length ? n / examples.length : 0);
     process.stdout.write(

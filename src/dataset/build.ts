@@ -210,7 +210,14 @@ export function buildDataset(options: BuildOptions): BuildSummary {
       drop(key, 'too_long', `${text.length} characters`);
       continue;
     }
-    const warnings = pairWarnings({ reply, parent, parentText, quoted, by });
+    const warnings = pairWarnings({
+      reply,
+      parent,
+      parentText,
+      quoted,
+      by,
+      isUser: (p) => isFrom([p], identity) || namesUser([p], identity),
+    });
     pairs.push({ reply, parent, by, text, key, parentText, evidence: found.evidence, warnings });
   }
 

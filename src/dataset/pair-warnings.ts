@@ -3,11 +3,13 @@
 import type { QuotedMessage } from '../mail/quoted-message.js';
 import type { DatasetMessage, PairedBy } from './pairing.js';
 import { addressedTo, normalize } from './people.js';
+import type { Person } from './prompt.js';
 
 /**
  * - `parent_not_top_of_quote`: the reply quotes a message, and the parent's text is not that first quoted message
  *   (it may be an older message of the thread, quoted deeper);
- * - `not_addressed_to_parent_sender`: none of the reply's To/Cc is the parent's sender;
+ * - `not_addressed_to_parent_sender`: none of the reply's To/Cc is the parent's sender or one of the parent's other
+ *   recipients (a reply may go to the thread's other participants; the user is not counted among them);
  * - `parent_dated_after_reply`: accepted on exact attribution and text (a skewed clock), worth a look.
  */
 export type PairWarning = 'parent_not_top_of_quote' | 'not_addressed_to_parent_sender' | 'parent_dated_after_reply';
@@ -19,6 +21,8 @@ export interface PairCheckInput {
   parentText: string;
   quoted: QuotedMessage | null;
   by: PairedBy;
+  /** Whether a person is the user (their own addresses and name), left out of the thread's participants. */
+  isUser?: (p: Person) => boolean;
 }
 
 /** The warnings of one pair, in a stable order; empty when nothing looks wrong. */
@@ -28,7 +32,11 @@ export function pairWarnings(input: PairCheckInput): PairWarning[] {
   if (input.by !== 'reconstructed' && quoted && quoted.text.trim() && !sameText(quoted.text, input.parentText))
     out.push('parent_not_top_of_quote');
   const sender = parent.from[0];
-  if (sender && !addressedTo(reply, sender)) out.push('not_addressed_to_parent_sender');
+  if (sender && !addressedTo(reply, sender)) {
+    const isUser = input.isUser ?? (() => false);
+    const participants = [...parent.to, ...parent.cc].filter((p) => !isUser(p));
+    if (!participants.some((p) => addressedTo(reply, p))) out.push('not_addressed_to_parent_sender');
+  }
   if (input.by !== 'reconstructed' && reply.date !== null && parent.date !== null && parent.date > reply.date + 600_000)
     out.push('parent_dated_after_reply');
   return out;

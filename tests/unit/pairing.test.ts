@@ -325,12 +325,28 @@ describe('forwards, recipients and names', () => {
     ]);
   });
 
-  it('warns when a reply is not addressed to its parent’s sender', () => {
-    const parent = message({ contentId: 1, from: [{ address: 'ann@example.test' }] });
-    const reply = message({ contentId: 2, to: [{ address: 'bob@example.test' }] });
-    expect(pairWarnings({ reply, parent, parentText: 'x', quoted: null, by: 'headers' })).toEqual([
-      'not_addressed_to_parent_sender',
-    ]);
+  it('warns when a reply goes to neither the parent’s sender nor its other recipients (the user not counted)', () => {
+    const me = { address: 'anna@example.test' };
+    const parent = message({
+      contentId: 1,
+      from: [{ address: 'ann@example.test' }],
+      to: [me, { name: 'Gay, Randall L.' }],
+    });
+    const isUser = (p: { address?: string }) => p.address === me.address;
+    const check = (to: { name?: string; address?: string }[]) =>
+      pairWarnings({
+        reply: message({ contentId: 2, to }),
+        parent,
+        parentText: 'x',
+        quoted: null,
+        by: 'headers',
+        isUser,
+      });
+    expect(check([{ address: 'bob@example.test' }])).toEqual(['not_addressed_to_parent_sender']);
+    expect(check([{ address: 'ann@example.test' }])).toEqual([]);
+    // Answering the thread's other participant is normal; copying oneself is not "addressing the thread".
+    expect(check([{ address: 'l..gay@example.test' }, { address: 'randall.gay@example.test' }])).toEqual([]);
+    expect(check([me, { address: 'bob@example.test' }])).toEqual(['not_addressed_to_parent_sender']);
   });
 });
 

@@ -21,7 +21,7 @@ const PAIRED_BY: Record<string, string> = {
 
 const WARNING_LABELS: Record<string, string> = {
   parent_not_top_of_quote: 'the parent is not the first message quoted in the reply',
-  not_addressed_to_parent_sender: "the reply is not addressed to the parent's sender",
+  not_addressed_to_parent_sender: "the reply is addressed to neither the parent's sender nor its other recipients",
   parent_dated_after_reply: 'the parent is dated after the reply (a skewed clock?)',
 };
 
