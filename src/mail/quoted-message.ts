@@ -16,7 +16,7 @@ import {
   unquoteOnce,
 } from './quote-patterns.js';
 import { type QuotedPart, quotedPartFrom, scanReply } from './reply-scan.js';
-import { type Attribution, MAX_TEXT_CHARS, replyText } from './reply-text.js';
+import { type Attribution, capLines, MAX_TEXT_CHARS, replyText } from './reply-text.js';
 
 /** The first quoted message of a reply, as far as its attribution line or header block tells. */
 export interface QuotedMessage {
@@ -132,7 +132,7 @@ function quoteStart(lines: readonly string[]): number {
 function sourceLines(body: { text?: string | null; html?: string | null }): string[] {
   const text = body.text?.trim() ? (body.text ?? '') : body.html?.trim() ? htmlToQuotedText(body.html ?? '') : '';
   const capped = text.length > MAX_TEXT_CHARS ? text.slice(0, MAX_TEXT_CHARS) : text;
-  return capped.replace(/\r\n?/g, '\n').split('\n');
+  return capLines(capped.replace(/\r\n?/g, '\n').split('\n'));
 }
 
 /** Apple Mail and iOS put the attribution inside the quote ("> On 22 Aug 2015, at 19:21, Ann <a@b> wrote:"). */

@@ -157,7 +157,18 @@ function toLines(text: string): string[] {
     const nl = t.lastIndexOf('\n');
     if (nl > 0) t = t.slice(0, nl);
   }
-  return t.replace(/\r\n?/g, '\n').split('\n');
+  return capLines(t.replace(/\r\n?/g, '\n').split('\n'));
+}
+
+/**
+ * Lines beyond this many are not read. Each line costs the scan a few microseconds of pattern tests, so 200 K
+ * characters of one-character lines took a second; a real body of MAX_TEXT_CHARS has a few thousand lines.
+ */
+export const MAX_TEXT_LINES = 20_000;
+
+/** The first MAX_TEXT_LINES lines (the array itself when it is shorter). */
+export function capLines(lines: string[]): string[] {
+  return lines.length > MAX_TEXT_LINES ? lines.slice(0, MAX_TEXT_LINES) : lines;
 }
 
 /** Trailing spaces trimmed, no-break spaces as spaces, at most one blank line in a row, trimmed. */
