@@ -20,14 +20,12 @@ import {
 import type { Db } from '../store/db.js';
 import { CLEANING_RULES, type CleanedText, cleanedText } from './clean.js';
 import { dedupeReplies } from './dedupe.js';
-import { isFrom, type UserIdentity, userIdentity } from './identity.js';
+import { isFrom, isUser, userIdentity } from './identity.js';
 import { type PairWarning, pairWarnings } from './pair-warnings.js';
 import {
   addressedTo,
   type DatasetMessage,
   isForwardToThirdParty,
-  nameMatches,
-  normalize,
   type PairedBy,
   parentByHeaders,
   parentByQuote,
@@ -41,6 +39,7 @@ import { baseSubject, Threads } from './thread.js';
 export type DropReason =
   | 'unreadable'
   | 'not_a_reply'
+  | 'not_from_user'
   | 'forward'
   | 'parent_not_found'
   | 'reply_to_self'
@@ -157,6 +156,13 @@ export function buildDataset(options: BuildOptions): BuildSummary {
   for (const [i, reply] of own.entries()) {
     if (i % 200 === 0) progress({ phase: 'pair', done: i, total: own.length });
     const key = reply.messageId ?? `content:${reply.contentId}`;
+    // Mail in Sent from an address that is not the user's (an assistant with delegate access) is someone
+    // else's writing.
+    const author = reply.from[0];
+    if (author?.address && !isUser(author, identity)) {
+      drop(key, 'not_from_user', author.address);
+      continue;
+    }
     const r = clean(reply);
     if (r.error) {
       drop(key, 'unreadable', r.error);
@@ -173,11 +179,7 @@ export function buildDataset(options: BuildOptions): BuildSummary {
       continue;
     }
     const { parent, by } = found;
-    if (
-      by === 'reconstructed'
-        ? isFrom(parent.from, identity) || namesUser(parent.from, identity)
-        : ownSet.has(parent.contentId)
-    ) {
+    if (by === 'reconstructed' ? parent.from.some((p) => isUser(p, identity)) : ownSet.has(parent.contentId)) {
       drop(key, 'reply_to_self');
       continue;
     }
@@ -216,7 +218,7 @@ export function buildDataset(options: BuildOptions): BuildSummary {
       parentText,
       quoted,
       by,
-      isUser: (p) => isFrom([p], identity) || namesUser([p], identity),
+      isUser: (p) => isUser(p, identity),
     });
     pairs.push({ reply, parent, by, text, key, parentText, evidence: found.evidence, warnings });
   }
@@ -456,17 +458,6 @@ export function findParent(
     ...(rebuilt.from[0] && addressedTo(reply, rebuilt.from[0]) ? ['reply addressed to its sender'] : []),
   ];
   return { parent: rebuilt, by: 'reconstructed', evidence };
-}
-
-/** A quoted sender named like the user ("Mann, Kay" in an Outlook block has no address): the user's own message. */
-function namesUser(from: readonly Person[], identity: UserIdentity): boolean {
-  return from.some((p) => {
-    if (!p.name || p.address) return false;
-    if (identity.name && normalize(identity.name) === normalize(p.name)) return true;
-    return [...identity.addresses].some((address) =>
-      nameMatches(p.name as string, { address: address.split('@')[0] ?? '' }),
-    );
-  });
 }
 
 function personLabel(p: Person): string {

@@ -1,5 +1,6 @@
 // Who the user is: their addresses (configured, plus the aliases their Sent mail comes from)
 // and the name they sign with.
+import { nameMatches } from './people.js';
 import type { Person } from './prompt.js';
 
 export interface UserIdentity {
@@ -35,4 +36,19 @@ export function userIdentity(configured: readonly string[], messages: Iterable<S
 
 export function isFrom(from: readonly Person[], identity: UserIdentity): boolean {
   return from.some((p) => p.address !== undefined && identity.addresses.has(p.address.toLowerCase()));
+}
+
+/**
+ * Whether a person is the user: one of their addresses, or — for a sender that a quoted Outlook or Notes block
+ * names without an address ("Mann, Kay", "Phillip K Allen") — their display name, or a name that one of their
+ * addresses spells (kay.mann@…).
+ */
+export function isUser(p: Person, identity: UserIdentity): boolean {
+  if (p.address) return identity.addresses.has(p.address.toLowerCase());
+  if (!p.name) return false;
+  const flat = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').trim();
+  if (identity.name && flat(identity.name) === flat(p.name)) return true;
+  return [...identity.addresses].some((address) =>
+    nameMatches(p.name as string, { address: address.split('@')[0] ?? '' }),
+  );
 }

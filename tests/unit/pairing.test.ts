@@ -2,6 +2,7 @@
 // reconstruction when it is not stored, forwards to third parties, clock skew, copies, quote-less replies.
 import { describe, expect, it } from 'vitest';
 import { dedupeReplies } from '../../src/dataset/dedupe.js';
+import { isUser, userIdentity } from '../../src/dataset/identity.js';
 import { pairWarnings } from '../../src/dataset/pair-warnings.js';
 import {
   type DatasetMessage,
@@ -347,6 +348,25 @@ describe('forwards, recipients and names', () => {
     // Answering the thread's other participant is normal; copying oneself is not "addressing the thread".
     expect(check([{ address: 'l..gay@example.test' }, { address: 'randall.gay@example.test' }])).toEqual([]);
     expect(check([me, { address: 'bob@example.test' }])).toEqual(['not_addressed_to_parent_sender']);
+  });
+});
+
+describe('the user in quoted blocks', () => {
+  it('knows the user by address, display name, or a name their address spells; an occasional delegate is not the user', () => {
+    const sent = [
+      ...Array.from({ length: 200 }, () => ({
+        inSent: true,
+        from: [{ name: 'Kay Mann', address: 'kay.mann@enron.com' }],
+      })),
+      ...Array.from({ length: 3 }, () => ({ inSent: true, from: [{ address: 'ina.rangel@enron.com' }] })),
+    ];
+    const identity = userIdentity(['kay.mann@enron.com'], sent);
+    expect(isUser({ address: 'Kay.Mann@enron.com' }, identity)).toBe(true);
+    expect(isUser({ name: 'Mann, Kay' }, identity)).toBe(true);
+    expect(isUser({ name: 'Kay Mann' }, identity)).toBe(true);
+    expect(isUser({ name: 'Rangel, Ina' }, identity)).toBe(false);
+    expect(isUser({ address: 'ina.rangel@enron.com' }, identity)).toBe(false);
+    expect(isUser({ name: 'Mann, Kay', address: 'kay@elsewhere.example' }, identity)).toBe(false);
   });
 });
 

@@ -28,6 +28,7 @@ const WARNING_LABELS: Record<string, string> = {
 const DROP_LABELS: Record<string, string> = {
   not_a_reply: 'not a reply (no In-Reply-To and no quoted message)',
   forward: 'a forward to someone other than the sender of the forwarded message',
+  not_from_user: 'in Sent but from an address that is not yours (someone sending on your behalf)',
   parent_not_found: 'the message answered is not in the store, and the quote does not carry it complete',
   reply_to_self: 'a reply to your own message',
   empty_reply: 'no text of your own',
