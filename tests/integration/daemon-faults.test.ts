@@ -3,12 +3,13 @@
 // running daemon, a UIDVALIDITY change under it, and a run under strace that records every
 // outbound connection and every child's argv and environment (egress and secrets).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, newAccount, runCli, type TestAccount } from '../helpers/account.js';
 import { doveadm, startDovecot, TEST_PASSWORD } from '../helpers/dovecot.js';
+import { dnsOrForeignTraffic } from '../helpers/egress.js';
 import { appendMessages, serverMessages } from '../helpers/mail.js';
 import { type PersonaThread, personaThreads, seedPersonaMailbox } from '../helpers/persona.js';
 import { tinyModel, tinyTrainSection } from '../helpers/tiny-model.js';
@@ -326,7 +327,7 @@ describe('the daemon under faults', () => {
     }
   }, 300_000);
 
-  it('egress and secrets: the only peer is the IMAP server; the password is in no log, store row, argv or environment', async () => {
+  it('egress and secrets: the only peer is the IMAP server, no DNS query, no telemetry files (daemon, its training child, sync, draft, export); the password is in no log, store row, argv or environment', async () => {
     // The secret comes from a password_command; training runs under the trace too.
     const secretFile = join(account.dir, 'imap.pass');
     const base = readFileSync(account.configFile, 'utf8')
@@ -339,7 +340,10 @@ describe('the daemon under faults', () => {
     await appendMessages(client, 'Sent', [extra[145]!.replyRaw]);
     await client.logout();
     const trace = join(account.dir, 'strace.log');
-    const daemon = start([
+    // A HOME of its own: onnxruntime's telemetry would leave ~/.cache/Microsoft/… there.
+    const home = join(account.dir, 'home');
+    mkdirSync(home, { recursive: true });
+    const traced = (out: string) => [
       'strace',
       '-f',
       '--seccomp-bpf',
@@ -347,13 +351,17 @@ describe('the daemon under faults', () => {
       '-s',
       '8192',
       '-v',
+      // connect: every peer; sendto/sendmsg/sendmmsg and reading /etc/resolv.conf: DNS lookups.
       '-e',
-      'trace=connect,execve',
+      'trace=connect,execve,sendto,sendmsg,sendmmsg,openat',
       '-o',
-      trace,
+      out,
       process.execPath,
       CLI,
-    ]);
+    ];
+    // The user's environment even asks for telemetry: the code must turn it off by itself.
+    const env = { HOME: home, XDG_CACHE_HOME: '', ORT_DISABLE_TELEMETRY: '0' };
+    const daemon = start(traced(trace), env);
     try {
       await waitFor(
         'a draft for the new mail',
@@ -386,6 +394,32 @@ describe('the daemon under faults', () => {
     const inet = [...peers].filter((p) => !p.startsWith('unix:'));
     expect(inet.length).toBeGreaterThan(0);
     expect(inet).toEqual([`127.0.0.1:${dovecot.info.port}`]);
+    const imap = [`127.0.0.1:${dovecot.info.port}`];
+    expect(dnsOrForeignTraffic(lines.join('\n'), imap), 'DNS lookups or other peers of the daemon').toEqual([]);
+
+    // The same for sync, a drafting pass (dry run: it generates, touches nothing) and export,
+    // each run by hand under the trace.
+    const runs: [string, string[]][] = [
+      ['sync', ['--config', account.configFile, 'sync', '--quiet']],
+      ['draft', ['--config', account.configFile, 'draft', '--dry-run', '--limit', '2']],
+      ['export', ['--config', account.configFile, 'model', 'export', '--gguf', join(account.dir, 'out.gguf')]],
+    ];
+    for (const [label, args] of runs) {
+      const out = join(account.dir, `strace-${label}.log`);
+      const [cmd, ...rest] = traced(out);
+      const r = spawnSync(cmd!, [...rest, ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, ...env },
+        timeout: 300_000,
+      });
+      // A dry run exits 1 when the output checks refuse a draft: it still generated under the trace.
+      expect(r.status, `${label}: ${r.stderr}`).toBe(label === 'draft' && r.status === 1 ? 1 : 0);
+      const found = dnsOrForeignTraffic(readFileSync(out, 'utf8'), imap);
+      console.log(`${label} under strace: ${found.length} DNS lookups or foreign connects`);
+      expect(found, `${label}: DNS lookups or other peers`).toEqual([]);
+    }
+    const telemetry = join(home, '.cache', 'Microsoft');
+    expect(existsSync(telemetry), `${telemetry}: onnxruntime telemetry ran`).toBe(false);
     expect(
       execs.some((l) => /understudy\.js", "--config", "[^"]+", "train"/.test(l)),
       'the training child was traced',
