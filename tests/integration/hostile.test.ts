@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { FuzzGenerator } from '../fixtures/hostile/fuzz-gen.js';
 import { newAccount, runCli, type TestAccount } from '../helpers/account.js';
 import { appendMessages } from '../helpers/mail.js';
 
@@ -131,4 +132,52 @@ describe('hostile messages at Dovecot: sync → dataset build → draft --dry-ru
     // At least the plain ones among them are drafted: hostility in one part does not make a message unanswerable.
     expect(decisions.filter((d) => d.action === 'draft').length).toBeGreaterThan(0);
   }, 240_000);
+});
+
+describe('generated hostile messages at Dovecot: sync → draft --dry-run', () => {
+  /** Seeded like the fuzz suite, at its sizes; what Dovecot refuses to APPEND (NUL bytes, no header) is left out. */
+  const COUNT = 150;
+  let account: TestAccount;
+  let appended = 0;
+
+  beforeAll(async () => {
+    account = newAccount(server, { top: '[drafts]\nmax_age_days = 30\nreply_when_cc = true\n' });
+    const client = await account.client();
+    const gen = new FuzzGenerator(1616, 0.25);
+    const recent = new Date(Date.now() - 86_400_000);
+    for (let i = 0; i < COUNT; i++) {
+      const input = gen.next();
+      try {
+        const r = await client.append('INBOX', input.raw, [], recent);
+        if (r && typeof r === 'object' && r.uid) appended++;
+      } catch {
+        // A message the server will not store is not ours to sync.
+      }
+    }
+    await client.logout();
+  }, 180_000);
+
+  it('every message the server holds is synced and triaged with a reason, nothing thrown', async () => {
+    const cli = (...args: string[]) => runCli(['--config', account.configFile, ...args], {}, 240_000);
+    const started = Date.now();
+    const sync = await cli('sync', '--quiet');
+    expect(sync.code, sync.stderr).toBe(0);
+    const synced = Date.now();
+    const dry = await cli('draft', '--dry-run', '--json', '--no-sync');
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(`${sync.stderr}${dry.stderr}`).not.toMatch(/\n\s+at /);
+    console.log(
+      `generated hostile: ${appended}/${COUNT} appended; sync ${synced - started} ms, draft --dry-run ${Date.now() - synced} ms`,
+    );
+    const db = new Database(join(account.dir, 'data', 'understudy.db'), { readonly: true, fileMustExist: true });
+    try {
+      const stored = db.prepare('SELECT COUNT(*) AS n FROM messages').get() as { n: number };
+      expect(stored.n).toBe(appended);
+    } finally {
+      db.close();
+    }
+    const decisions = JSON.parse(dry.stdout).accounts[0].decisions as { action: string; reason?: string }[];
+    expect(decisions.length).toBeGreaterThan(0);
+    for (const d of decisions) if (d.action === 'skip') expect(d.reason).toMatch(/^[a-z_]+$/);
+  }, 300_000);
 });
