@@ -173,7 +173,9 @@ function judge(
     if (m.date < reply.date - 120 * DAY) return null;
     if (m.date > reply.date + 10 * 60_000) {
       // Clock skew: accepted only when everything else agrees exactly.
-      if (!(exactText && exactSender && exactTime)) return null;
+      // The sender by address, or by name where the quote gives no address (Outlook's "From: Porter, J").
+      const senderAgrees = exactSender || (!quoted.from?.address && evidence.includes('attribution sender (name)'));
+      if (!(exactText && senderAgrees && exactTime)) return null;
       evidence.push('dated after the reply (clock skew)');
     }
   }

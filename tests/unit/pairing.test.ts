@@ -261,6 +261,29 @@ describe('parentByQuote: a stored message that is the first quoted message', () 
     expect(pairWarnings({ reply: skewed, parent, parentText: words, quoted, by: 'quote' })).toEqual([
       'parent_dated_after_reply',
     ]);
+    // An Outlook block that names the sender without an address: the name, the time and the words still agree.
+    const named = parentByQuote({
+      reply: skewed,
+      quoted: {
+        ...quoted,
+        from: { name: 'Porter, J' },
+        date: 'Thursday, March 16, 2000 8:39 AM',
+        dateMs: Date.UTC(2000, 2, 16, 8, 39),
+      },
+      bySubject: bySubject(
+        message({ ...parent, from: [{ name: 'J Porter', address: 'jporte1@columbiaenergygroup.com' }] }),
+      ),
+      ownText,
+    });
+    expect(named?.parent.contentId).toBe(3);
+    // Another sender's name: not this message, whatever the time says.
+    const other = parentByQuote({
+      reply: skewed,
+      quoted: { ...quoted, from: { name: 'Goodell, Scott' } },
+      bySubject: bySubject(parent),
+      ownText,
+    });
+    expect(other).toBeNull();
     // The same, but the quoted time is 40 minutes off: no longer exact, so the later date rules it out.
     const loose = parentByQuote({
       reply: skewed,
