@@ -1,9 +1,9 @@
 // `understudy report`: the data from the store, the charts as SVG and PNG files, and the page
 // that holds them all (index.html), written into one folder.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/load.js';
-import type { Db } from '../store/db.js';
+import { type Db, ensurePrivateDir } from '../store/db.js';
 import { renderCharts, svgToPng } from './charts.js';
 import { type ReportData, reportData } from './data.js';
 import { reportHtml } from './html.js';
@@ -23,7 +23,11 @@ export interface ReportResult {
  * a file. Throws the file system's error (EACCES, EROFS, ENOSPC) when `dir` cannot be written.
  */
 export async function writeReport(db: Db, config: Config, dir: string, now = Date.now()): Promise<ReportResult> {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // Not mkdirSync(recursive): under /proc it never returns. A folder we make is private (0700);
+  // one the user already has is left as it is.
+  if (!existsSync(dir)) ensurePrivateDir(dir);
+  else if (!statSync(dir).isDirectory())
+    throw Object.assign(new Error(`ENOTDIR: not a directory: ${dir}`), { code: 'ENOTDIR', path: dir });
   const data = reportData(db, config, now);
   const charts = await renderCharts(data);
   const out: ReportResult['charts'] = [];

@@ -31,7 +31,7 @@ export function registerReport(program: Command): void {
           result = await writeReport(ctx.db, ctx.config, dir);
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code;
-          if (code && ['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'ENOTDIR', 'EEXIST'].includes(code))
+          if (code && ['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'ENOTDIR', 'EEXIST', 'ENOENT'].includes(code))
             throw new CliError(
               `cannot write the report into ${dir} (${code}): choose another folder with --out DIR`,
               'REPORT_UNWRITABLE',
