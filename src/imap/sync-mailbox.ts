@@ -9,6 +9,7 @@
 import type { FetchMessageObject, FetchQueryObject, ImapFlow, MailboxObject } from 'imapflow';
 import type { SyncSettings } from '../config/load.js';
 import type { Logger } from '../config/logger.js';
+import { boundHeaderBlock } from '../mail/header-bounds.js';
 import {
   decodeHeaderBytes,
   headerText,
@@ -18,7 +19,6 @@ import {
   parseHeaderBlock,
   parseMessageIds,
 } from '../mail/headers.js';
-import { boundHeaderBlock } from '../mail/header-bounds.js';
 import { decodeBodies } from '../mail/part-plan.js';
 import type { Db } from '../store/db.js';
 import { ensureMailbox, finishMailboxSync, type MailboxRow, resetMailbox } from '../store/mailboxes.js';
