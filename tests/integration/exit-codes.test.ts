@@ -230,11 +230,12 @@ describe('one of each at a time (the data folder lock)', () => {
 
   it('two syncs at once: the second exits 75 naming the first; SIGKILLed holders leave no stale lock behind', async () => {
     const account = newAccount(server);
-    // A password_command that takes 3 s keeps the first sync inside its lock.
+    // A password_command that takes 15 s keeps the first sync inside its lock (a busy machine takes
+    // seconds just to start the second one).
     const secretFile = join(account.dir, 'imap.pass');
     const text = readFileSync(account.configFile, 'utf8').replace(
       /^password_file = .*$/m,
-      `password_command = "sleep 3; cat ${secretFile}"`,
+      `password_command = "sleep 15; cat ${secretFile}"`,
     );
     writeFileSync(account.configFile, text, { mode: 0o600 });
     const first = runCli(['--config', account.configFile, 'sync', '--quiet']);
