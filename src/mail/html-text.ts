@@ -16,6 +16,13 @@ export const MAX_HTML_CHARS = 512 * 1024;
  */
 export const MAX_NESTING = 128;
 
+/**
+ * Elements (start tags) past this many are cut off before parsing. html-to-text spends some ten microseconds per
+ * element, so 512 KB of `<td>x` (100 K cells) took seconds; a long newsletter or a Word-made reply has a few
+ * thousand, and what is cut off is the end of the message, where the oldest quoted text is.
+ */
+export const MAX_ELEMENTS = 20_000;
+
 /** Elements that never have children, so they do not deepen the nesting (HTML Living Standard §13.1.2). */
 const VOID_ELEMENTS = new Set([
   'area',
@@ -38,16 +45,18 @@ const VOID_ELEMENTS = new Set([
 const OPTIONAL_END = new Set(['p', 'li', 'dt', 'dd', 'tr', 'td', 'th', 'option', 'thead', 'tbody', 'tfoot']);
 
 /**
- * Caps the length of the markup and cuts it off where elements nest deeper than {@link MAX_NESTING}. One linear scan
- * over the tags; approximate on purpose (a `>` inside a quoted attribute ends the tag early), which only matters for
- * markup that is already pathological.
+ * Caps the length of the markup and cuts it off where elements nest deeper than {@link MAX_NESTING} or number more
+ * than {@link MAX_ELEMENTS}. One linear scan over the tags; approximate on purpose (a `>` inside a quoted attribute
+ * ends the tag early), which only matters for markup that is already pathological.
  */
 export function capHtml(html: string): string {
   const slim = dropBulk(html.length > MAX_HTML_CHARS * 4 ? html.slice(0, MAX_HTML_CHARS * 4) : html);
   const text = slim.length > MAX_HTML_CHARS ? slim.slice(0, MAX_HTML_CHARS) : slim;
   const tag = /<(\/?)([a-zA-Z][a-zA-Z0-9:-]*)[^<>]*>/g;
   let depth = 0;
+  let elements = 0;
   for (let m = tag.exec(text); m !== null; m = tag.exec(text)) {
+    if (!m[1] && ++elements > MAX_ELEMENTS) return text.slice(0, m.index);
     const name = (m[2] ?? '').toLowerCase();
     if (VOID_ELEMENTS.has(name) || OPTIONAL_END.has(name) || m[0].endsWith('/>')) continue;
     if (m[1]) {
