@@ -146,16 +146,28 @@ export function buildDataset(options: BuildOptions): BuildSummary {
     clean(m);
     if (i % 200 === 0) progress({ phase: 'clean', done: i, total: own.length });
   });
-  const signatures = learnSignatures(own.map((m) => cache.get(m.contentId)?.ownText ?? '').filter(Boolean));
+  // Each text once: copies of one message (two Sent folders, a Bcc to self) must not make its words look like a
+  // signature repeated across messages.
+  const signatures = learnSignatures([
+    ...new Set(own.map((m) => cache.get(m.contentId)?.ownText ?? '').filter(Boolean)),
+  ]);
 
   // 3. Pair each reply with the message it answers, then filter.
   const drops: DropRow[] = [];
   const drop = (key: string, reason: DropReason, detail: string | null = null) =>
     drops.push({ reply_key: key, reason, detail });
   const pairs: Pair[] = [];
+  const seenKeys = new Set<string>();
   for (const [i, reply] of own.entries()) {
     if (i % 200 === 0) progress({ phase: 'pair', done: i, total: own.length });
     const key = reply.messageId ?? `content:${reply.contentId}`;
+    // Two stored contents with one Message-ID (a copy whose headers an export or a second Sent folder changed) are
+    // one message: the first is used; the key of an example must be unique.
+    if (seenKeys.has(key)) {
+      drop(`content:${reply.contentId}`, 'duplicate', `copy of ${key}`);
+      continue;
+    }
+    seenKeys.add(key);
     // Mail in Sent from an address that is not the user's (an assistant with delegate access) is someone
     // else's writing.
     const author = reply.from[0];

@@ -1,7 +1,8 @@
 // Kinds of pairing faults beyond the field cases, in modern client styles, through sync and `dataset build` on a
 // real Dovecot: a Gmail thread whose answered message is gone (rebuilt from the first quote, not the deeper one),
 // a Gmail-style forward with a note to a colleague, one forwarded back to its sender, a reply to the user's own
-// message, a quote-less phone reply, copies of a reply with new Message-IDs and a skewed date.
+// message, a quote-less phone reply, copies of a reply with new Message-IDs and a skewed date, and a Bcc-to-self
+// copy with the same Message-ID.
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { newAccount, runCli, type TestAccount } from '../helpers/account.js';
 import { appendMessages, buildMessage } from '../helpers/mail.js';
@@ -134,6 +135,8 @@ describe('pairing kinds against Dovecot', () => {
         date,
       });
     sent.push(copy('<copy-a@example.test>', day(10, 15)), copy('<copy-b@example.test>', day(11, 0)));
+    // 7. The copy Anna Bcc'd to herself: the same Message-ID with other headers (another size: another content).
+    inbox.push(`Delivered-To: ${account.user}@example.test\r\n${copy('<copy-a@example.test>', day(10, 15))}`);
 
     const client = await account.client();
     await appendMessages(client, 'INBOX', inbox);
@@ -181,14 +184,14 @@ describe('pairing kinds against Dovecot', () => {
     expect(p?.reply).toBe('The 14th is better for me.');
   });
 
-  it('makes one example of two copies of a reply, and reconstructs its parent from the French attribution', () => {
+  it('makes one example of three copies of a reply (new Message-IDs, a skewed date, a Bcc to self), parent rebuilt from the French attribution', () => {
     const copies = pairs.filter(
       (p) => p.replyKey === '<copy-a@example.test>' || p.replyKey === '<copy-b@example.test>',
     );
     expect(copies).toHaveLength(1);
     expect(copies[0]?.incoming.from[0]).toEqual({ name: 'Claire Martin', address: 'claire@societe.example' });
     expect(copies[0]?.incoming.body).toBe('Pourriez-vous envoyer la facture de mars ?');
-    expect(dropped.duplicate).toBe(1);
+    expect(dropped.duplicate).toBe(2);
     expect(pairs).toHaveLength(4);
   });
 });
