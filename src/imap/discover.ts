@@ -1,6 +1,6 @@
 // Finds an account's mailboxes and their roles by SPECIAL-USE (RFC 6154), never by name, and
 // decides which ones are synced: INBOX, \Sent, \Archive, \All, plus includes, minus excludes.
-import type { ImapFlow } from 'imapflow';
+import type { ImapFlow, StatusObject, StatusQuery } from 'imapflow';
 import picomatch from 'picomatch';
 import type { FolderSelection } from '../config/load.js';
 
@@ -12,6 +12,8 @@ export interface MailboxInfo {
   selectable: boolean;
   /** The personal namespace's prefix (RFC 2342), e.g. "INBOX." on Courier/cPanel; "" or absent when none. */
   namespace?: string | undefined;
+  /** The mailbox's STATUS, when the listing asked for it (LIST-STATUS, RFC 5819; see mailbox-status.ts). */
+  status?: StatusObject | undefined;
 }
 
 /** The roles synced without being asked: the mail the user received, sent, and filed. */
@@ -21,10 +23,16 @@ const DEFAULT_ROLES = new Set(['\\Inbox', '\\Sent', '\\Archive', '\\All']);
  * Every mailbox the server lists (LIST, RFC 3501 §6.3.8) with its role: `\Inbox`, the special
  * use the server advertised (RFC 6154), or the one `folders.sent|drafts|archive` names (matched
  * as the user sees the path: with or without the namespace prefix, with "/" or the server's
- * delimiter). Throws what imapflow throws on a failed LIST.
+ * delimiter). With `statusQuery`, each mailbox carries its STATUS from the same LIST (only
+ * ask when the server has LIST-STATUS: imapflow otherwise sends one STATUS per mailbox).
+ * Throws what imapflow throws on a failed LIST.
  */
-export async function listMailboxes(client: ImapFlow, folders: FolderSelection): Promise<MailboxInfo[]> {
-  const listed = await client.list();
+export async function listMailboxes(
+  client: ImapFlow,
+  folders: FolderSelection,
+  statusQuery?: StatusQuery,
+): Promise<MailboxInfo[]> {
+  const listed = await client.list(statusQuery ? { statusQuery } : undefined);
   const namespace = client.namespace?.prefix ?? '';
   const boxes: MailboxInfo[] = listed.map((box) => {
     const isInbox = box.path.toUpperCase() === 'INBOX';
@@ -37,6 +45,7 @@ export async function listMailboxes(client: ImapFlow, folders: FolderSelection):
       specialUse: isInbox ? '\\Inbox' : advertised,
       selectable: !box.flags.has('\\Noselect') && !box.flags.has('\\NonExistent'),
       ...(namespace ? { namespace } : {}),
+      ...(box.status && !('error' in box.status) ? { status: box.status } : {}),
     };
   });
   const configured: [string | undefined, string][] = [

@@ -17,6 +17,7 @@ import {
 import { connect, disconnect } from './connect.js';
 import { listMailboxes, type MailboxInfo, type Selection, selectMailboxes, type UnmatchedGlob } from './discover.js';
 import { classifyImapError, ImapError, underlyingError } from './errors.js';
+import { skipIfUnchanged, statusQueryFor } from './mailbox-status.js';
 import { type MailboxProgress, type MailboxSyncContext, type MailboxSyncResult, syncMailbox } from './sync-mailbox.js';
 
 export interface AccountSyncOptions {
@@ -46,6 +47,8 @@ export interface AccountSyncResult {
   reconnects: number;
   /** Mailboxes left for the next run because the sync was asked to stop. */
   interrupted: string[];
+  /** Mailboxes found unchanged from the LIST-STATUS answer alone, never SELECTed (in `mailboxes` too). */
+  unchangedByStatus: string[];
   durationMs: number;
 }
 
@@ -68,6 +71,7 @@ export async function syncAccount(options: AccountSyncOptions): Promise<AccountS
     failed: [],
     reconnects: 0,
     interrupted: [],
+    unchangedByStatus: [],
     durationMs: 0,
   };
   try {
@@ -94,13 +98,26 @@ export async function syncAccount(options: AccountSyncOptions): Promise<AccountS
         const first = await open();
         reached = true;
         if (pending === null) {
-          const selection = selectMailboxes(await listMailboxes(first, account.folders), account.folders);
+          const listed = await listMailboxes(first, account.folders, statusQueryFor(first));
+          const selection = selectMailboxes(listed, account.folders);
           result.skipped = selection.skipped;
           result.unmatched = selection.unmatched;
           for (const u of selection.unmatched)
             logger?.warn({ account: account.name, key: u.key, glob: u.glob }, u.message);
-          pending = selection.selected;
           result.removed = dropDeselected(db, accountId, selection.selected);
+          // A mailbox whose STATUS shows no change is done here: no SELECT, and no second
+          // connection when every mailbox is unchanged. The others are synced as before.
+          pending = [];
+          for (const box of selection.selected) {
+            const unchanged = skipIfUnchanged(db, accountId, box, box.status);
+            if (!unchanged) {
+              pending.push(box);
+              continue;
+            }
+            result.mailboxes.push(unchanged);
+            result.unchangedByStatus.push(box.path);
+            options.onProgress?.({ mailbox: box.path, phase: 'done', done: unchanged.exists, total: unchanged.exists });
+          }
         }
         const failedTemporarily = await runWorkers(first, pending, open, {
           db,

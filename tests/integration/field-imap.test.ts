@@ -455,6 +455,8 @@ async function raceProxy(
   let fired = false;
   let refused = false;
   let heldTag: string | null = null;
+  // Tags are per connection: only the connection that sent the held command gets the NO.
+  let heldOn: net.Socket | null = null;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const up = net.connect(upstream, '127.0.0.1');
@@ -468,7 +470,7 @@ async function raceProxy(
       if (end < 0) return;
       let lines = pending.slice(0, end + 2);
       pending = pending.slice(end + 2);
-      if (refuseWith && heldTag && !refused) {
+      if (refuseWith && heldTag && !refused && heldOn === client) {
         const tagged = new RegExp(`^${heldTag} OK [^\\r]*`, 'm');
         if (tagged.test(lines)) {
           lines = lines.replace(tagged, `${heldTag} ${refuseWith}`);
@@ -484,6 +486,7 @@ async function raceProxy(
         if (!fired && trigger.test(text)) {
           fired = true;
           heldTag = text.split(' ')[0] ?? null;
+          heldOn = client;
           await meanwhile();
         }
         up.write(chunk);
