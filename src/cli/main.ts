@@ -2,24 +2,50 @@
 // messages and exit codes.
 import { Command, CommanderError } from 'commander';
 import { disableOnnxTelemetry } from '../config/no-telemetry.js';
-import { registerConfig } from './commands/config.js';
-import { registerDaemon } from './commands/daemon.js';
-import { registerDataset } from './commands/dataset.js';
-import { registerDemo } from './commands/demo.js';
-import { registerDraft } from './commands/draft.js';
-import { registerInit } from './commands/init.js';
-import { registerMail } from './commands/mail.js';
-import { registerModel } from './commands/model.js';
-import { registerReport } from './commands/report.js';
-import { registerSecret } from './commands/secret.js';
-import { registerService } from './commands/service.js';
-import { registerStatus } from './commands/status.js';
-import { registerSync } from './commands/sync.js';
-import { registerTrain } from './commands/train.js';
 import { describeError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 
-export function buildProgram(): Command {
+/**
+ * Each command's module, loaded with `await import()` only when it runs (or for the full help):
+ * the CLI is split into chunks (scripts/build.mjs), so `understudy sync` compiles the sync code
+ * and not the report's, the demo's (mailparser) or the trainer's. Order is the order of --help.
+ */
+const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
+  init: async () => (await import('./commands/init.js')).registerInit,
+  sync: async () => (await import('./commands/sync.js')).registerSync,
+  status: async () => (await import('./commands/status.js')).registerStatus,
+  dataset: async () => (await import('./commands/dataset.js')).registerDataset,
+  mail: async () => (await import('./commands/mail.js')).registerMail,
+  model: async () => (await import('./commands/model.js')).registerModel,
+  train: async () => (await import('./commands/train.js')).registerTrain,
+  report: async () => (await import('./commands/report.js')).registerReport,
+  draft: async () => (await import('./commands/draft.js')).registerDraft,
+  daemon: async () => (await import('./commands/daemon.js')).registerDaemon,
+  service: async () => (await import('./commands/service.js')).registerService,
+  demo: async () => (await import('./commands/demo.js')).registerDemo,
+  config: async () => (await import('./commands/config.js')).registerConfig,
+  secret: async () => (await import('./commands/secret.js')).registerSecret,
+};
+
+/** Global options that take a value: their value is not the command name. */
+const VALUE_OPTIONS = new Set(['-c', '--config', '--log-level']);
+
+/** The command `args` (argv without node and the script) names, or undefined (help, a typo). */
+export function commandName(args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    if (arg === '--') return undefined;
+    if (VALUE_OPTIONS.has(arg)) i++;
+    else if (!arg.startsWith('-')) return Object.hasOwn(COMMANDS, arg) ? arg : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The program with every command, or with just `only` (a command name, see commandName): the
+ * help, usage errors and typo suggestions need them all, running one command needs only it.
+ */
+export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command('understudy')
     .description(
       'Understudy learns how you write email from the replies you have sent, and drafts replies in\n' +
@@ -32,20 +58,8 @@ export function buildProgram(): Command {
     .option('--log-level <level>', 'log level for the JSON log on stderr: debug, info, warn, error')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  registerInit(program);
-  registerSync(program);
-  registerStatus(program);
-  registerDataset(program);
-  registerMail(program);
-  registerModel(program);
-  registerTrain(program);
-  registerReport(program);
-  registerDraft(program);
-  registerDaemon(program);
-  registerService(program);
-  registerDemo(program);
-  registerConfig(program);
-  registerSecret(program);
+  const loaders = only && Object.hasOwn(COMMANDS, only) ? [COMMANDS[only]] : Object.values(COMMANDS);
+  for (const register of await Promise.all(loaders.map((load) => load?.()))) register?.(program);
   return program;
 }
 
@@ -54,7 +68,7 @@ export async function main(argv: string[]): Promise<void> {
   process.umask(0o077);
   // Only the mail server: no onnxruntime telemetry here or in any child (training, export).
   disableOnnxTelemetry();
-  const program = buildProgram();
+  const program = await buildProgram(commandName(argv.slice(2)));
   try {
     await program.parseAsync(argv);
   } catch (err) {
