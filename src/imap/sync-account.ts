@@ -107,9 +107,12 @@ export async function syncAccount(options: AccountSyncOptions): Promise<AccountS
           result.removed = dropDeselected(db, accountId, selection.selected);
           // A mailbox whose STATUS shows no change is done here: no SELECT, and no second
           // connection when every mailbox is unchanged. The others are synced as before.
+          // One transaction for all of them: one commit (and WAL sync) instead of one per mailbox.
+          const skipped = db.transaction((boxes: MailboxInfo[]) =>
+            boxes.map((box) => ({ box, unchanged: skipIfUnchanged(db, accountId, box, box.status) })),
+          )(selection.selected);
           pending = [];
-          for (const box of selection.selected) {
-            const unchanged = skipIfUnchanged(db, accountId, box, box.status);
+          for (const { box, unchanged } of skipped) {
             if (!unchanged) {
               pending.push(box);
               continue;
