@@ -1,4 +1,4 @@
-// `understudy model pull|list|promote|rollback`: base models and trained versions.
+// `understudy model pull|presets|list|promote|rollback|prune|export`: base models and trained versions.
 
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { exportGguf, type GgufPrecision } from '../../model/export-gguf.js';
 import { DEFAULT_PRESET, PRESETS } from '../../model/presets.js';
 import { PullError, pullModel } from '../../model/pull.js';
-import { listVersions, promote, rollback } from '../../model/registry.js';
+import { hasOnnxModel, listVersions, promote, pruneVersions, retirePromoted, rollback } from '../../model/registry.js';
 import { TrainError } from '../../train/errors.js';
 import { findPython } from '../../train/python.js';
 import { resolveBaseModel } from '../../train/run.js';
@@ -118,8 +118,9 @@ export function registerModel(program: Command): void {
               : 'no held-out loss';
           const score =
             v.score !== null ? `, chrF ${v.score.toFixed(1)}, style ${Math.round((v.style_match ?? 0) * 100)}%` : '';
+          const pruned = hasOnnxModel(v) ? '' : '  [pruned: adapter only]';
           process.stdout.write(
-            `${v.status === 'promoted' ? '*' : ' '} ${String(v.id).padStart(3)}  ${new Date(v.created_at).toISOString().slice(0, 16)}  ${v.status.padEnd(9)} ${loss}${score}  (${v.base_repo ?? v.base})\n`,
+            `${v.status === 'promoted' ? '*' : ' '} ${String(v.id).padStart(3)}  ${new Date(v.created_at).toISOString().slice(0, 16)}  ${v.status.padEnd(9)} ${loss}${score}  (${v.base_repo ?? v.base})${pruned}\n`,
           );
         }
       } finally {
@@ -145,14 +146,70 @@ export function registerModel(program: Command): void {
 
   model
     .command('rollback')
-    .summary('go back to the previously promoted version')
-    .action((_opts: unknown, command: Command) => {
+    .summary('go back to the previously promoted version (or, with --to-base, to the cold-start route)')
+    .option(
+      '--to-base',
+      'promote no version: drafts are written by the base model shown a few of your past replies (the\n' +
+        'cold-start route) until you promote a version or a training wins',
+    )
+    .addHelpText('after', '\nExit codes: 0 done, 1 nothing to roll back to, 78 config problem.')
+    .action((opts: { toBase?: boolean }, command: Command) => {
       const ctx = CliContext.from(command);
       try {
+        if (opts.toBase) {
+          const was = retirePromoted(ctx.db);
+          process.stdout.write(
+            was
+              ? `version ${was.id} is retired: drafts are written by the base model (cold start) now; understudy model promote ${was.id} brings it back\n`
+              : 'no version was promoted: drafts already use the base model (cold start)\n',
+          );
+          return;
+        }
         const v = rollback(ctx.db);
         process.stdout.write(`rolled back: version ${v.id} is promoted again\n`);
       } catch (err) {
         throw new CliError((err as Error).message, 'ROLLBACK_FAILED', EXIT.FAILURE);
+      } finally {
+        ctx.close();
+      }
+    });
+
+  model
+    .command('prune')
+    .summary('free disk space: remove the merged model of old versions (the promoted one always stays)')
+    .description(
+      'Every trained version keeps a merged ONNX model as large as its base model (about 2 GB for the\n' +
+        'default). prune removes it from all versions but the promoted one and the one before it (the\n' +
+        'one `model rollback` returns to), or the --keep newest. A pruned version keeps its adapter\n' +
+        '(PEFT format, a few MB) and its scores; it can no longer be promoted or rolled back to.',
+    )
+    .option('--keep <n>', 'versions that keep their model, the promoted one included', '2')
+    .option('--dry-run', 'show what would be removed, remove nothing')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', '\nExit codes: 0 done (also when nothing needed pruning), 64 bad --keep, 78 config problem.')
+    .action((opts: { keep: string; dryRun?: boolean; json?: boolean }, command: Command) => {
+      const keep = Number(opts.keep);
+      if (!Number.isInteger(keep) || keep < 1)
+        throw new CliError(
+          `--keep ${opts.keep} must be a whole number of at least 1 (the promoted version is always kept)`,
+          'BAD_ARGUMENT',
+          EXIT.USAGE,
+        );
+      const ctx = CliContext.from(command);
+      try {
+        const r = pruneVersions(ctx.db, { keep, dryRun: Boolean(opts.dryRun) });
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(r)}\n`);
+          return;
+        }
+        const verb = r.dryRun ? 'would remove' : 'removed';
+        for (const p of r.pruned)
+          process.stdout.write(`  version ${p.id} (${p.status}): ${verb} its merged model, ${bytes(p.bytes)}\n`);
+        const kept = r.kept.map((k) => `${k.id} (${k.why})`).join(', ');
+        process.stdout.write(
+          `${r.dryRun ? 'dry run: would free' : 'freed'} ${bytes(r.freedBytes)} in ${r.pruned.length} version${r.pruned.length === 1 ? '' : 's'}; ` +
+            `kept ${kept || 'none (no trained version has a model)'}\n`,
+        );
       } finally {
         ctx.close();
       }
