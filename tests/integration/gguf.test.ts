@@ -3,13 +3,17 @@
 // installs it; CI does not have it), llama.cpp must compute what the torch model computes: the same
 // greedy tokens, the same next-token log-probabilities (which a wrong RoPE row order for Llama, a
 // lost Qwen2 bias or Qwen3 q/k norm would break), and the same tokenization of the prompt text.
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+// The Ollama Modelfile written beside it must give, through Ollama's template, the very prompt
+// Understudy trains and drafts with (chat template or, without one, Alpaca's layout).
+import { closeSync, cpSync, mkdtempSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LLAMACPP_VERSION, REFERENCE_DIR, ReferenceModel, referenceInstalled } from '../../bench/lib/llamacpp.js';
+import { type PromptInput, renderConversation } from '../../src/dataset/prompt.js';
 import { ChatTokenizer } from '../../src/dataset/tokenize.js';
 import { exportGguf } from '../../src/model/export-gguf.js';
+import { writeModelfile } from '../../src/model/modelfile.js';
 import { runWorker } from '../../src/train/worker.js';
 import { TEST_PYTHON, tinyModel } from '../helpers/tiny-model.js';
 
@@ -36,6 +40,68 @@ function header(file: string): { magic: string; version: number; tensors: number
     kv: Number(b.readBigUInt64LE(16)),
   };
 }
+
+const MAIL: PromptInput = {
+  user: { name: 'Anna de Vries', addresses: ['anna@example.test'] },
+  now: Date.UTC(2025, 0, 6, 10),
+  incoming: {
+    from: [{ name: 'Tom Baker', address: 'tom@example.test' }],
+    to: [{ name: 'Anna de Vries', address: 'anna@example.test' }],
+    cc: [],
+    date: Date.UTC(2025, 0, 6, 9),
+    subject: 'lunch',
+    body: 'Are you free on Friday? Café at 12:30, 2 of us.',
+  },
+  context: [],
+};
+
+/** A Modelfile's triple-quoted field. */
+function field(modelfile: string, name: string): string {
+  const start = modelfile.indexOf(`\n${name} """`);
+  if (start < 0) throw new Error(`no ${name} in\n${modelfile}`);
+  const from = start + name.length + 5;
+  return modelfile.slice(from, modelfile.indexOf('"""', from));
+}
+
+/** What Ollama sends the model for a first turn: the template with .System and .Prompt filled, cut at .Response. */
+function ollamaPrompt(modelfile: string, prompt: string): string {
+  const template = field(modelfile, 'TEMPLATE');
+  const cut = template.indexOf('{{ .Response }}');
+  return template.slice(0, cut).replace('{{ .System }}', field(modelfile, 'SYSTEM')).replace('{{ .Prompt }}', prompt);
+}
+
+async function modelfileFor(model: string, ggufFile: string, system: string): Promise<string> {
+  const path = await writeModelfile({
+    ggufFile,
+    modelDir: model,
+    system,
+    temperature: 0.7,
+    topP: 0.9,
+    maxNewTokens: 300,
+    contextLength: 1024,
+  });
+  expect(path).toBe(ggufFile.replace(/\.gguf$/, '.Modelfile'));
+  return readFileSync(path, 'utf8');
+}
+
+describe('Ollama Modelfile without a chat template (Alpaca layout)', () => {
+  it('renders the Alpaca prompt Understudy trains with, and stops at EOS', async () => {
+    const model = join(work, 'alpaca-model');
+    cpSync(tinyModel({ family: 'llama' }), model, { recursive: true });
+    const config = JSON.parse(readFileSync(join(model, 'tokenizer_config.json'), 'utf8'));
+    delete config.chat_template;
+    writeFileSync(join(model, 'tokenizer_config.json'), JSON.stringify(config));
+    const messages = renderConversation(MAIL);
+    const text = await modelfileFor(model, join(work, 'alpaca.gguf'), messages[0]?.content as string);
+    const tokenizer = await ChatTokenizer.load(model);
+    expect(tokenizer.hasChatTemplate).toBe(false);
+    expect(ollamaPrompt(text, messages[1]?.content as string)).toBe(tokenizer.promptText(messages));
+    expect(field(text, 'TEMPLATE')).toBe(
+      '### Instruction:\n{{ .System }}\n\n### Input:\n{{ .Prompt }}\n\n### Response:\n{{ .Response }}',
+    );
+    expect(text).toContain('PARAMETER stop "<|im_end|>"'); // the tokenizer's EOS
+  });
+});
 
 function logSoftmax(row: Float32Array): Float64Array {
   let max = Number.NEGATIVE_INFINITY;
@@ -90,6 +156,18 @@ for (const family of ['llama', 'qwen2', 'qwen3'] as const) {
       // the tied embedding is not stored twice; the rest is the tokenizer (151k tokens and merges)
       expect(bytes).toBeGreaterThan(weights);
       expect(bytes).toBeLessThan(weights + 8_000_000);
+    });
+
+    it('writes an Ollama Modelfile beside it whose template gives the prompt Understudy drafts with', async () => {
+      const conversation = renderConversation(MAIL);
+      const text = await modelfileFor(model, file, conversation[0]?.content as string);
+      console.log(`${family}: Modelfile\n${text}`);
+      expect(text).toContain(`\nFROM ./${family}.gguf\n`);
+      expect(ollamaPrompt(text, conversation[1]?.content as string)).toBe(tokenizer.promptText(conversation));
+      expect(text).toContain('PARAMETER stop "<|im_end|>"');
+      expect(field(text, 'TEMPLATE').endsWith('{{ .Response }}<|im_end|>')).toBe(true);
+      expect(text).toContain('\nPARAMETER temperature 0.7\n');
+      expect(text).toContain('\nPARAMETER num_ctx 1024\n');
     });
 
     it.skipIf(!haveLlamaCpp)('llama.cpp tokenizes the prompt text as the model tokenizer does', async () => {

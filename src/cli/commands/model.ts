@@ -3,10 +3,17 @@
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { mergeCopies } from '../../dataset/build.js';
+import { userIdentity } from '../../dataset/identity.js';
+import { systemPrompt } from '../../dataset/prompt.js';
 import { exportGguf, type GgufPrecision } from '../../model/export-gguf.js';
+import { writeModelfile } from '../../model/modelfile.js';
 import { DEFAULT_PRESET, PRESETS } from '../../model/presets.js';
 import { PullError, pullModel } from '../../model/pull.js';
 import { hasOnnxModel, listVersions, promote, pruneVersions, retirePromoted, rollback } from '../../model/registry.js';
+import { listAccounts } from '../../store/accounts.js';
+import { messagesForDataset } from '../../store/dataset.js';
+import type { Db } from '../../store/db.js';
 import { TrainError } from '../../train/errors.js';
 import { findPython } from '../../train/python.js';
 import { resolveBaseModel } from '../../train/run.js';
@@ -221,54 +228,99 @@ export function registerModel(program: Command): void {
     .requiredOption('--gguf <file>', 'write the merged model as one GGUF file')
     .option('--precision <p>', 'f16 (default), q8_0 (half the size) or f32', 'f16')
     .summary('write a trained version as GGUF, for Ollama, LM Studio or llama.cpp')
+    .option('--no-modelfile', 'do not write the Ollama Modelfile beside the GGUF')
     .description(
       'Merges the version’s adapter into its base model and writes one GGUF file with the weights, the\n' +
-        'tokenizer and the chat template. Load it with `ollama create NAME -f Modelfile` (FROM ./file.gguf),\n' +
-        'LM Studio, or llama.cpp. The file holds a model trained on your mail: keep it private.',
+        'tokenizer and the chat template, and beside it an Ollama Modelfile (anna.gguf → anna.Modelfile)\n' +
+        'with the prompt layout the version was trained on, its stop tokens and your [drafts] sampling:\n' +
+        '`ollama create NAME -f anna.Modelfile`. LM Studio and llama.cpp read the GGUF directly. The file\n' +
+        'holds a model trained on your mail: keep it private.',
     )
-    .action(async (version: string | undefined, opts: { gguf: string; precision: string }, command: Command) => {
-      const ctx = CliContext.from(command);
-      try {
-        if (!['f16', 'q8_0', 'f32'].includes(opts.precision)) {
-          throw new CliError(`--precision ${opts.precision} is not one of f16, q8_0, f32`, 'BAD_ARGUMENT', EXIT.USAGE);
-        }
-        const versions = listVersions(ctx.db);
-        const chosen =
-          version === undefined
-            ? versions.find((v) => v.status === 'promoted')
-            : versions.find((v) => v.id === Number(version));
-        if (!chosen) {
-          throw new CliError(
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 written, 1 export failed, 64 bad argument or no such version, 78 no Python with torch.',
+    )
+    .action(
+      async (
+        version: string | undefined,
+        opts: { gguf: string; precision: string; modelfile: boolean },
+        command: Command,
+      ) => {
+        const ctx = CliContext.from(command);
+        try {
+          if (!['f16', 'q8_0', 'f32'].includes(opts.precision)) {
+            throw new CliError(
+              `--precision ${opts.precision} is not one of f16, q8_0, f32`,
+              'BAD_ARGUMENT',
+              EXIT.USAGE,
+            );
+          }
+          const versions = listVersions(ctx.db);
+          const chosen =
             version === undefined
-              ? 'no promoted version to export: run understudy train, or name a version (understudy model list)'
-              : `there is no version ${version} (understudy model list shows them)`,
-            'NO_SUCH_VERSION',
-            EXIT.USAGE,
+              ? versions.find((v) => v.status === 'promoted')
+              : versions.find((v) => v.id === Number(version));
+          if (!chosen) {
+            throw new CliError(
+              version === undefined
+                ? 'no promoted version to export: run understudy train, or name a version (understudy model list)'
+                : `there is no version ${version} (understudy model list shows them)`,
+              'NO_SUCH_VERSION',
+              EXIT.USAGE,
+            );
+          }
+          const python = findPython(ctx.config.train.python).executable;
+          const base = chosen.base || resolveBaseModel(ctx.config).dir;
+          const started = Date.now();
+          process.stderr.write(`exporting version ${chosen.id} (${opts.precision}) to ${opts.gguf}…\n`);
+          const { bytes: size } = await exportGguf({
+            python,
+            modelDir: base,
+            adapterDir: join(chosen.dir, 'adapter'),
+            outFile: opts.gguf,
+            precision: opts.precision as GgufPrecision,
+            onLog: (line) => ctx.logger.debug({ worker: line }, 'export-gguf'),
+          });
+          process.stdout.write(
+            `wrote ${opts.gguf}: version ${chosen.id}, ${opts.precision}, ${bytes(size)} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
           );
+          if (opts.modelfile) {
+            const file = await writeModelfile({
+              ggufFile: opts.gguf,
+              modelDir: base,
+              system: systemPrompt({ user: exportIdentity(ctx.db, ctx.config.accounts), now: Date.now() }),
+              temperature: ctx.config.drafts.temperature,
+              topP: ctx.config.drafts.topP,
+              maxNewTokens: ctx.config.drafts.maxNewTokens,
+              contextLength: ctx.config.train.maxSeqLen,
+            });
+            process.stdout.write(`wrote ${file}: load it with  ollama create NAME -f ${file}\n`);
+          }
+        } catch (err) {
+          if (err instanceof TrainError) {
+            const exit = err.code === 'NO_TORCH' ? EXIT.CONFIG : EXIT.FAILURE;
+            throw new CliError(err.message, `EXPORT_${err.code}`, exit);
+          }
+          throw err;
+        } finally {
+          ctx.close();
         }
-        const python = findPython(ctx.config.train.python).executable;
-        const base = chosen.base || resolveBaseModel(ctx.config).dir;
-        const started = Date.now();
-        process.stderr.write(`exporting version ${chosen.id} (${opts.precision}) to ${opts.gguf}…\n`);
-        const { bytes: size } = await exportGguf({
-          python,
-          modelDir: base,
-          adapterDir: join(chosen.dir, 'adapter'),
-          outFile: opts.gguf,
-          precision: opts.precision as GgufPrecision,
-          onLog: (line) => ctx.logger.debug({ worker: line }, 'export-gguf'),
-        });
-        process.stdout.write(
-          `wrote ${opts.gguf}: version ${chosen.id}, ${opts.precision}, ${bytes(size)} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
-        );
-      } catch (err) {
-        if (err instanceof TrainError) {
-          const exit = err.code === 'NO_TORCH' ? EXIT.CONFIG : EXIT.FAILURE;
-          throw new CliError(err.message, `EXPORT_${err.code}`, exit);
-        }
-        throw err;
-      } finally {
-        ctx.close();
-      }
-    });
+      },
+    );
+}
+
+/**
+ * Who the exported model writes as: the first account's addresses and the name the user signs
+ * their sent mail with, as the dataset found them (so the Modelfile's SYSTEM is training's).
+ */
+function exportIdentity(
+  db: Db,
+  accounts: readonly { name: string; addresses: string[] }[],
+): { name?: string; addresses: string[] } {
+  const account = accounts[0];
+  if (!account) return { addresses: [] };
+  const row = listAccounts(db).find((a) => a.name === account.name);
+  if (!row) return { addresses: account.addresses };
+  const identity = userIdentity(account.addresses, mergeCopies(messagesForDataset(db, row.id)));
+  return { ...(identity.name ? { name: identity.name } : {}), addresses: [...identity.addresses] };
 }
