@@ -287,4 +287,17 @@ export const MIGRATIONS: Migration[] = [
       ALTER TABLE examples ADD COLUMN pairing TEXT;
     `,
   },
+  {
+    version: 8,
+    name: 'privacy: correspondents kept out of training (understudy privacy exclude)',
+    sql: `
+      -- An address (or glob such as *@example.com) or a domain whose mail never becomes a
+      -- training example; the config's [dataset] exclude_senders/exclude_domains add to these.
+      CREATE TABLE excluded_correspondents (
+        pattern   TEXT PRIMARY KEY,        -- lower case; a domain without '@'
+        kind      TEXT NOT NULL,           -- 'sender' | 'domain'
+        added_at  INTEGER NOT NULL
+      );
+    `,
+  },
 ];
