@@ -304,6 +304,16 @@ def build_mask(attention_mask, seq_len, past_len, device):
     return allowed[None, None]
 
 
+def packed_mask(segment_ids):
+    """Bool [b, 1, s, s] for packed rows: query i may see key j iff j <= i and both lie in the same
+    segment (block-diagonal causal), so packed examples never see each other. Padding (segment 0)
+    sees only earlier padding: no row is all masked (no NaN), and no real token sees padding."""
+    s = segment_ids.shape[1]
+    causal = torch.ones(s, s, dtype=torch.bool, device=segment_ids.device).tril()
+    same = segment_ids[:, :, None] == segment_ids[:, None, :]
+    return (same & causal[None])[:, None]
+
+
 class CausalLM(nn.Module):
     def __init__(self, cfg: ModelConfig, device=None):
         super().__init__()
@@ -330,6 +340,7 @@ class CausalLM(nn.Module):
         use_cache=False,
         logits_mask=None,
         return_hidden=False,
+        segment_ids=None,
     ):
         """Logits [b, s, vocab] (or [n, vocab] at the True places of `logits_mask` [b, s]) and presents.
 
@@ -338,6 +349,10 @@ class CausalLM(nn.Module):
         past_key_values: per layer (key, value), each [b, kv_heads, past, head_dim].
         return_hidden: return the final-norm hidden states instead of logits (the trainer applies
         the LM head itself, in chunks, only where there are labels).
+        segment_ids: [b, s] int, for packed training rows (several examples in one row): a token
+        attends only to earlier tokens of its own segment (block-diagonal causal attention). 0 marks
+        the padding at a row's end. Pass position_ids that restart at 0 for each segment. Only for
+        a fresh sequence (no past_key_values, no attention_mask); None (inference) changes nothing.
         """
         b, s = input_ids.shape
         past_len = past_key_values[0][0].shape[2] if past_key_values is not None else 0
@@ -347,7 +362,11 @@ class CausalLM(nn.Module):
                 position_ids = pos.masked_fill(attention_mask == 0, 1)[:, past_len:]
             else:
                 position_ids = torch.arange(past_len, past_len + s, device=input_ids.device)[None].expand(b, s)
-        if attention_mask is None and past_len == 0:
+        if segment_ids is not None:
+            if attention_mask is not None or past_len:
+                raise ValueError("segment_ids (packed rows) cannot be combined with attention_mask or past_key_values")
+            mask, causal = packed_mask(segment_ids), False
+        elif attention_mask is None and past_len == 0:
             mask, causal = None, True  # plain causal attention: SDPA's fast path
             if not self.model.layers[0].self_attn.use_sdpa:
                 mask, causal = causal_mask(s, s, input_ids.device), False  # build once, not per layer

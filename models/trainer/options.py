@@ -108,6 +108,7 @@ TRAIN = {
     "epochs": Opt(float, 1.0, _positive, "must be positive"),
     "batch_size": Opt(int, 4, _positive, "must be positive"),
     "grad_accum": Opt(int, 1, _positive, "must be positive"),
+    "pack": Opt(bool, True),  # several examples per row (block-diagonal attention) instead of padding
     "max_grad_norm": Opt(float, 1.0, _non_negative, "must be >= 0 (0 disables clipping)"),
     "max_seq_len": Opt(int, None, lambda v: v >= 2, "must be at least 2 (null: the data's max_seq_len)", nullable=True),
     "eval_every": Opt(int, None, _positive, "must be positive (or null)", nullable=True),
@@ -128,6 +129,9 @@ EXPORT = {
     "num_logits_to_keep": Opt(bool, False),  # add transformers.js's optional input: logits of the last k positions only
     "weights": Opt(str, "fp32", lambda v: v in ("fp32", "int8"),
                    "fp32, or int8 (linear layers in 8-bit blocks of 32, onnxruntime's MatMulNBits: a quarter of the memory traffic)"),
+    "attention": Opt(str, "matmul", lambda v: v in ("matmul", "gqa"),
+                     "matmul (MatMul/Softmax nodes, cache grown by Concat: runs in transformers.js too), or gqa "
+                     "(onnxruntime's GroupQueryAttention: past and present can share one buffer; no left padding)"),
     "threads": THREADS,
 }
 

@@ -66,12 +66,7 @@ def plan_run(lengths, batch_size, micro_batches, seed):
 
 def collate(split, indices, max_len, pad_id):
     """Right-padded input ids and targets (-100 where there is no loss) as int64 tensors."""
-    rows = []
-    for i in indices:
-        inputs, targets, mask = split.example(i)
-        if len(inputs) > max_len:  # keep the end: that is where the reply is
-            inputs, targets, mask = inputs[-max_len:], targets[-max_len:], mask[-max_len:]
-        rows.append((inputs, np.where(mask, targets, -100)))
+    rows = _example_rows(split, indices, max_len)
     width = max(len(r[0]) for r in rows)
     input_ids = np.full((len(rows), width), pad_id, dtype=np.int64)
     labels = np.full((len(rows), width), -100, dtype=np.int64)
@@ -81,17 +76,100 @@ def collate(split, indices, max_len, pad_id):
     return torch.from_numpy(input_ids), torch.from_numpy(labels), sum(len(r[0]) for r in rows)
 
 
+def _example_rows(split, indices, max_len):
+    """(inputs, labels) numpy rows of the examples, each cut to its last max_len predictions."""
+    rows = []
+    for i in indices:
+        inputs, targets, mask = split.example(i)
+        if len(inputs) > max_len:  # keep the end: that is where the reply is
+            inputs, targets, mask = inputs[-max_len:], targets[-max_len:], mask[-max_len:]
+        rows.append((inputs, np.where(mask, targets, -100)))
+    return rows
+
+
+def pack_rows(lengths, capacity):
+    """Group examples into rows of at most `capacity` tokens: first-fit decreasing (a longest
+    example first; each goes into the first row with room). Returns lists of positions into
+    `lengths`, in a deterministic order. Every length must be <= capacity.
+
+    Hand-written: bin packing of a handful of examples per micro-batch needs no library, and
+    first-fit decreasing is within 11/9 of the fewest rows (Johnson 1973).
+    """
+    order = sorted(range(len(lengths)), key=lambda j: (-int(lengths[j]), j))
+    rows, fill = [], []
+    for j in order:
+        n = int(lengths[j])
+        if n > capacity:
+            raise ValueError(f"an example of {n} tokens does not fit in a row of {capacity}")
+        for r, used in enumerate(fill):
+            if used + n <= capacity:
+                rows[r].append(j)
+                fill[r] += n
+                break
+        else:
+            rows.append([j])
+            fill.append(n)
+    return rows
+
+
+def collate_packed(split, indices, max_len, pad_id):
+    """The same examples as `collate`, packed several to a row instead of one per padded row.
+
+    Returns (input_ids, labels, tokens, position_ids, segment_ids), all [rows, width] int64
+    tensors but `tokens` (real tokens, an int). Rows hold at most max_len tokens; width is the
+    fullest row. Each example keeps its own positions (0, 1, …) and segment id (1, 2, … within a
+    row; 0 is the padding at a row's end), so with the model's block-diagonal causal mask
+    (model.packed_mask) it computes exactly what it would alone: same logits, same loss.
+    """
+    rows = _example_rows(split, indices, max_len)
+    packed = pack_rows([len(r[0]) for r in rows], max_len)
+    width = max(sum(len(rows[j][0]) for j in row) for row in packed)
+    shape = (len(packed), width)
+    input_ids = np.full(shape, pad_id, dtype=np.int64)
+    labels = np.full(shape, -100, dtype=np.int64)
+    positions = np.zeros(shape, dtype=np.int64)
+    segments = np.zeros(shape, dtype=np.int64)
+    for r, row in enumerate(packed):
+        at = 0
+        for seg, j in enumerate(row, start=1):
+            inputs, targets = rows[j]
+            n = len(inputs)
+            input_ids[r, at : at + n] = inputs
+            labels[r, at : at + n] = targets
+            positions[r, at : at + n] = np.arange(n)
+            segments[r, at : at + n] = seg
+            at += n
+    tokens = sum(len(r[0]) for r in rows)
+    return (torch.from_numpy(input_ids), torch.from_numpy(labels), tokens, torch.from_numpy(positions), torch.from_numpy(segments))
+
+
+def padding_fraction(split, batches, max_len, packed):
+    """Share of the input cells (rows x width) of `batches` that are padding, as collate
+    (packed=False) or collate_packed (packed=True) would lay them out. Lengths only: no tensors."""
+    real = cells = 0
+    for indices in batches:
+        lengths = [min(int(split.lengths[i]) - 1, max_len) for i in indices]
+        real += sum(lengths)
+        if packed:
+            rows = pack_rows(lengths, max_len)
+            cells += len(rows) * max(sum(lengths[j] for j in row) for row in rows)
+        else:
+            cells += len(lengths) * max(lengths)
+    return 1 - real / cells if cells else 0.0
+
+
 # ---- loss ---------------------------------------------------------------------------------------
 
 
-def lm_loss_sum(model, input_ids, labels):
+def lm_loss_sum(model, input_ids, labels, position_ids=None, segment_ids=None):
     """Summed cross-entropy over the labelled positions; the LM head runs only at those positions.
 
+    position_ids, segment_ids: for packed rows (collate_packed); None for padded ones.
     Large vocabularies (Qwen: 152k) would make a batch's logits GBs, so the head runs over chunks
     of positions; when training, each chunk's logits are recomputed in backward instead of kept.
     """
     where = labels != -100
-    hidden, _ = model(input_ids, logits_mask=where, return_hidden=True)
+    hidden, _ = model(input_ids, position_ids=position_ids, logits_mask=where, return_hidden=True, segment_ids=segment_ids)
     targets = labels[where]
     chunk = max(1, LOGITS_CHUNK_ELEMENTS // model.cfg.vocab_size)
     if hidden.shape[0] <= chunk:
@@ -109,8 +187,23 @@ def _chunk_loss(model, hidden, targets):
     return F.cross_entropy(model.project(hidden).float(), targets, reduction="sum")
 
 
+def make_batch(split, indices, max_len, pad_id, pack):
+    """(input_ids, labels, tokens, position_ids, segment_ids) of a micro-batch: packed rows when
+    `pack`, else one right-padded row per example (position_ids and segment_ids None)."""
+    if pack:
+        return collate_packed(split, indices, max_len, pad_id)
+    return collate(split, indices, max_len, pad_id) + (None, None)
+
+
+def batch_loss_sum(model, batch, device):
+    """lm_loss_sum of a make_batch micro-batch, moved to `device`."""
+    input_ids, labels, _, positions, segments = batch
+    to = lambda t: None if t is None else t.to(device)  # noqa: E731
+    return lm_loss_sum(model, to(input_ids), to(labels), to(positions), to(segments))
+
+
 @torch.no_grad()
-def evaluate(model, split, batch_size, max_len, pad_id, device, amp_dtype, check_cancel):
+def evaluate(model, split, batch_size, max_len, pad_id, device, amp_dtype, check_cancel, pack=True):
     """Mean target-token loss over a split (batches in length order: deterministic, little padding)."""
     was_training = model.training
     model.eval()
@@ -119,12 +212,12 @@ def evaluate(model, split, batch_size, max_len, pad_id, device, amp_dtype, check
     try:
         for start in range(0, len(order), batch_size):
             check_cancel()
-            input_ids, labels, _ = collate(split, order[start : start + batch_size].tolist(), max_len, pad_id)
-            n = int((labels != -100).sum())
+            batch = make_batch(split, order[start : start + batch_size].tolist(), max_len, pad_id, pack)
+            n = int((batch[1] != -100).sum())
             if n == 0:
                 continue
             with devices.autocast(device, amp_dtype):
-                loss = lm_loss_sum(model, input_ids.to(device), labels.to(device))
+                loss = batch_loss_sum(model, batch, device)
             total += float(loss)
             count += n
     finally:
@@ -321,9 +414,11 @@ def run(cfg):
         }
 
     eval_bs = cfg["eval_batch_size"] or cfg["batch_size"]
+    # Packing changes only the layout of a micro-batch (same examples, same loss, less padding).
+    pack = cfg["pack"]
 
     def run_eval(at_step, adapter):
-        loss = evaluate(model, eval_split, eval_bs, max_len, pad_id, device, amp_dtype, check_cancel)
+        loss = evaluate(model, eval_split, eval_bs, max_len, pad_id, device, amp_dtype, check_cancel, pack)
         emit("eval", step=at_step, loss=loss, ppl=math.exp(min(loss, 50.0)), adapter=adapter)
         return loss
 
@@ -336,15 +431,15 @@ def run(cfg):
                 metrics["base_eval_loss"] = run_eval(step, adapter=False)
         while step < steps:
             t0 = time.perf_counter()
-            micro = [collate(train_split, plan[step * ga + j], max_len, pad_id) for j in range(ga)]
-            n_targets = sum(int((labels != -100).sum()) for _, labels, _ in micro)
+            micro = [make_batch(train_split, plan[step * ga + j], max_len, pad_id, pack) for j in range(ga)]
+            n_targets = sum(int((batch[1] != -100).sum()) for batch in micro)
             loss_total = 0.0
-            for input_ids, labels, _ in micro:
+            for batch in micro:
                 check_cancel()
-                if not (labels != -100).any():
+                if not (batch[1] != -100).any():
                     continue
                 with devices.autocast(device, amp_dtype):
-                    loss = lm_loss_sum(model, input_ids.to(device), labels.to(device)) / max(1, n_targets)
+                    loss = batch_loss_sum(model, batch, device) / max(1, n_targets)
                 (scaler.scale(loss) if scaler is not None else loss).backward()
                 loss_total += float(loss)
             if scaler is not None:
@@ -361,7 +456,7 @@ def run(cfg):
             scheduler.step()
             step += 1
             boundary_rng = rng_state(device)  # a cancel from here on resumes at the next step
-            tokens = sum(n for _, _, n in micro)
+            tokens = sum(batch[2] for batch in micro)
             dt = time.perf_counter() - t0
             metrics["tokens_seen"] += tokens
             metrics["targets_seen"] += n_targets
