@@ -1,5 +1,7 @@
 // Benchmark: `understudy sync` against mbsync (isync) on the same Dovecot account of 10,000
-// realistic messages, from empty and with nothing changed. Prints one JSON line last.
+// realistic messages, from empty and with nothing changed. Prints one JSON line last; with the
+// no-change figures, what of them is starting node (node_start_s) and node plus loading the sync
+// command's code (understudy_load_s).
 //
 //   npm run bench:sync            (BENCH_MESSAGES=2000 for a quick run)
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -112,6 +114,9 @@ async function main() {
       mbsyncNoFsync: [] as number[],
     };
     const nochange = { understudy: [] as number[], mbsync: [] as number[] };
+    // Where a no-change sync's time goes: starting node itself, and starting node plus loading
+    // the sync command's modules (`sync --help` loads them and stops before the config).
+    const startup = { node: [] as number[], load: [] as number[] };
     for (let run = 0; run < RUNS; run++) {
       fresh();
       await settle();
@@ -125,6 +130,8 @@ async function main() {
       nochange.understudy.push(understudy());
       await settle();
       nochange.mbsync.push(mbsync());
+      startup.node.push(timed(process.execPath, ['-e', '0']));
+      startup.load.push(timed(process.execPath, [CLI, 'sync', '--help']));
       const f = (xs: number[]) => (xs.at(-1) ?? 0).toFixed(2);
       log(
         `run ${run + 1}: full: understudy ${f(full.understudy)} s, mbsync ${f(full.mbsync)} s (FSync no: ${f(full.mbsyncNoFsync)} s); no change: ${(nochange.understudy.at(-1) ?? 0).toFixed(3)} s vs ${(nochange.mbsync.at(-1) ?? 0).toFixed(3)} s`,
@@ -189,6 +196,9 @@ async function main() {
         ratio: round(u / m),
         understudy_nochange_s: round(median(nochange.understudy)),
         mbsync_nochange_s: round(median(nochange.mbsync)),
+        nochange_ratio: round(median(nochange.understudy) / median(nochange.mbsync)),
+        node_start_s: round(median(startup.node)),
+        understudy_load_s: round(median(startup.load)),
         mbsync_fsync_off_s: round(median(full.mbsyncNoFsync)),
         ratio_fsync_off: round(u / median(full.mbsyncNoFsync)),
         runs: RUNS,
