@@ -59,6 +59,11 @@ const ANSWERS: Record<'nl' | 'en', string[]> = {
 export interface PersonaThread {
   language: 'nl' | 'en';
   firstName: string;
+  /** The correspondent who wrote the incoming message. */
+  from: { name: string; address: string };
+  subject: string;
+  /** When the incoming message was sent, ms since epoch (the reply follows an hour later). */
+  date: number;
   /** Message-ID of the incoming message. */
   messageId: string;
   incoming: string;
@@ -89,6 +94,9 @@ export function personaThreads(me: string, count: number, start = Date.UTC(2024,
     threads.push({
       language: lang,
       firstName: first,
+      from: { name: `${first} ${last}`, address },
+      subject,
+      date,
       messageId: id,
       incoming,
       reply,

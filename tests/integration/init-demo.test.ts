@@ -74,17 +74,31 @@ describe('understudy init', () => {
 });
 
 describe('understudy demo', () => {
-  it('runs the whole loop on a throwaway server and prints the drafts', async () => {
-    const r = await runCli(
-      ['demo'],
-      { XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'understudy-demo-cfg-')) },
-      1_100_000,
-    );
+  it('runs the whole loop on a throwaway server: training progress, drafts in the persona’s form and language, what a real model adds', async () => {
+    const r = await runCli(['demo'], { XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'understudy-demo-cfg-')) }, 580_000);
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
+    expect(r.stderr).toMatch(/cut to the \d{3,4} tokens the sample mail uses \(of 151669\)/);
+    expect(r.stderr).toMatch(/training step \d+\/150 loss \d/);
     expect(r.stderr).toMatch(/\d+ drafts in the sample Drafts folder/);
-    const drafts = r.stdout.split('\n---\n').filter((d) => d.trim());
-    console.log(`demo: ${drafts.length} drafts; first:\n${drafts[0]}`);
-    expect(drafts.length).toBeGreaterThanOrEqual(1);
-    expect(drafts[0]).toMatch(/^To: .+\nSubject: Re: (Vraag|Question) \d+\n\n(Hi|Hoi) \w+,/);
-  }, 1_200_000);
+    expect(r.stderr).toMatch(/It learns their form only/);
+    expect(r.stderr).toMatch(/A real base model \(understudy model pull/);
+    const seconds = /demo finished in (\d+) s/.exec(r.stderr)?.[1];
+    const drafts = r.stdout
+      .split('\n---\n')
+      .filter((d) => d.trim())
+      .map((d) => `${d.trim()}\n`);
+    console.log(
+      `demo: ${seconds} s, ${drafts.length} drafts:\n${drafts.map((d) => d.split('\n\n').slice(0, 4).join('\n\n')).join('\n---\n')}`,
+    );
+    // The four new messages (two Dutch, two English) each get a reply in the persona's form, in
+    // the message's language: "Hoi <name>, … Groetjes, Anna" or "Hi <name>, … Cheers, Anna".
+    expect(drafts).toHaveLength(4);
+    for (const d of drafts) {
+      const dutch = /\nSubject: Re: Vraag \d+\n/.test(d);
+      expect(d, d).toMatch(/^To: .+\nSubject: Re: (Vraag|Question) \d+\n\n/);
+      expect(d, d).toMatch(
+        dutch ? /\n\nHoi [A-Z]\w+,\n\n[^\n]+\n\nGroetjes,\nAnna\n/ : /\n\nHi [A-Z]\w+,\n\n[^\n]+\n\nCheers,\nAnna\n/,
+      );
+    }
+  }, 600_000);
 });
