@@ -61,7 +61,7 @@ GRAPH_NAME = 2
 NODE_INPUT, NODE_OUTPUT, NODE_NAME, NODE_DOMAIN = 1, 2, 3, 7
 ATTR_NAME, ATTR_F, ATTR_I, ATTR_INTS, ATTR_TYPE = 1, 2, 3, 8, 20
 ATTR_FLOAT, ATTR_INT, ATTR_INTS_TYPE = 1, 2, 7
-FLOAT, UINT8, INT64, BOOL = 1, 2, 7, 9  # TensorProto.DataType
+FLOAT, UINT8, INT32, INT64, BOOL = 1, 2, 6, 7, 9  # TensorProto.DataType
 NP_TYPES = {np.dtype(np.float32): FLOAT, np.dtype(np.uint8): UINT8, np.dtype(np.int64): INT64}
 MICROSOFT = "com.microsoft"  # onnxruntime's contrib ops (MatMulNBits)
 QBLOCK = 32  # int8 weights: values per block with one scale, as GGUF's q8_0
@@ -135,9 +135,11 @@ class Graph:
             self._consts[key] = self.weight(self._fresh("const"), array)
         return self._consts[key]
 
-    def op(self, op_type, inputs, outputs=1, name=None, domain="", **attrs):
+    def op(self, op_type, inputs, outputs=1, name=None, domain="", out_names=None, **attrs):
+        """Adds a node; `out_names` names its outputs exactly (graph outputs), else they are made
+        from `name` (or the op type). An input named "" is an omitted optional input."""
         base = name or op_type.lower()
-        outs = [self._fresh(f"{base}_out{i}" if outputs > 1 else base) for i in range(outputs)]
+        outs = list(out_names) if out_names else [self._fresh(f"{base}_out{i}" if outputs > 1 else base) for i in range(outputs)]
         fields = [_str(NODE_INPUT, i) for i in inputs] + [_str(NODE_OUTPUT, o) for o in outs]
         fields += [_str(NODE_NAME, self._fresh(f"n_{base}")), _str(onnx_proto.NODE_OP_TYPE, op_type)]
         fields += [_field(onnx_proto.NODE_ATTRIBUTE, LEN, _attribute(k, v)) for k, v in attrs.items()]
@@ -242,7 +244,10 @@ def _linear(g, x, name, w, bias=None, int8=False):
     return g.op("Add", [y, bias]) if bias is not None else y
 
 
-def build_graph(model, opset, logits_to_keep, int8=False):
+def build_graph(model, opset, logits_to_keep, int8=False, attention="matmul"):
+    """The decoding graph of `model` (see the module doc). `attention`: "matmul" (attention from
+    MatMul/Softmax nodes, the cache grown by Concat: any attention_mask, any onnxruntime) or "gqa"
+    (onnxruntime's GroupQueryAttention kernel: see _gqa_attention)."""
     cfg = model.cfg
     sd = {k: v for k, v in model.state_dict().items() if "lora_" not in k}
     nh, kvh, hd, hidden = cfg.num_heads, cfg.num_kv_heads, cfg.head_dim, cfg.hidden_size
@@ -270,19 +275,22 @@ def build_graph(model, opset, logits_to_keep, int8=False):
     cos_cache = g.weight("rope.cos_cache", np.cos(freqs).astype(np.float32))
     sin_cache = g.weight("rope.sin_cache", np.sin(freqs).astype(np.float32))
 
-    # Mask (model.build_mask): key j is visible to query i when j <= i and j is not padding, and a
-    # query always sees itself. Repeated `rep` times along the rows for the folded query heads.
-    seq = g.op("Gather", [g.op("Shape", ["input_ids"]), g.const(1)], axis=0)
-    total = g.op("Gather", [g.op("Shape", ["attention_mask"]), g.const(1)], axis=0)
-    kpos = g.op("Range", [g.const(0), total, g.const(1)])
-    qpos = g.op("Unsqueeze", [g.op("Range", [g.op("Sub", [total, seq]), total, g.const(1)]), g.const([1])])
-    padding_ok = g.op("Unsqueeze", [g.op("Cast", ["attention_mask"], to=BOOL), g.const([1])])
-    allowed = g.op("Or", [g.op("And", [g.op("LessOrEqual", [kpos, qpos]), padding_ok]), g.op("Equal", [kpos, qpos])])
-    allowed = g.op("Unsqueeze", [allowed, g.const([1])])
-    if rep > 1:
-        allowed = g.op("Tile", [allowed, g.const([1, 1, rep, 1])])
-    allowed = g.op("Identity", [allowed], name="attention_allowed")
-    lowest = g.const(np.finfo(np.float32).min, np.float32)
+    if attention == "gqa":
+        seqlens_k, total_len = _gqa_lengths(g)
+    else:
+        # Mask (model.build_mask): key j is visible to query i when j <= i and j is not padding, and a
+        # query always sees itself. Repeated `rep` times along the rows for the folded query heads.
+        seq = g.op("Gather", [g.op("Shape", ["input_ids"]), g.const(1)], axis=0)
+        total = g.op("Gather", [g.op("Shape", ["attention_mask"]), g.const(1)], axis=0)
+        kpos = g.op("Range", [g.const(0), total, g.const(1)])
+        qpos = g.op("Unsqueeze", [g.op("Range", [g.op("Sub", [total, seq]), total, g.const(1)]), g.const([1])])
+        padding_ok = g.op("Unsqueeze", [g.op("Cast", ["attention_mask"], to=BOOL), g.const([1])])
+        allowed = g.op("Or", [g.op("And", [g.op("LessOrEqual", [kpos, qpos]), padding_ok]), g.op("Equal", [kpos, qpos])])
+        allowed = g.op("Unsqueeze", [allowed, g.const([1])])
+        if rep > 1:
+            allowed = g.op("Tile", [allowed, g.const([1, 1, rep, 1])])
+        allowed = g.op("Identity", [allowed], name="attention_allowed")
+        lowest = g.const(np.finfo(np.float32).min, np.float32)
 
     pending = None  # the last block's output, added to x by the next norm (one fused kernel)
     for i in range(cfg.num_layers):
@@ -294,7 +302,15 @@ def build_graph(model, opset, logits_to_keep, int8=False):
         qkv_b = None
         if cfg.qkv_bias:
             qkv_b = g.weight(p + "self_attn.qkv.bias", np.concatenate([w("self_attn.q_proj.bias") * q_scale, w("self_attn.k_proj.bias"), w("self_attn.v_proj.bias")]))
-        qkv = g.op("Reshape", [_linear(g, h, p + "self_attn.qkv.weight", qkv_w, qkv_b, int8), g.const([0, 0, nh + 2 * kvh, hd])])
+        qkv = _linear(g, h, p + "self_attn.qkv.weight", qkv_w, qkv_b, int8)
+        if attention == "gqa":
+            y = _gqa_attention(g, cfg, i, qkv, p, w, scale, seqlens_k, total_len, cos_cache, sin_cache)
+            o_b = g.weight(p + "self_attn.o_proj.bias", w("self_attn.o_proj.bias")) if cfg.o_bias else None
+            attn = _linear(g, y, p + "self_attn.o_proj.weight", w("self_attn.o_proj.weight"), o_b, int8)
+            h, x = _add_norm(g, x, attn, g.weight(p + "post_attention_layernorm.weight", w("post_attention_layernorm.weight")), cfg.rms_norm_eps)
+            pending = _mlp(g, cfg, sd, p, h, int8)
+            continue
+        qkv = g.op("Reshape", [qkv, g.const([0, 0, nh + 2 * kvh, hd])])
         if cfg.qk_norm:  # Qwen3: RMSNorm over each head of q and k, before RoPE
             q, k, v = g.op("Split", [qkv, g.const([nh, kvh, kvh])], outputs=3, axis=2)
             q = _rms_norm(g, q, g.weight(p + "self_attn.q_norm.weight", w("self_attn.q_norm.weight") * scale), cfg.rms_norm_eps)
@@ -320,6 +336,46 @@ def build_graph(model, opset, logits_to_keep, int8=False):
         pending = _mlp(g, cfg, sd, p, h, int8)
 
     return _finish(g, cfg, sd, x, pending, embed, logits_to_keep, int8, names_in, names_out)
+
+
+def _gqa_lengths(g):
+    """GroupQueryAttention's seqlens_k (int32 [batch]: valid keys − 1, i.e. attention_mask's sum − 1)
+    and total_sequence_length (int32 scalar: attention_mask's length), from attention_mask."""
+    valid = g.op("ReduceSum", ["attention_mask", g.const([1])], keepdims=0)
+    seqlens_k = g.op("Cast", [g.op("Sub", [valid, g.const(1)])], to=INT32, name="seqlens_k")
+    total = g.op("Gather", [g.op("Shape", ["attention_mask"]), g.const(1)], axis=0)
+    return seqlens_k, g.op("Cast", [total], to=INT32, name="total_sequence_length")
+
+
+def _gqa_attention(g, cfg, i, qkv, p, w, scale, seqlens_k, total_len, cos_cache, sin_cache):
+    """Attention of layer i in one GroupQueryAttention node (com.microsoft): RoPE on q and k (from
+    the cos/sin tables, positions from seqlens_k), the new k, v written into the cache, causal
+    grouped-query attention. Input `qkv` is the packed projection [batch, seq, (nh + 2·kvh)·hd];
+    returns [batch, seq, nh·hd].
+
+    The cache: past_key_values.{i}.* are [batch, kv_heads, buffer, head_dim] and present.{i}.* have
+    max(buffer, total) positions. When the caller binds present to the very memory of past (one
+    buffer of `capacity` positions), the kernel only writes the new rows into it: nothing is copied
+    per token (onnxruntime checks the two pointers). Given a past of exactly the cached length it
+    behaves as the Concat graph does. Unlike the MatMul graph it reads no padding from
+    attention_mask: keys 0..seqlens_k are visible (right-padded batches only; the generator and the
+    evaluation feed one unpadded sequence). The 1/sqrt(head_dim) scale stays folded into the q
+    weights (the kernel's `scale` is 1), so the arithmetic is the MatMul graph's."""
+    nh, kvh, hd = cfg.num_heads, cfg.num_kv_heads, cfg.head_dim
+    if cfg.qk_norm:  # Qwen3: RMSNorm over each head of q and k, before RoPE (the kernel applies RoPE)
+        q, k, v = g.op("Split", [qkv, g.const([nh * hd, kvh * hd, kvh * hd])], outputs=3, axis=2)
+        q = g.op("Reshape", [q, g.const([0, 0, nh, hd])])
+        k = g.op("Reshape", [k, g.const([0, 0, kvh, hd])])
+        q = _rms_norm(g, q, g.weight(p + "self_attn.q_norm.weight", w("self_attn.q_norm.weight") * scale), cfg.rms_norm_eps)
+        k = _rms_norm(g, k, g.weight(p + "self_attn.k_norm.weight", w("self_attn.k_norm.weight")), cfg.rms_norm_eps)
+        qkv_inputs = [g.op("Reshape", [q, g.const([0, 0, nh * hd])]), g.op("Reshape", [k, g.const([0, 0, kvh * hd])]), v]
+    else:  # packed: the kernel splits q|k|v itself
+        qkv_inputs = [qkv, "", ""]
+    y, _, _ = g.op("GroupQueryAttention",
+                   qkv_inputs + [f"past_key_values.{i}.key", f"past_key_values.{i}.value", seqlens_k, total_len, cos_cache, sin_cache],
+                   outputs=3, domain=MICROSOFT, out_names=[f"attention_{i}", f"present.{i}.key", f"present.{i}.value"],
+                   num_heads=nh, kv_num_heads=kvh, do_rotary=1, rotary_interleaved=0, scale=1.0)
+    return y
 
 
 def _add_norm(g, x, pending, weight, eps):
@@ -382,7 +438,7 @@ def export(cfg):
     opset = cfg["opset"]
     log(f"exporting {model_dir} ({weight_bytes / 1e9:.2f} GB of fp32 weights) at opset {opset}, {cfg['weights']} linear layers")
     with torch.no_grad():
-        graph = build_graph(model, opset, cfg["num_logits_to_keep"], cfg["weights"] == "int8")
+        graph = build_graph(model, opset, cfg["num_logits_to_keep"], cfg["weights"] == "int8", cfg["attention"])
     del model
     external = cfg["external_data"] is True or (cfg["external_data"] == "auto" and graph.weight_bytes() > PROTOBUF_LIMIT - 2**24)
     try:
@@ -397,7 +453,7 @@ def export(cfg):
     if got_in != names_in or got_out != names_out:
         raise WorkerError("EXPORT_FAILED", f"exported graph signature {got_in} -> {got_out} is not the expected one")
 
-    _copy_model_files(model_dir, partial, hf_config, external)
+    _copy_model_files(model_dir, partial, hf_config, external, cfg["attention"])
     if os.path.isdir(out_dir):
         shutil.rmtree(out_dir)
     os.replace(partial, out_dir)
@@ -410,6 +466,7 @@ def export(cfg):
         external_data=external,
         opset=opset,
         weights=cfg["weights"],
+        attention=cfg["attention"],
         onnx_bytes=onnx_bytes,
         weight_bytes=weight_bytes,
         files=[os.path.relpath(f, out_dir) for f in files],
@@ -417,8 +474,13 @@ def export(cfg):
     return 0
 
 
-def _copy_model_files(model_dir, out_dir, hf_config, external):
+def _copy_model_files(model_dir, out_dir, hf_config, external, attention):
     config = dict(hf_config)
+    # Tells src/generate/onnx-lm.ts that past and present may share one buffer (the "gqa" graph).
+    if attention == "gqa":
+        config["understudy_kv_cache"] = "shared-buffer"
+    else:
+        config.pop("understudy_kv_cache", None)
     config["use_cache"] = True
     config.pop("torch_dtype", None)
     config.pop("dtype", None)

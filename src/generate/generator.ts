@@ -85,7 +85,8 @@ export class Generator {
     // The last token the loop may produce: its logits (one more forward pass) are never needed.
     const limit = Math.min(maxNew, this.contextLength - promptIds.length);
     // Two cache buffers, alternated: each pass reads the cache in one and writes the grown one
-    // into the other (no per-token allocation or copy of the cache).
+    // into the other (no per-token allocation). A shared-buffer graph extends the cache in place
+    // in the first (no per-token copy of the cache either); the second is then not allocated.
     const slots = this.takeSlots(promptIds.length + limit);
     try {
       const t0 = performance.now();
@@ -109,7 +110,8 @@ export class Generator {
           stoppedBy = 'repetition';
           break;
         }
-        if (ids.length < limit) step = await this.lm.forward([next], step.cache, { into: slots[ids.length % 2] });
+        const into = this.lm.sharesCache ? slots[0] : slots[ids.length % 2];
+        if (ids.length < limit) step = await this.lm.forward([next], step.cache, { into });
       }
       const decodeMs = performance.now() - t1;
       return {
@@ -127,11 +129,15 @@ export class Generator {
     }
   }
 
-  /** Cache buffers for `capacity` positions, reused across calls (concurrent calls get their own). */
+  /**
+   * Cache buffers for `capacity` positions, reused across calls (concurrent calls get their own);
+   * with a shared-buffer graph both entries are the same buffers.
+   */
   private takeSlots(capacity: number): [CacheBuffers, CacheBuffers] {
     const i = this.idleSlots.findIndex(([a]) => a.capacity >= capacity);
     if (i >= 0) return this.idleSlots.splice(i, 1)[0] as [CacheBuffers, CacheBuffers];
-    return [this.lm.cacheBuffers(capacity), this.lm.cacheBuffers(capacity)];
+    const first = this.lm.cacheBuffers(capacity);
+    return [first, this.lm.sharesCache ? first : this.lm.cacheBuffers(capacity)];
   }
 
   async close(): Promise<void> {
