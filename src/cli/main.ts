@@ -25,6 +25,9 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   demo: async () => (await import('./commands/demo.js')).registerDemo,
   config: async () => (await import('./commands/config.js')).registerConfig,
   secret: async () => (await import('./commands/secret.js')).registerSecret,
+  privacy: async () => (await import('./commands/privacy.js')).registerPrivacy,
+  pause: async () => (await import('./commands/pause.js')).registerPause,
+  resume: async () => (await import('./commands/pause.js')).registerResume,
 };
 
 /** Global options that take a value: their value is not the command name. */

@@ -53,6 +53,9 @@ export interface DatasetSettings {
   evalFraction: number;
   maxReplyChars: number;
   keepTemplates: number;
+  /** Lower-case addresses/globs and domains kept out of training (with `understudy privacy exclude`'s). */
+  excludeSenders: string[];
+  excludeDomains: string[];
 }
 
 export interface TrainSettings {
@@ -197,6 +200,8 @@ function resolveConfig(raw: RawConfig, file: string, env: Env): Config {
       evalFraction: raw.dataset.eval_fraction,
       maxReplyChars: raw.dataset.max_reply_chars,
       keepTemplates: raw.dataset.keep_templates,
+      excludeSenders: raw.dataset.exclude_senders.map((s) => s.toLowerCase()),
+      excludeDomains: raw.dataset.exclude_domains.map((d) => d.toLowerCase().replace(/^@/, '')),
     },
     train: {
       baseModel:
@@ -374,7 +379,7 @@ const KEYS_BY_TABLE: Record<string, string[]> = {
     'gpu_busy_fraction',
     'nice',
   ],
-  dataset: ['eval_fraction', 'max_reply_chars', 'keep_templates'],
+  dataset: ['eval_fraction', 'max_reply_chars', 'keep_templates', 'exclude_senders', 'exclude_domains'],
   sync: ['batch_size', 'max_part_kb', 'timeout_s', 'retries', 'retry_window_s', 'parallel_mailboxes'],
   account: ACCOUNT_KEYS,
   folders: ['include', 'exclude', 'sent', 'drafts', 'archive'],

@@ -95,6 +95,9 @@ const datasetSchema = z.strictObject({
   max_reply_chars: z.number().int().min(100).max(100_000).default(4000),
   /** How many copies of a template reply (same long text sent many times) to keep. */
   keep_templates: z.number().int().min(0).max(100).default(3),
+  /** Correspondents (addresses or globs) and domains whose mail never becomes a training example. */
+  exclude_senders: z.array(nonEmpty('an address pattern')).default([]),
+  exclude_domains: z.array(nonEmpty('a domain')).default([]),
 });
 
 const trainSchema = z.strictObject({

@@ -20,6 +20,7 @@ import {
 import type { Db } from '../store/db.js';
 import { CLEANING_RULES, type CleanedText, cleanedText } from './clean.js';
 import { dedupeReplies } from './dedupe.js';
+import { excludedCorrespondents, excludedPerson } from './exclude.js';
 import { isFrom, isUser, userIdentity } from './identity.js';
 import { type PairWarning, pairWarnings } from './pair-warnings.js';
 import {
@@ -49,7 +50,9 @@ export type DropReason =
   | 'junk_parent'
   | 'too_long'
   | 'duplicate'
-  | 'template';
+  | 'template'
+  /** The answered mail's sender or the reply's recipient is excluded (`understudy privacy exclude`, [dataset] exclude_*). */
+  | 'excluded_correspondent';
 
 export interface BuildProgress {
   phase: 'load' | 'clean' | 'pair' | 'write';
@@ -102,7 +105,8 @@ export function buildDataset(options: BuildOptions): BuildSummary {
       'NOT_SYNCED',
       `account "${account.name}" has not been synced yet; run understudy sync first`,
     );
-  const fingerprint = `${storeFingerprint(db, accountId)}|${CLEANING_RULES}|${SETTINGS_VERSION}|${JSON.stringify(settings)}|${account.addresses.join(',')}`;
+  const excluded = excludedCorrespondents(db, { senders: settings.excludeSenders, domains: settings.excludeDomains });
+  const fingerprint = `${storeFingerprint(db, accountId)}|${CLEANING_RULES}|${SETTINGS_VERSION}|${JSON.stringify(settings)}|${JSON.stringify(excluded)}|${account.addresses.join(',')}`;
   const previous = lastBuild(db, accountId);
   if (!options.force && previous?.fingerprint === fingerprint) {
     return {
@@ -191,6 +195,12 @@ export function buildDataset(options: BuildOptions): BuildSummary {
       continue;
     }
     const { parent, by } = found;
+    // Privacy first: neither their words nor the user's words to them are learned.
+    const excludedAddress = excludedPerson([...parent.from, ...reply.to, ...reply.cc], excluded);
+    if (excludedAddress) {
+      drop(key, 'excluded_correspondent', excludedAddress);
+      continue;
+    }
     if (by === 'reconstructed' ? parent.from.some((p) => isUser(p, identity)) : ownSet.has(parent.contentId)) {
       drop(key, 'reply_to_self');
       continue;
@@ -289,7 +299,10 @@ export function buildDataset(options: BuildOptions): BuildSummary {
         subject: p.parent.subject,
         body: p.parentText,
       },
-      context: p.by === 'reconstructed' ? [] : threadContext(p.parent, byMessageId, (m) => clean(m)),
+      context:
+        p.by === 'reconstructed'
+          ? []
+          : threadContext(p.parent, byMessageId, (m) => clean(m)).filter((m) => !excludedPerson(m.from, excluded)),
     };
     const conversation = renderConversation(input, p.text);
     const language = clean(p.reply).language ?? (p.by === 'reconstructed' ? null : clean(p.parent).language) ?? 'und';

@@ -22,6 +22,7 @@ import { DraftError } from './errors.js';
 import { type FeedbackCounts, recordFeedback } from './feedback.js';
 import { currentModelKey, type DraftModel } from './model.js';
 import { type DraftsServer, Outbox } from './outbox.js';
+import { type DraftingPause, draftingPaused } from './pause.js';
 import { cleanGenerated } from './postprocess.js';
 import { type TriageSkip, triage } from './triage.js';
 
@@ -70,6 +71,8 @@ export interface DraftRunSummary {
   feedback: FeedbackCounts;
   /** Dry run only: why no reply text could be shown (no model yet), with the fix. */
   modelUnavailable?: string;
+  /** Drafting is paused (`understudy pause`): feedback was recorded, nothing drafted. */
+  paused?: DraftingPause;
 }
 
 /**
@@ -104,6 +107,13 @@ export async function draftReplies(options: DraftRunOptions): Promise<DraftRunSu
         ownAddresses: mail.identity.addresses,
         draftsMailbox: async () => (await session.open()).drafts,
       });
+    }
+
+    // `understudy pause`: feedback above still counts, but no draft is written (a dry run still shows the triage).
+    const paused = draftingPaused(config.dataDir);
+    if (paused) {
+      summary.paused = paused;
+      if (!options.dryRun) return summary;
     }
 
     // Candidates → triage → the outbox's say.

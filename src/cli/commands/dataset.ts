@@ -39,6 +39,7 @@ const DROP_LABELS: Record<string, string> = {
   duplicate: 'a copy of another reply (another folder, Message-ID or date)',
   template: 'a template sent many times (a few copies kept)',
   unreadable: 'could not be read (malformed MIME or binary data)',
+  excluded_correspondent: 'with a correspondent you keep out of training (understudy privacy list)',
 };
 
 export function registerDataset(program: Command): void {

@@ -107,6 +107,10 @@ function format(r: DraftRunSummary, dryRun: boolean): string {
         ? `; feedback: ${r.feedback.sent} replied, ${r.feedback.discarded} discarded`
         : ''),
   );
+  if (r.paused)
+    out.push(
+      `  drafting is paused (since ${r.paused.since ? new Date(r.paused.since).toISOString().slice(0, 16).replace('T', ' ') : 'unknown'}, by ${r.paused.by}): ${dryRun ? 'nothing would be written now' : 'nothing was drafted'}; understudy resume turns it back on`,
+    );
   for (const d of r.decisions) {
     const label =
       d.action === 'draft'

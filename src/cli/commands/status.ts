@@ -1,6 +1,7 @@
 // `understudy status`: what is stored, per account and mailbox, from the local store only.
 import type { Command } from 'commander';
 import { promotedVersion } from '../../model/registry.js';
+import { draftingPaused } from '../../drafts/pause.js';
 import { draftCounts } from '../../store/drafts.js';
 import { storeSize, storeStatus } from '../../store/status.js';
 import { lastRuns } from '../../train/runs.js';
@@ -60,6 +61,7 @@ export function registerStatus(program: Command): void {
             config.accounts.map((a) => a.name),
           ),
           drafts: { allTime: draftCounts(ctx.db), last7Days: draftCounts(ctx.db, Date.now() - 7 * 86_400_000) },
+          draftingPaused: draftingPaused(config.dataDir),
           daemon: readDaemonStatus(config.dataDir),
           daemonStopped: readDaemonStopped(config.dataDir)?.stopped ?? null,
         };
@@ -89,6 +91,10 @@ export function registerStatus(program: Command): void {
               ? `model: version ${status.model.version} promoted ${ago(status.model.createdAt)} (held-out loss ${status.model.baseEvalLoss?.toFixed(3) ?? '?'} → ${status.model.evalLoss?.toFixed(3) ?? '?'})`
               : 'model: none trained yet (drafts use the base model with a few of your replies: cold start)',
           );
+          if (status.draftingPaused)
+            out.push(
+              `drafting paused ${status.draftingPaused.since ? ago(status.draftingPaused.since) : ''} (sync and training go on): understudy resume turns it back on`,
+            );
           out.push(
             ...marginLines(
               ctx.db,
