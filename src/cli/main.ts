@@ -28,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   privacy: async () => (await import('./commands/privacy.js')).registerPrivacy,
   pause: async () => (await import('./commands/pause.js')).registerPause,
   resume: async () => (await import('./commands/pause.js')).registerResume,
+  log: async () => (await import('./commands/log.js')).registerLog,
 };
 
 /** Global options that take a value: their value is not the command name. */
