@@ -23,14 +23,29 @@ interface LogOptions {
  * Prints one captured line as asked, unless it is older than `since`. A line that is not a record
  * (a stack trace) goes with the record before it: shown when that one was.
  */
-function printer(opts: LogOptions, since: number | null): (line: string) => void {
+function printer(opts: LogOptions, since: number | null): ((line: string) => void) & { shown: number } {
   let showing = since === null;
-  return (line) => {
-    if (!line.trim()) return;
-    const parsed = parseLogLine(line);
-    if (parsed.time !== null) showing = since === null || parsed.time >= since;
-    if (showing) process.stdout.write(`${opts.json ? line : parsed.text}\n`);
-  };
+  const print = Object.assign(
+    (line: string) => {
+      if (!line.trim()) return;
+      const parsed = parseLogLine(line);
+      if (parsed.time !== null) showing = since === null || parsed.time >= since;
+      if (!showing) return;
+      process.stdout.write(`${opts.json ? line : parsed.text}\n`);
+      print.shown++;
+    },
+    { shown: 0 },
+  );
+  return print;
+}
+
+/** The summary on stderr (stdout stays the log itself, for pipes). */
+function summary(shown: number, source: string): void {
+  process.stderr.write(
+    shown
+      ? `${shown} line${shown === 1 ? '' : 's'} from ${source}\n`
+      : `no log lines from ${source}${source.startsWith('journald') ? ' (is the service installed? understudy service status)' : ''}\n`,
+  );
 }
 
 /** The launchd agent's log files (systemd/com.understudy.daemon.plist.in), those that exist. */
@@ -120,6 +135,7 @@ export function registerLog(program: Command): void {
       if (opts.file) {
         if (!existsSync(opts.file)) throw new CliError(`${opts.file} does not exist`, 'LOG_NOT_FOUND', EXIT.FAILURE);
         await readFileLog(opts.file, print, Boolean(opts.follow));
+        summary(print.shown, opts.file);
         return;
       }
       if (process.platform === 'darwin') {
@@ -133,6 +149,7 @@ export function registerLog(program: Command): void {
         // Following two files at once would interleave them arbitrarily: -f follows the main log.
         for (const f of opts.follow ? files.slice(1) : files) await readFileLog(f, print, false);
         if (opts.follow) await readFileLog(files[0] as string, print, true);
+        summary(print.shown, files.join(' and '));
         return;
       }
       if (spawnSync('journalctl', ['--version'], { stdio: 'ignore' }).status !== 0)
@@ -142,6 +159,7 @@ export function registerLog(program: Command): void {
           EXIT.FAILURE,
         );
       const code = await readJournal(opts, since, print);
+      summary(print.shown, 'journald (journalctl --user -u understudy)');
       if (code !== 0 && code !== 130)
         throw new CliError(`journalctl exited with ${code} (see above)`, 'LOG_JOURNAL_FAILED', EXIT.UNAVAILABLE);
     });
