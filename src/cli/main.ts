@@ -29,6 +29,7 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   pause: async () => (await import('./commands/pause.js')).registerPause,
   resume: async () => (await import('./commands/pause.js')).registerResume,
   log: async () => (await import('./commands/log.js')).registerLog,
+  uninstall: async () => (await import('./commands/uninstall.js')).registerUninstall,
 };
 
 /** Global options that take a value: their value is not the command name. */
