@@ -1,7 +1,7 @@
 // `understudy status`: what is stored, per account and mailbox, from the local store only.
 import type { Command } from 'commander';
-import { promotedVersion } from '../../model/registry.js';
 import { draftingPaused } from '../../drafts/pause.js';
+import { promotedVersion } from '../../model/registry.js';
 import { draftCounts } from '../../store/drafts.js';
 import { storeSize, storeStatus } from '../../store/status.js';
 import { lastRuns } from '../../train/runs.js';
