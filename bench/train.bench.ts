@@ -4,7 +4,7 @@
 // the same torch, same run). One JSON line per model. First, the padding fraction of a training
 // run on the Enron users (../shared/corpora/enron, synced into Dovecot, dataset built, tokenized
 // with the tests' Qwen3 tokenizer), one example per padded row vs packed rows: one JSON line.
-//   npm run bench:train        (BENCH_STEPS=3; BENCH_PADDING=0 skips the Enron part; BENCH_MODELS=a,b)
+//   npm run bench:train        (BENCH_STEPS=3; BENCH_PADDING=0 skips the Enron part; BENCH_MODELS=a,b or none)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -94,11 +94,18 @@ async function main() {
     log(`Enron padding: ${line.padding_fraction_padded} one example per row -> ${line.padding_fraction_packed} packed`);
     lines.push(JSON.stringify(line));
   }
+  const models = (process.env.BENCH_MODELS ?? 'smollm2-135m,qwen2.5-0.5b').split(',').filter((m) => m && m !== 'none');
+  if (models.length > 0) await throughput(python, models, lines);
+  for (const l of lines) process.stdout.write(`${l}\n`);
+}
+
+/** One JSON line per model: the worker's `bench` command (models/trainer/bench.py). */
+async function throughput(python: string, models: string[], lines: string[]): Promise<void> {
   await runWorker({
     python,
     command: 'bench',
     config: {
-      models: (process.env.BENCH_MODELS ?? 'smollm2-135m,qwen2.5-0.5b').split(','),
+      models,
       seq_len: 512,
       steps: Number(process.env.BENCH_STEPS ?? 3),
       device: process.env.BENCH_DEVICE ?? 'auto',
@@ -124,7 +131,6 @@ async function main() {
     },
     onLog: (l) => log(l),
   }).result;
-  for (const l of lines) process.stdout.write(`${l}\n`);
 }
 
 main().catch((err) => {

@@ -150,14 +150,14 @@ class PackedEqualsOneByOne(unittest.TestCase):
             loss = lm_loss_sum(model, ids, labels)
             loss.backward()
             n = int((labels != -100).sum())
-            alone_total += float(loss)
-            alone_means.append(float(loss) / n)
+            alone_total += loss.item()
+            alone_means.append(loss.item() / n)
             n_targets += n
         alone_grads = lora_grads(model)
         model.zero_grad(set_to_none=True)
 
         # the training loss (mean over target tokens) and the sum agree
-        self.assertAlmostEqual(float(packed) / n_targets, alone_total / n_targets, places=4)
+        self.assertAlmostEqual(packed.item() / n_targets, alone_total / n_targets, places=4)
         # each example's own mean loss, read out of the packed batch
         with torch.no_grad():
             means = per_example_losses(model, batch)
@@ -174,7 +174,7 @@ class PackedEqualsOneByOne(unittest.TestCase):
             err = float((g - alone_grads[name]).abs().max())
             self.assertLessEqual(err, 1e-4 * scale + 1e-7, f"{family}: gradient of {name} differs by {err:.3g} (largest {scale:.3g})")
         print(f"{family} ({'sdpa' if sdpa else 'manual'} attention): packed {batch[0].shape[0]} rows, "
-              f"loss {float(packed) / n_targets:.5f} == one by one {alone_total / n_targets:.5f}")
+              f"loss {packed.item() / n_targets:.5f} == one by one {alone_total / n_targets:.5f}")
 
     def test_llama_manual_attention(self):
         self.check("llama", sdpa=False)
