@@ -62,6 +62,7 @@ async function enronPadding(python: string): Promise<Record<string, unknown>> {
       micro_batches: number;
       padded: PaddingLayout;
       packed: PaddingLayout;
+      fixed: PaddingLayout;
     };
     return {
       bench: 'train',
@@ -76,6 +77,7 @@ async function enronPadding(python: string): Promise<Record<string, unknown>> {
       micro_batches: report.micro_batches,
       padding_fraction_padded: round(report.padded.padding_fraction),
       padding_fraction_packed: round(report.packed.padding_fraction),
+      padding_fraction_fixed_width: round(report.fixed.padding_fraction),
       rows_padded: report.padded.rows,
       rows_packed: report.packed.rows,
       load_1m: load1m(),

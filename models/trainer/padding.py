@@ -5,8 +5,10 @@
 Reads the shards of DATA_DIR (src/dataset/shards.ts), plans the epochs exactly as a training run
 with these settings would (train.plan_epoch: shuffled, length-bucketed batches of the examples
 that carry targets), and prints one JSON line: the share of input cells (rows x width summed
-over micro-batches) that are padding with one padded row per example (the layout before packing)
-and with packed rows (train.collate_packed). Lengths only: no model, no tensors, seconds.
+over micro-batches) that are padding with one padded row per example as wide as the batch's
+longest (the layout before packing), with packed rows (train.collate_packed), and, for
+reference, with every row max_seq_len wide ("fixed", as pad-to-max-length collators do).
+Lengths only: no model, no tensors, seconds.
 """
 
 import argparse
@@ -39,6 +41,7 @@ def padding_report(data_dir, batch_size=4, max_seq_len=None, seed=1234, epochs=1
             layouts[name][0] += rows
             layouts[name][1] += cells
     out = {"examples": int(len(usable)), "tokens": real, "micro_batches": len(plan), "batch_size": batch_size, "max_seq_len": max_len + 1}
+    layouts["fixed"] = [sum(len(b) for b in plan), sum(len(b) for b in plan) * max_len]  # every row max_len wide
     for name, (rows, cells) in layouts.items():
         out[name] = {"rows": rows, "cells": cells, "padding_fraction": 1 - real / cells if cells else 0.0}
     return out

@@ -112,17 +112,39 @@ def pack_rows(lengths, capacity):
     return rows
 
 
+def plan_rows(lengths, max_len):
+    """The packing of one micro-batch into the fewest input cells (rows x width of the fullest row).
+
+    Tries first-fit decreasing (pack_rows) at each row capacity worth trying — the longest
+    example, max_len, and the total spread over 1, 2, … rows — up to max_len, and keeps the layout with
+    the fewest cells (then the narrowest: attention grows with width squared). The longest
+    example's capacity is among them, and it never takes more cells than one padded row per
+    example, so packing never pads more than padding does. Returns pack_rows' lists.
+    """
+    lengths = [int(n) for n in lengths]
+    longest, total = max(lengths), sum(lengths)
+    capacities = {longest, max_len} | {-(-total // r) for r in range(1, len(lengths) + 1)}
+    best, best_key = None, None
+    for capacity in sorted(c for c in capacities if longest <= c <= max_len):
+        rows = pack_rows(lengths, capacity)
+        width = max(sum(lengths[j] for j in row) for row in rows)
+        key = (len(rows) * width, width)
+        if best_key is None or key < best_key:
+            best, best_key = rows, key
+    return best
+
+
 def collate_packed(split, indices, max_len, pad_id):
     """The same examples as `collate`, packed several to a row instead of one per padded row.
 
     Returns (input_ids, labels, tokens, position_ids, segment_ids), all [rows, width] int64
-    tensors but `tokens` (real tokens, an int). Rows hold at most max_len tokens; width is the
-    fullest row. Each example keeps its own positions (0, 1, …) and segment id (1, 2, … within a
+    tensors but `tokens` (real tokens, an int). Rows (plan_rows) hold at most max_len tokens;
+    width is the fullest row. Each example keeps its own positions (0, 1, …) and segment id (1, 2, … within a
     row; 0 is the padding at a row's end), so with the model's block-diagonal causal mask
     (model.packed_mask) it computes exactly what it would alone: same logits, same loss.
     """
     rows = _example_rows(split, indices, max_len)
-    packed = pack_rows([len(r[0]) for r in rows], max_len)
+    packed = plan_rows([len(r[0]) for r in rows], max_len)
     width = max(sum(len(rows[j][0]) for j in row) for row in packed)
     shape = (len(packed), width)
     input_ids = np.full(shape, pad_id, dtype=np.int64)
@@ -150,7 +172,7 @@ def layout_cells(lengths, max_len, packed):
     lengths = [min(int(n), max_len) for n in lengths]
     if not packed:
         return len(lengths), len(lengths) * max(lengths)
-    rows = pack_rows(lengths, max_len)
+    rows = plan_rows(lengths, max_len)
     return len(rows), len(rows) * max(sum(lengths[j] for j in row) for row in rows)
 
 

@@ -18,7 +18,7 @@ from trainer.lora import inject_lora
 from trainer.model import HAS_SDPA, load_model
 from trainer.shards import open_shards, write_shards
 from trainer.tests.fixtures import END_OF_TEXT, IM_END, IM_START, tiny_model, tmpdir
-from trainer.train import collate, collate_packed, lm_loss_sum, pack_rows, padding_fraction, plan_run
+from trainer.train import collate, collate_packed, lm_loss_sum, pack_rows, padding_fraction, plan_rows, plan_run
 
 MAX_LEN = 63  # predictions per row: room for several of the short examples below
 
@@ -63,6 +63,26 @@ class PackRows(unittest.TestCase):
         self.assertEqual(rows, pack_rows(lengths, 50))  # deterministic
         with self.assertRaises(ValueError):
             pack_rows([51], 50)
+
+    def test_plan_rows_never_pads_more_than_one_row_per_example(self):
+        # similar lengths (as length-bucketed batches have): first-fit into max_len rows gives
+        # rows of 870 and 270 (34 % padding); plan_rows finds two rows of 570 (none)
+        similar = [300, 290, 280, 270]
+        self.assertEqual(len(pack_rows(similar, 1023)), 2)
+        rows = plan_rows(similar, 1023)
+        self.assertEqual([sum(similar[j] for j in row) for row in rows], [570, 570])
+        # short ones fill the room beside long ones: rows of 340 and 330 (680 cells, not 5 x 300)
+        mixed = [300, 40, 250, 60, 20]
+        rows = plan_rows(mixed, 340)
+        self.assertEqual(len(rows) * max(sum(mixed[j] for j in row) for row in rows), 680)
+        rng = random.Random(1)
+        for _ in range(200):
+            lengths = [rng.randrange(1, 200) for _ in range(rng.randrange(1, 12))]
+            rows = plan_rows(lengths, 255)
+            self.assertEqual(sorted(j for row in rows for j in row), list(range(len(lengths))))
+            width = max(sum(lengths[j] for j in row) for row in rows)
+            self.assertLessEqual(width, 255)
+            self.assertLessEqual(len(rows) * width, len(lengths) * max(lengths))
 
     def test_packed_layout_and_padding_fraction(self):
         split = varied_shards(tmpdir("pack-layout"))
@@ -162,7 +182,7 @@ class PackedEqualsOneByOne(unittest.TestCase):
         with torch.no_grad():
             means = per_example_losses(model, batch)
         order = {}
-        for r, row in enumerate(pack_rows([min(int(self.split.lengths[i]) - 1, MAX_LEN) for i in indices], MAX_LEN)):
+        for r, row in enumerate(plan_rows([min(int(self.split.lengths[i]) - 1, MAX_LEN) for i in indices], MAX_LEN)):
             for seg, j in enumerate(row, start=1):
                 order[j] = (r, seg)
         packed_means = [float(means[order[j]]) for j in range(len(indices))]
