@@ -29,9 +29,12 @@ export class CliContext {
   }
 
   get logger(): Logger {
-    // Until the config is read, only warnings; `--log-level` wins over the file.
+    // Commands tell the user what happens in plain words (warnings included), so their JSON log
+    // on stderr would say everything twice: it is shown only when `--log-level` asks for it. The
+    // config's log_level is the daemon's, whose log nobody reads live (issue 15: every warning
+    // was printed twice, once as raw JSON, after init wrote log_level = "info").
     this.cachedLogger ??= createLogger({
-      level: this.options.logLevel ?? this.cachedConfig?.logLevel ?? 'warn',
+      level: this.options.logLevel ?? 'silent',
       destination: 2,
     });
     return this.cachedLogger;

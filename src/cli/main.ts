@@ -1,9 +1,14 @@
 // The `understudy` command line: global options, commands, and the one place errors become
 // messages and exit codes.
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { disableOnnxTelemetry } from '../config/no-telemetry.js';
 import { describeError } from './errors.js';
 import { EXIT } from './exit-codes.js';
+import { layoutHelp } from './help-layout.js';
+import { understudyVersion } from './version.js';
+
+/** The levels `--log-level` accepts (pino's, as in the config's log_level). */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 /**
  * Each command's module, loaded with `await import()` only when it runs (or for the full help):
@@ -51,7 +56,8 @@ export function commandName(args: string[]): string | undefined {
  * help, usage errors and typo suggestions need them all, running one command needs only it.
  */
 export async function buildProgram(only?: string): Promise<Command> {
-  const program = new Command('understudy')
+  const program = layoutHelp(new Command('understudy'))
+    .version(understudyVersion(), '-V, --version', 'print the version and exit')
     .description(
       'Understudy learns how you write email from the replies you have sent, and drafts replies in\n' +
         'your IMAP Drafts folder. It never sends mail and only talks to your own mail server.',
@@ -60,7 +66,13 @@ export async function buildProgram(only?: string): Promise<Command> {
       '-c, --config <path>',
       'config file (default: $UNDERSTUDY_CONFIG or $XDG_CONFIG_HOME/understudy/config.toml)',
     )
-    .option('--log-level <level>', 'log level for the JSON log on stderr: debug, info, warn, error')
+    .addOption(
+      // choices(): `--log-level bogus` is a usage error (exit 64) that lists the valid levels.
+      new Option(
+        '--log-level <level>',
+        "show the JSON log on stderr from this level on (default: none; the config's log_level is the daemon's)",
+      ).choices(LOG_LEVELS),
+    )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   const loaders = only && Object.hasOwn(COMMANDS, only) ? [COMMANDS[only]] : Object.values(COMMANDS);

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import type { z } from 'zod';
+import { baseModelProblem } from '../model/base-model-name.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { configFilePath, defaultDataDir, type Env, resolveConfigPath } from './paths.js';
 import { checkRules, configSchema, type RawAccount, type RawConfig, SECRET_KEYS, type TlsMode } from './schema.js';
@@ -136,7 +137,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
           path: '',
           message: missing ? 'the file does not exist' : `cannot read the file (${(err as Error).message})`,
           fix: missing
-            ? `create it from config/understudy.example.toml, or point --config / UNDERSTUDY_CONFIG at your file`
+            ? 'run `understudy init` to write it (asks for your server and login), copy config/understudy.example.toml there, or point --config / UNDERSTUDY_CONFIG at your file'
             : 'check the path and its permissions (it should be readable by you only: chmod 600)',
         },
       ],
@@ -177,7 +178,12 @@ export function parseConfig(text: string, file: string, env: Env = process.env):
     problems.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
     throw new ConfigError('CONFIG_INVALID', file, problems);
   }
-  return resolveConfig(result.data, file, env);
+  const config = resolveConfig(result.data, file, env);
+  // A GGUF file or an Ollama name is what many users have; say what works instead (issue 15:
+  // it was advised to `model pull` itself). A folder that does not exist yet is train's to report.
+  const baseModel = baseModelProblem(config.train.baseModel, { missingOk: true });
+  if (baseModel) throw new ConfigError('CONFIG_INVALID', file, [{ path: 'train.base_model', ...baseModel }]);
+  return config;
 }
 
 function resolveConfig(raw: RawConfig, file: string, env: Env): Config {

@@ -10,31 +10,42 @@ export interface ExportOptions {
   metadata?: boolean;
 }
 
+/**
+ * The dataset's records as JSONL lines (each ends in "\n"), oldest first: what exportJsonl writes
+ * to a file and `dataset export -` to stdout.
+ */
+export function* jsonlLines(db: Db, accountId: number, options: ExportOptions = {}): Generator<string> {
+  for (const e of storedExamples(db, accountId, options.split)) {
+    const record: Record<string, unknown> = {
+      messages: (JSON.parse(e.conversation) as { messages: unknown[] }).messages,
+    };
+    if (options.metadata)
+      record.metadata = {
+        split: e.split,
+        language: e.language,
+        date: new Date(e.reply_date).toISOString(),
+        paired_by: e.paired_by,
+        // The incoming message was rebuilt from the quote inside the reply (the original is not stored).
+        parent_reconstructed: e.paired_by === 'reconstructed',
+        warnings: e.pairing ? ((JSON.parse(e.pairing) as { warnings?: string[] }).warnings ?? []) : [],
+      };
+    yield `${JSON.stringify(record)}\n`;
+  }
+}
+
 /** Writes atomically (temp file, then rename) and returns the number of lines written. */
 export function exportJsonl(db: Db, accountId: number, path: string, options: ExportOptions = {}): number {
-  const examples = storedExamples(db, accountId, options.split);
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w', 0o600);
+  let n = 0;
   try {
-    for (const e of examples) {
-      const record: Record<string, unknown> = {
-        messages: (JSON.parse(e.conversation) as { messages: unknown[] }).messages,
-      };
-      if (options.metadata)
-        record.metadata = {
-          split: e.split,
-          language: e.language,
-          date: new Date(e.reply_date).toISOString(),
-          paired_by: e.paired_by,
-          // The incoming message was rebuilt from the quote inside the reply (the original is not stored).
-          parent_reconstructed: e.paired_by === 'reconstructed',
-          warnings: e.pairing ? ((JSON.parse(e.pairing) as { warnings?: string[] }).warnings ?? []) : [],
-        };
-      writeSync(fd, `${JSON.stringify(record)}\n`);
+    for (const line of jsonlLines(db, accountId, options)) {
+      writeSync(fd, line);
+      n++;
     }
   } finally {
     closeSync(fd);
   }
   renameSync(tmp, path);
-  return examples.length;
+  return n;
 }

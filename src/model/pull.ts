@@ -21,6 +21,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { listCommits, listFiles } from '@huggingface/hub';
 import { ensurePrivateDir } from '../store/db.js';
+import { BASE_MODEL_FIX, baseModelProblem } from './base-model-name.js';
 import { findPreset } from './presets.js';
 
 export const HUB_URL = 'https://huggingface.co';
@@ -81,11 +82,10 @@ export async function pullModel(
 ): Promise<{ dir: string; manifest: ModelManifest; downloaded: number }> {
   const preset = findPreset(options.model);
   const repo = preset?.repo ?? options.model;
+  const problem = baseModelProblem(options.model);
+  if (problem) throw new PullError('NOT_FOUND', `${problem.message}. ${problem.fix}`);
   if (!/^[\w.-]+\/[\w.-]+$/.test(repo)) {
-    throw new PullError(
-      'NOT_FOUND',
-      `"${options.model}" is neither a preset nor a repository id like "Qwen/Qwen2.5-0.5B-Instruct"`,
-    );
+    throw new PullError('NOT_FOUND', `"${options.model}" is neither a preset nor a repository id. ${BASE_MODEL_FIX}`);
   }
   const hubUrl = (options.hubUrl ?? HUB_URL).replace(/\/+$/, '');
   const revision = options.revision ?? preset?.revision ?? 'main';
@@ -110,7 +110,7 @@ export async function pullModel(
         `${repo} (revision ${revision}) was not found on ${hubUrl}${status === 401 ? ' (gated or private: pass a token)' : ''}`,
         err,
       );
-    throw new PullError('NETWORK', `cannot reach ${hubUrl}: ${(err as Error).message}`, err);
+    throw new PullError('NETWORK', unreachable(hubUrl, repo, err), err);
   }
   if (!entries.some((e) => e.path.endsWith('.safetensors'))) {
     throw new PullError(
@@ -200,11 +200,8 @@ async function download(
         ...(signal ? { signal } : {}),
       });
     } catch (err) {
-      throw new PullError(
-        'NETWORK',
-        `download of ${url} failed: ${(err as Error).message}; run the pull again to resume`,
-        err,
-      );
+      if (signal?.aborted) throw err;
+      throw new PullError('NETWORK', `${unreachable(url, null, err)}; run the pull again to resume`, err);
     }
     if (!response.ok || !response.body)
       throw new PullError('HTTP', `download of ${url} failed: HTTP ${response.status}`);
@@ -234,6 +231,48 @@ async function download(
     }
   }
   renameSync(part, target);
+}
+
+/** Error codes of a machine with no network (or no route, no DNS) rather than a server's refusal. */
+const OFFLINE = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'ENETDOWN',
+]);
+
+/**
+ * What a failed request to `url` means for the user: the host it tried, the low-level reason
+ * (fetch says only "fetch failed"; the reason is in its cause), and, when there is no network,
+ * how to bring a model in by hand (`repo`: the repository asked for, when known).
+ */
+function unreachable(url: string, repo: string | null, err: unknown): string {
+  const host = (() => {
+    try {
+      return new URL(url).host;
+    } catch {
+      return url;
+    }
+  })();
+  let cause: unknown = err;
+  let code: string | undefined;
+  for (let depth = 0; cause && depth < 5; depth++) {
+    code ??= (cause as { code?: string }).code;
+    if (code && OFFLINE.has(code)) break;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  const reason = code ?? (err as Error).message;
+  if (!code || !OFFLINE.has(code)) return `cannot reach ${host} (${url}): ${reason}`;
+  const what = repo ?? 'the repository';
+  return (
+    `cannot reach ${host} (${reason}): this machine has no network connection to it (DNS, route or firewall). ` +
+    `Retry with a connection, or bring the model in by hand: on a machine with network run ` +
+    `\`huggingface-cli download ${what} --local-dir DIR\` (or \`git clone https://huggingface.co/${what}\` with git-lfs), ` +
+    'copy DIR here, and set base_model = "/absolute/path/to/DIR" in [train]'
+  );
 }
 
 /** Size, then sha256 (LFS files) or the git blob hash (small files), as the hub publishes them. */

@@ -8,6 +8,7 @@ import { buildDataset } from '../dataset/build.js';
 import type { ChatMessage } from '../dataset/prompt.js';
 import { contextVariants, type ShardSummary, writeShards } from '../dataset/shards.js';
 import { ChatTokenizer } from '../dataset/tokenize.js';
+import { baseModelProblem } from '../model/base-model-name.js';
 import { findPreset } from '../model/presets.js';
 import { baseModelDir, readManifest } from '../model/pull.js';
 import {
@@ -89,6 +90,9 @@ export function resolveBaseModel(config: Config): { dir: string; repo: string | 
     const manifest = readManifest(name);
     return { dir: name, repo: manifest?.repo ?? null, commit: manifest?.commit ?? null };
   }
+  // A path that is no model folder, a GGUF file, an Ollama name: `model pull` cannot help.
+  const problem = baseModelProblem(name);
+  if (problem) throw new TrainError('NO_BASE_MODEL', `${problem.message}. ${problem.fix}`);
   const repo = findPreset(name)?.repo ?? name;
   const dir = baseModelDir(config.dataDir, repo);
   const manifest = readManifest(dir);

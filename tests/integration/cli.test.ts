@@ -119,7 +119,7 @@ password_command = "pass show home"
     expect(bad.stderr).toMatch(/line 1, column \d+: not valid TOML/);
     const missing = await runCli(['--config', join(account.dir, 'nope.toml'), 'status']);
     expect(missing.code).toBe(78);
-    expect(missing.stderr).toMatch(/the file does not exist\n\s+fix: create it from config\/understudy\.example\.toml/);
+    expect(missing.stderr).toMatch(/the file does not exist\n\s+fix: run `understudy init` to write it/);
     console.log(result.stderr);
   });
 

@@ -1,7 +1,7 @@
 // `understudy config check`: validate the config, show it resolved (secrets masked), and check
 // that every secret can be obtained.
 import type { Command } from 'commander';
-import type { AccountConfig, SyncSettings } from '../../config/load.js';
+import type { AccountConfig, Config, SyncSettings } from '../../config/load.js';
 import { type Credential, resolveSecret } from '../../config/secrets.js';
 import { connect, disconnect } from '../../imap/connect.js';
 import { listMailboxes, selectMailboxes, type UnmatchedGlob } from '../../imap/discover.js';
@@ -18,7 +18,9 @@ export function registerConfig(program: Command): void {
       'Reads the config file, reports every problem at once (key, what is wrong, how to fix it),\n' +
         "and otherwise prints the resolved settings. Each account's secret is fetched once to check\n" +
         'that it can be (it is never printed), and folders.include/exclude globs are checked against\n' +
-        "the server's mailboxes (a glob that matches none is reported); --no-secrets skips both.",
+        "the server's mailboxes (a glob that matches none is reported); --no-secrets skips both.\n" +
+        'It also shows the [train], [drafts] and [daemon] settings, the base model folder and the\n' +
+        'Python (with PyTorch) that `understudy train` will use.',
     )
     .option('--json', 'print as JSON on stdout')
     .option('--no-secrets', 'do not run password commands or read the keyring')
@@ -49,6 +51,13 @@ export function registerConfig(program: Command): void {
         database: resolved.dbPath,
         logLevel: resolved.logLevel,
         sync: resolved.sync,
+        dataset: resolved.dataset,
+        train: resolved.train,
+        drafts: resolved.drafts,
+        daemon: resolved.daemon,
+        // What `train` will use: the base model folder and the Python (issue 15: both were hidden).
+        baseModel: await baseModelState(resolved),
+        python: await pythonState(resolved.train.python),
         accounts: resolved.accounts.map((a) => ({
           ...a,
           secret: { source: describeSource(a.secret), check: secrets[a.name] },
@@ -68,6 +77,21 @@ export function registerConfig(program: Command): void {
         ];
         out.push(
           `  sync: batches of ${resolved.sync.batchSize}, text parts up to ${resolved.sync.maxPartBytes / 1024} KiB, ${resolved.sync.parallelMailboxes} connections, ${resolved.sync.retries} retries`,
+        );
+        const t = resolved.train;
+        out.push(
+          `  train: base model ${t.baseModel} — ${shown.baseModel.dir ? `at ${shown.baseModel.dir}` : `NOT READY: ${shown.baseModel.problem}`}`,
+          `    python: ${shown.python.executable ? `${shown.python.executable} (torch ${shown.python.torch})` : `NOT FOUND: ${shown.python.problem}`}`,
+          `    device ${t.device}, LoRA r ${t.lora.r} alpha ${t.lora.alpha}, learning rate ${t.learningRate}, ${t.maxSteps ? `${t.maxSteps} steps` : `${t.epochs} epochs`}, batch ${t.batchSize}×${t.gradAccum}, max ${t.maxSeqLen} tokens, nice ${t.nice}`,
+        );
+        const d = resolved.drafts;
+        out.push(
+          `  drafts: messages up to ${d.maxAgeDays} days old, at most ${d.limit} per run, reply ${d.replyAll ? 'to all' : 'to the sender'}${d.replyWhenCc ? ', also when only in Cc' : ''}, ${d.maxNewTokens} tokens at temperature ${d.temperature}` +
+            `${d.excludeSenders.length + d.excludeDomains.length ? `; never for ${[...d.excludeSenders, ...d.excludeDomains].join(', ')}` : ''}`,
+        );
+        const dm = resolved.daemon;
+        out.push(
+          `  daemon: sync "${dm.syncCron}", train "${dm.trainCron}" when ${dm.minNewExamples} new examples${dm.idle ? ', IMAP IDLE on' : ''}`,
         );
         for (const a of shown.accounts) {
           out.push(
@@ -90,6 +114,30 @@ export function registerConfig(program: Command): void {
       process.exitCode = failed ? EXIT.CONFIG : EXIT.OK;
       ctx.close();
     });
+}
+
+/** The base model folder `train` will use, or why there is none yet (never downloads). */
+async function baseModelState(config: Config): Promise<{ name: string; dir: string | null; problem: string | null }> {
+  try {
+    // Loaded here only: the training code is large, and only this line of config check needs it.
+    const { resolveBaseModel } = await import('../../train/run.js');
+    return { name: config.train.baseModel, dir: resolveBaseModel(config).dir, problem: null };
+  } catch (err) {
+    return { name: config.train.baseModel, dir: null, problem: describeError(err).message };
+  }
+}
+
+/** The Python with PyTorch `train` will run (train.python, $UNDERSTUDY_PYTHON, python3), or why none. */
+async function pythonState(
+  configured: string | undefined,
+): Promise<{ executable: string | null; torch: string | null; problem: string | null }> {
+  try {
+    const { findPython } = await import('../../train/python.js');
+    const found = findPython(configured);
+    return { executable: found.executable, torch: found.torch, problem: null };
+  } catch (err) {
+    return { executable: null, torch: null, problem: describeError(err).message };
+  }
 }
 
 function describeSource(source: import('../../config/load.js').SecretSource): string {

@@ -1,7 +1,8 @@
 // `understudy dataset build|stats|export`: the writing-style dataset made from your sent replies.
+import { once } from 'node:events';
 import type { Command } from 'commander';
 import { type BuildSummary, buildDataset, DatasetError } from '../../dataset/build.js';
-import { exportJsonl } from '../../dataset/export.js';
+import { exportJsonl, jsonlLines } from '../../dataset/export.js';
 import { pairsToShow } from '../../dataset/show.js';
 import { datasetStats } from '../../dataset/stats.js';
 import { accountIdByName } from '../../store/dataset.js';
@@ -231,7 +232,7 @@ export function registerDataset(program: Command): void {
 
   dataset
     .command('export')
-    .argument('<out>', 'file to write (JSONL)')
+    .argument('<out>', 'file to write (JSONL), or - for stdout')
     .summary('write the dataset as JSONL chat records')
     .description(
       'One {"messages":[{"role":"system",…},{"role":"user",…},{"role":"assistant",…}]} object per line:\n' +
@@ -240,7 +241,7 @@ export function registerDataset(program: Command): void {
     .option('-a, --account <name>', 'account (default: the first)')
     .option('--split <split>', 'only "train" or "eval"')
     .option('--metadata', 'add split, language and date to each record')
-    .action((out: string, opts: { account?: string; split?: string; metadata?: boolean }, command: Command) => {
+    .action(async (out: string, opts: { account?: string; split?: string; metadata?: boolean }, command: Command) => {
       const ctx = CliContext.from(command);
       try {
         if (opts.split && opts.split !== 'train' && opts.split !== 'eval')
@@ -253,11 +254,23 @@ export function registerDataset(program: Command): void {
             'NOT_SYNCED',
             EXIT.FAILURE,
           );
-        const n = exportJsonl(ctx.db, id, out, {
+        const options = {
           ...(opts.split ? { split: opts.split as 'train' | 'eval' } : {}),
           metadata: Boolean(opts.metadata),
-        });
-        process.stdout.write(`wrote ${n} examples to ${out}\n`);
+        };
+        if (out === '-') {
+          // `-` is stdout, as for every Unix tool (issue 15: it wrote a file named "-"); the count
+          // goes to stderr so the JSONL stays clean for a pipe.
+          let n = 0;
+          for (const line of jsonlLines(ctx.db, id, options)) {
+            if (!process.stdout.write(line)) await once(process.stdout, 'drain');
+            n++;
+          }
+          process.stderr.write(`wrote ${n} examples to stdout\n`);
+        } else {
+          const n = exportJsonl(ctx.db, id, out, options);
+          process.stdout.write(`wrote ${n} examples to ${out}\n`);
+        }
       } finally {
         ctx.close();
       }

@@ -6,10 +6,12 @@ import { loadDraftModel } from '../../drafts/model.js';
 import { type DraftRunSummary, draftReplies } from '../../drafts/run.js';
 import { SKIP_LABELS, type TriageSkip } from '../../drafts/triage.js';
 import { syncAccount } from '../../imap/sync-account.js';
+import { accountIdByName } from '../../store/dataset.js';
 import { pickAccounts } from '../accounts.js';
 import { CliContext } from '../context.js';
-import { describeError } from '../errors.js';
+import { CliError, describeError } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
+import { resolveMessageRef } from '../message-ref.js';
 
 interface DraftOptions {
   account?: string;
@@ -35,7 +37,10 @@ export function registerDraft(program: Command): void {
     .option('-a, --account <name>', 'only this account')
     .option('--dry-run', 'show the decisions and the drafts, change nothing on the server')
     .option('--limit <n>', 'write at most n drafts')
-    .option('--message <uid>', 'only the INBOX message with this UID (even if older than drafts.max_age_days)')
+    .option(
+      '--message <uid|message-id>',
+      'only this INBOX message, by UID or Message-ID (even if older than drafts.max_age_days)',
+    )
     .option('--no-sync', 'do not sync first')
     .option('--json', 'print the result as JSON')
     .action(async (opts: DraftOptions, command: Command) => {
@@ -48,17 +53,31 @@ export function registerDraft(program: Command): void {
       let model: Awaited<ReturnType<typeof loadDraftModel>> | null = null;
       const results: DraftRunSummary[] = [];
       let exit: ExitCode = EXIT.OK;
+      let foundMessage = false;
       try {
         for (const account of accounts) {
           try {
             if (opts.sync) await syncAccount({ db: ctx.db, account, settings: config.sync, logger: ctx.logger });
+            // --message names one message (UID or Message-ID): one that is not there is an error,
+            // not a silent "0 drafts" (issue 15); with several accounts, the one that has it.
+            let uid: number | undefined;
+            if (opts.message !== undefined) {
+              try {
+                uid = resolveMessageRef(ctx.db, accountIdByName(ctx.db, account.name), opts.message);
+              } catch (err) {
+                // Not in this account: fine while another has it, an error when none does.
+                if (err instanceof CliError && (account !== accounts.at(-1) || foundMessage)) continue;
+                throw err;
+              }
+              foundMessage = true;
+            }
             const result = await draftReplies({
               db: ctx.db,
               config,
               account,
               dryRun: Boolean(opts.dryRun),
               ...(opts.limit ? { limit: Number(opts.limit) } : {}),
-              ...(opts.message ? { uid: Number(opts.message) } : {}),
+              ...(uid !== undefined ? { uid } : {}),
               logger: ctx.logger,
               model: async () => {
                 model = await loadDraftModel(ctx.db, config, model);

@@ -10,6 +10,7 @@ import { readDaemonStatus, readDaemonStopped } from '../daemon-status.js';
 import { EXIT } from '../exit-codes.js';
 import { ago, bytes } from '../format.js';
 import { accountMargins, marginLines } from '../margins.js';
+import { INTERRUPTED_KIND } from '../sync-interrupt.js';
 
 export function registerStatus(program: Command): void {
   program
@@ -71,7 +72,9 @@ export function registerStatus(program: Command): void {
           const out = [`store: ${status.store.path} (${bytes(status.store.bytes)})`];
           for (const a of accounts) {
             const state = a.lastError
-              ? `last sync FAILED (${a.lastErrorKind}): ${a.lastError}`
+              ? a.lastErrorKind === INTERRUPTED_KIND
+                ? `last sync INTERRUPTED: ${a.lastError}`
+                : `last sync FAILED (${a.lastErrorKind}): ${a.lastError}`
               : a.lastSyncAt
                 ? 'ok'
                 : 'not synced yet: run understudy sync';

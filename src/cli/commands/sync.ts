@@ -7,6 +7,7 @@ import { CliContext } from '../context.js';
 import { describeError } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { syncProgress } from '../progress.js';
+import { lastCompleteSync, recordSyncInterrupted } from '../sync-interrupt.js';
 
 interface SyncOptions {
   account?: string;
@@ -26,12 +27,13 @@ export function registerSync(program: Command): void {
     )
     .option('-a, --account <name>', 'sync only this account')
     .option('--json', 'print the summary as JSON on stdout')
-    .option('-q, --quiet', 'no progress output')
+    .option('-q, --quiet', 'no progress and no summary unless something failed')
     .addHelpText(
       'after',
       '\nExit codes: 0 synced, 1 some mailboxes failed, 69 server refused (TLS), 73 data folder not\n' +
         'writable, 74 disk full, 75 temporary failure or another Understudy holds the data folder\n' +
-        '(retry later), 77 login refused, 78 config or secret problem.',
+        '(retry later), 77 login refused, 78 config or secret problem, 130 stopped by Ctrl-C (the next\n' +
+        'sync continues; status says so until then).',
     )
     .action(async (opts: SyncOptions, command: Command) => {
       const ctx = CliContext.from(command);
@@ -45,41 +47,78 @@ export function registerSync(program: Command): void {
     });
 }
 
+/**
+ * Ctrl-C: the first stops the sync after the batch in progress (each batch is committed, so the
+ * next run resumes) and records the interruption for `status`; a second one exits at once, after
+ * recording it too.
+ */
+function interruptible(ctx: CliContext, current: () => { account: string; previous: number | null } | null) {
+  const controller = new AbortController();
+  const onSigint = () => {
+    const running = current();
+    if (controller.signal.aborted) {
+      if (running) recordSyncInterrupted(ctx.db, running.account, running.previous, []);
+      ctx.close();
+      process.exit(EXIT.CANCELLED);
+    }
+    controller.abort();
+    process.stderr.write('\nstopping after the current batch (Ctrl-C again to stop now)…\n');
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+}
+
 async function runSync(ctx: CliContext, opts: SyncOptions): Promise<ExitCode> {
   const config = ctx.config;
   const accounts = pickAccounts(config.accounts, opts.account);
   const results: (AccountSyncResult | { account: string; error: { code: string; message: string } })[] = [];
   let exit: ExitCode = EXIT.OK;
-  for (const account of accounts) {
-    // With --json and no terminal a script is reading: keep stderr for errors only.
-    const progress = syncProgress(account.name, {
-      quiet: Boolean(opts.quiet || (opts.json && !process.stderr.isTTY)),
-    });
-    try {
-      const result = await syncAccount({
-        db: ctx.db,
-        account,
-        settings: config.sync,
-        logger: ctx.logger,
-        onProgress: (p) => progress.update(p),
-        onNotice: (m) => progress.notice(m),
+  let running: { account: string; previous: number | null } | null = null;
+  const interrupt = interruptible(ctx, () => running);
+  try {
+    for (const account of accounts) {
+      if (interrupt.signal.aborted) break;
+      running = { account: account.name, previous: lastCompleteSync(ctx.db, account.name) };
+      // With --json and no terminal a script is reading: keep stderr for errors only.
+      const progress = syncProgress(account.name, {
+        quiet: Boolean(opts.quiet || (opts.json && !process.stderr.isTTY)),
       });
-      progress.stop();
-      results.push(result);
-      if (result.failed.length > 0 && exit === EXIT.OK) exit = EXIT.FAILURE;
-      if (!opts.json) printSummary(result);
-    } catch (err) {
-      progress.stop();
-      const reported = describeError(err);
-      results.push({
-        account: account.name,
-        error: { code: reported.code, message: reported.message },
-      });
-      if (!opts.json) process.stderr.write(`${account.name}: ${reported.message}\n`);
-      // The most specific failure decides the exit code; the next account is still synced.
-      if (exit === EXIT.OK || exit === EXIT.FAILURE) exit = reported.exitCode;
+      try {
+        const result = await syncAccount({
+          db: ctx.db,
+          account,
+          settings: config.sync,
+          logger: ctx.logger,
+          signal: interrupt.signal,
+          onProgress: (p) => progress.update(p),
+          onNotice: (m) => progress.notice(m),
+        });
+        progress.stop();
+        results.push(result);
+        if (result.failed.length > 0 && exit === EXIT.OK) exit = EXIT.FAILURE;
+        // --quiet: nothing on a success but the exit code (cron, scripts); failures still print.
+        if (!opts.json && (!opts.quiet || result.failed.length > 0 || interrupt.signal.aborted)) printSummary(result);
+        if (interrupt.signal.aborted) recordSyncInterrupted(ctx.db, account.name, running.previous, result.interrupted);
+      } catch (err) {
+        progress.stop();
+        if (interrupt.signal.aborted) recordSyncInterrupted(ctx.db, account.name, running.previous, []);
+        const reported = describeError(err);
+        results.push({
+          account: account.name,
+          error: { code: reported.code, message: reported.message },
+        });
+        if (!opts.json && !interrupt.signal.aborted) process.stderr.write(`${account.name}: ${reported.message}\n`);
+        // The most specific failure decides the exit code; the next account is still synced.
+        if (exit === EXIT.OK || exit === EXIT.FAILURE) exit = reported.exitCode;
+      }
+      if (interrupt.signal.aborted && !opts.json)
+        process.stderr.write(`${account.name}: sync stopped by Ctrl-C; the next understudy sync continues\n`);
+      running = null;
     }
+  } finally {
+    interrupt.dispose();
   }
+  if (interrupt.signal.aborted) exit = EXIT.CANCELLED;
   if (opts.json) process.stdout.write(`${JSON.stringify({ accounts: results }, null, 2)}\n`);
   return exit;
 }
