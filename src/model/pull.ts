@@ -257,14 +257,17 @@ function unreachable(url: string, repo: string | null, err: unknown): string {
       return url;
     }
   })();
+  // fetch's own message is "fetch failed"; the reason is in its cause (an errno code, or a message).
   let cause: unknown = err;
   let code: string | undefined;
+  let innermost = (err as Error).message;
   for (let depth = 0; cause && depth < 5; depth++) {
     code ??= (cause as { code?: string }).code;
+    if ((cause as Error).message) innermost = (cause as Error).message;
     if (code && OFFLINE.has(code)) break;
     cause = (cause as { cause?: unknown }).cause;
   }
-  const reason = code ?? (err as Error).message;
+  const reason = code && !code.startsWith('UND_ERR') ? code : innermost;
   if (!code || !OFFLINE.has(code)) return `cannot reach ${host} (${url}): ${reason}`;
   const what = repo ?? 'the repository';
   return (
