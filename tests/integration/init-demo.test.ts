@@ -20,19 +20,33 @@ describe('understudy init', () => {
     const file = join(dir, 'config.toml');
     const missing = await runCli(['--config', file, 'init', '--yes']);
     expect(missing.code).toBe(64);
-    expect(missing.stderr).toMatch(/init needs --host, --user, --password-command/);
+    // A login that is no address: the addresses are asked for (an unattended run must give them).
+    expect(missing.stderr).toMatch(/init needs --host, --user, --address, --password-command/);
 
+    // A failed connection test keeps the answers: the file is written, with a warning.
     const wrong = join(dir, 'wrong.pass');
     writeFileSync(wrong, 'not-the-password\n', { mode: 0o600 });
-    const refused = await runCli(['--config', file, 'init', ...flags, '--password-file', wrong]);
+    const refused = await runCli([
+      '--config',
+      file,
+      'init',
+      ...flags,
+      '--address',
+      `${user}@example.test`,
+      '--password-file',
+      wrong,
+    ]);
     expect(refused.code).toBe(77);
-    expect(refused.stderr).toMatch(/the connection test failed, nothing was written/);
-    expect(() => statSync(file)).toThrow();
+    expect(refused.stderr).toMatch(/warning: the connection test failed: .*rejected the login/);
+    expect(refused.stderr).toMatch(/wrote .* anyway with your answers/);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, 'utf8')).toContain(`addresses = ["${user}@example.test"]`);
 
     const ok = await runCli([
       '--config',
       file,
       'init',
+      '--force',
       ...flags,
       '--address',
       `${user}@example.test`,
@@ -51,7 +65,69 @@ describe('understudy init', () => {
 
     const again = await runCli(['--config', file, 'init', ...flags, '--password-file', secretFile]);
     expect(again.code).toBe(73);
-    expect(again.stderr).toMatch(/already exists/);
+    expect(again.stderr).toMatch(/already exists; add another account to it with init --add/);
+  });
+
+  it('adds a second account to an existing config without touching the first, still 0600', async () => {
+    const file = join(dir, 'two.toml');
+    const base = [
+      '--config',
+      file,
+      'init',
+      ...flags,
+      '--address',
+      `${user}@example.test`,
+      '--password-file',
+      secretFile,
+    ];
+    expect((await runCli(base)).code).toBe(0);
+    writeFileSync(file, `# my own comment\n${readFileSync(file, 'utf8')}`, { mode: 0o644 });
+    const first = readFileSync(file, 'utf8');
+    const taken = await runCli([...base, '--add']);
+    expect(taken.code).toBe(64);
+    expect(taken.stderr).toMatch(/already has an account named "mail"; give the new one another name with --name/);
+    const added = await runCli([...base, '--add', '--name', 'work']);
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toMatch(/added account work to .* \(2 accounts\)/);
+    const text = readFileSync(file, 'utf8');
+    expect(text.startsWith(first.trimEnd())).toBe(true);
+    expect(text).toMatch(/name = "work"/);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const check = await runCli(['--config', file, 'config', 'check', '--no-secrets']);
+    expect(check.code, check.stderr).toBe(0);
+    expect(check.stdout).toMatch(/account mail: /);
+    expect(check.stdout).toMatch(/account work: /);
+  });
+
+  it('a self-signed certificate points at --ca-file (and the answers are kept); with it, init connects', async () => {
+    const file = join(dir, 'tls.toml');
+    const tls = [
+      '--config',
+      file,
+      'init',
+      '--yes',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(server.tlsPort),
+      '--tls',
+      'implicit',
+      '--user',
+      user,
+      '--address',
+      `${user}@example.test`,
+      '--password-file',
+      secretFile,
+    ];
+    const untrusted = await runCli(tls);
+    expect(untrusted.code).toBe(69);
+    expect(untrusted.stderr).toMatch(/not trusted/);
+    expect(untrusted.stderr).toMatch(/run init again with --ca-file \/path\/to\/ca\.pem/);
+    expect(statSync(file).isFile()).toBe(true);
+    const trusted = await runCli([...tls, '--force', '--ca-file', server.certFile ?? '']);
+    expect(trusted.code, trusted.stderr).toBe(0);
+    expect(trusted.stderr).toMatch(/connected: \d+ folders/);
+    expect(readFileSync(file, 'utf8')).toContain(`ca_file = "${server.certFile}"`);
   });
 
   it('gives provider advice for hosts that refuse plain passwords', async () => {
@@ -70,6 +146,8 @@ describe('understudy init', () => {
     expect(r.stderr).toMatch(/Gmail refuses your Google password over IMAP: create an app password/);
     expect(r.stderr).toMatch(/understudy secret set mail/);
     expect(r.code, r.stderr).toBe(0);
+    // A login that is an address is the default address.
+    expect(readFileSync(join(dir, 'gmail.toml'), 'utf8')).toContain('addresses = ["ann@gmail.com"]');
   });
 });
 
