@@ -15,6 +15,14 @@ Graph outputs: logits float32 [batch, seq, vocab], present.{i}.key / .value [bat
 The causal mask is computed in the graph from attention_mask and the cache length, so the first
 call may pass an empty cache (past = 0), as transformers.js does.
 
+Option `attention: "gqa"`: each layer's RoPE, cache append and causal grouped-query attention are
+one GroupQueryAttention node (com.microsoft); the inputs and outputs keep their names. The cache
+inputs may then be longer than the cached positions (attention_mask's length says how many are
+valid): a caller that binds present.{i}.* to the memory of past_key_values.{i}.* (one buffer of
+fixed capacity, as llama.cpp's cache) has the new rows written in place and nothing copied per
+token. config.json gets "understudy_kv_cache": "shared-buffer" so src/generate/onnx-lm.ts knows.
+No left padding in attention_mask with this graph (keys 0..sum−1 are the visible ones).
+
 The graph is written op by op from the merged weights (not traced through torch.onnx), so that it
 holds only what a decoding step needs: a traced graph spent most of a one-token step in shape
 arithmetic (Shape/Gather/Unsqueeze/Concat) around every reshape, ~2600 nodes for SmolLM2-135M
