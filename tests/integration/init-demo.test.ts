@@ -1,10 +1,11 @@
 // First run: `understudy init` against the real Dovecot (unattended, with flags), and
 // `understudy demo` end to end (its own throwaway Dovecot, a tiny model, sync → train → draft).
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { runCli } from '../helpers/account.js';
+import { CLI, runCli } from '../helpers/account.js';
 import { addUser, TEST_PASSWORD } from '../helpers/dovecot.js';
 
 const server = inject('dovecot');
@@ -128,6 +129,51 @@ describe('understudy init', () => {
     expect(trusted.code, trusted.stderr).toBe(0);
     expect(trusted.stderr).toMatch(/connected: \d+ folders/);
     expect(readFileSync(file, 'utf8')).toContain(`ca_file = "${server.certFile}"`);
+  });
+
+  it('in a terminal it asks for the addresses and, on a self-signed certificate, for the CA file', async () => {
+    const file = join(dir, 'asked.toml');
+    const cli = [
+      process.execPath,
+      CLI,
+      '--config',
+      file,
+      'init',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(server.tlsPort),
+      '--tls',
+      'implicit',
+      '--user',
+      user,
+      '--password-file',
+      secretFile,
+    ];
+    // util-linux script(1) gives init a pseudo-terminal, as a user at a prompt has.
+    const child = spawn('script', ['-qec', cli.map((a) => `'${a}'`).join(' '), '/dev/null'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let screen = '';
+    const answered = new Set<string>();
+    const answer = (prompt: RegExp, text: string) => {
+      if (!answered.has(prompt.source) && prompt.test(screen)) {
+        answered.add(prompt.source);
+        child.stdin.write(`${text}\r`);
+      }
+    };
+    child.stdout.on('data', (d) => {
+      screen += String(d);
+      answer(/your email addresses, comma-separated/, `${user}@example.test, ${user}@alias.test`);
+      answer(/the CA certificate \(PEM\) that signed it/, server.certFile ?? '');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code, screen).toBe(0);
+    expect(screen).toMatch(/not trusted/);
+    expect(screen).toMatch(/connected: \d+ folders/);
+    const text = readFileSync(file, 'utf8');
+    expect(text).toContain(`addresses = ["${user}@example.test", "${user}@alias.test"]`);
+    expect(text).toContain(`ca_file = "${server.certFile}"`);
   });
 
   it('gives provider advice for hosts that refuse plain passwords', async () => {
