@@ -261,9 +261,16 @@ export function registerDataset(program: Command): void {
         if (out === '-') {
           // `-` is stdout, as for every Unix tool (issue 15: it wrote a file named "-"); the count
           // goes to stderr so the JSONL stays clean for a pipe.
+          // A reader that stops early (`| head`) closes the pipe: stop writing, no stack trace.
+          let closed = false;
+          process.stdout.once('error', () => {
+            closed = true;
+          });
           let n = 0;
           for (const line of jsonlLines(ctx.db, id, options)) {
-            if (!process.stdout.write(line)) await once(process.stdout, 'drain');
+            if (closed) break;
+            if (!process.stdout.write(line))
+              await Promise.race([once(process.stdout, 'drain'), once(process.stdout, 'close')]).catch(() => undefined);
             n++;
           }
           process.stderr.write(`wrote ${n} examples to stdout\n`);
