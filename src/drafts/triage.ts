@@ -14,6 +14,7 @@ export type TriageSkip =
   | 'answered'
   | 'too_old'
   | 'cc_only'
+  | 'not_addressed'
   | 'excluded_sender'
   | 'excluded_domain'
   | 'draft_exists'
@@ -35,6 +36,7 @@ export const SKIP_LABELS: Record<TriageSkip, string> = {
   answered: 'already answered',
   too_old: 'older than drafts.max_age_days',
   cc_only: 'you are only in Cc (drafts.reply_when_cc)',
+  not_addressed: 'not addressed to you: Bcc, a list, or an alias missing from the account\'s addresses (add it there)',
   excluded_sender: 'sender excluded (drafts.exclude_senders)',
   excluded_domain: 'domain excluded (drafts.exclude_domains)',
   draft_exists: 'a draft already waits in this thread',
@@ -111,6 +113,9 @@ export function triage(candidate: Candidate, ctx: TriageContext): Decision {
   )
     return skip('excluded_sender');
   const inTo = candidate.to.some((a) => isOwnAddress(a.address, ctx.ownAddresses));
+  // Neither in To nor in Cc: Bcc, a list, or an alias the config does not know. reply_when_cc
+  // is about Cc only, so it never turns this into a draft.
+  if (!inTo && !candidate.cc.some((a) => isOwnAddress(a.address, ctx.ownAddresses))) return skip('not_addressed');
   if (!inTo && !ctx.settings.replyWhenCc) return skip('cc_only');
   if (!(candidate.ownText ?? '').trim()) return skip('empty');
   if (ctx.settings.minReplyRate > 0) {

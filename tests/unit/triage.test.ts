@@ -3,7 +3,7 @@
 // answered; exclusions apply to whoever the reply would go to.
 import { describe, expect, it } from 'vitest';
 import type { DraftSettings } from '../../src/config/load.js';
-import { type Candidate, type TriageContext, triage } from '../../src/drafts/triage.js';
+import { type Candidate, SKIP_LABELS, type TriageContext, triage } from '../../src/drafts/triage.js';
 import { classifyMessage } from '../../src/mail/classify.js';
 
 const NOW = Date.UTC(2024, 5, 1, 12);
@@ -109,6 +109,17 @@ describe('triage: who the reply would go to', () => {
     expect(decide({ flags: ['\\Answered'] })).toBe('answered');
     expect(decide({ to: [{ address: 'x@y.example' }], cc: [{ address: 'anna@example.test' }] })).toBe('cc_only');
     expect(decide({ ownText: '  ' })).toBe('empty');
+  });
+
+  it('mail addressed to neither To nor Cc of the user is "not addressed", even with reply_when_cc', () => {
+    const notMe = { to: [{ address: 'me@example.test' }], cc: [] };
+    expect(decide(notMe)).toBe('not_addressed');
+    expect(decide(notMe, { settings: { ...settings, replyWhenCc: true } })).toBe('not_addressed');
+    expect(SKIP_LABELS.not_addressed).toMatch(/addresses/);
+    // Only in Cc is still its own reason, and reply_when_cc still drafts it.
+    const cc = { to: [{ address: 'x@y.example' }], cc: [{ address: 'anna@example.test' }] };
+    expect(decide(cc)).toBe('cc_only');
+    expect(decide(cc, { settings: { ...settings, replyWhenCc: true } })).toBe('draft');
   });
 });
 
