@@ -36,7 +36,7 @@ export const SKIP_LABELS: Record<TriageSkip, string> = {
   answered: 'already answered',
   too_old: 'older than drafts.max_age_days',
   cc_only: 'you are only in Cc (drafts.reply_when_cc)',
-  not_addressed: 'not addressed to you: Bcc, a list, or an alias missing from the account\'s addresses (add it there)',
+  not_addressed: "not addressed to you: Bcc, a list, or an alias missing from the account's addresses (add it there)",
   excluded_sender: 'sender excluded (drafts.exclude_senders)',
   excluded_domain: 'domain excluded (drafts.exclude_domains)',
   draft_exists: 'a draft already waits in this thread',
