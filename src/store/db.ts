@@ -27,6 +27,10 @@ export function openStore(path: string): Db {
     // last commits, which the next sync refetches).
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
+    // Deleted rows (an excluded folder, `privacy exclude`, expunged mail) must not stay readable
+    // in free pages: secure_delete overwrites their bytes with zeros, in the WAL frames that
+    // record the delete and so in the database file once they are checkpointed.
+    db.pragma('secure_delete = ON');
   } catch (err) {
     db?.close();
     // The real cause (a read-only mount, a full disk) decides the message and the exit code.
