@@ -251,10 +251,8 @@ export function buildDataset(options: BuildOptions): BuildSummary {
       key: p.key,
       text: p.text,
       date: p.reply.date ?? 0,
-      parentKey:
-        p.by === 'reconstructed'
-          ? `quote:${p.parent.from[0]?.address ?? p.parent.from[0]?.name}:${p.parentText.slice(0, 200)}`
-          : `content:${p.parent.contentId}`,
+      parentKey: parentIdentity(p),
+      recipients: [...p.reply.to, ...p.reply.cc].map((a) => (a.address ?? a.name ?? '').toLowerCase()),
       thread: baseSubject(p.reply.subject),
     })),
     settings.keepTemplates,
@@ -441,6 +439,19 @@ interface Pair {
   parentText: string;
   evidence: string[];
   warnings: PairWarning[];
+}
+
+/**
+ * Who the reply answers and what they wrote, for telling copies of one reply from the same words sent to others
+ * (dedupeReplies): the sender and normalised text for a stored parent, so that copies of one incoming message with
+ * other Message-IDs and skewed dates are one parent; the quoted sender, date and text for a reconstructed one.
+ */
+function parentIdentity(p: Pair): string {
+  const from = p.parent.from[0];
+  const sender = (from?.address ?? from?.name ?? '').toLowerCase();
+  const text = p.parentText.toLowerCase().replace(/\s+/g, ' ').trim().slice(0, 400);
+  if (p.by === 'reconstructed') return `quote:${sender}:${p.parent.date ?? ''}:${text}`;
+  return `message:${sender}:${text}`;
 }
 
 /** How an example's parent was found, stored with it (examples.pairing) for `dataset show` and the export. */

@@ -6,9 +6,15 @@ export interface DedupeItem {
   text: string;
   /** ms since the epoch */
   date: number;
-  /** Identifies the parent: its content id, or for a reconstructed parent its sender and text. */
+  /**
+   * Identifies the parent by its content, so that copies of one incoming message (new Message-IDs, skewed dates)
+   * are one parent: for a stored parent its sender and text, for a reconstructed one its quoted sender, date and
+   * text. Empty when the parent is unknown.
+   */
   parentKey: string;
-  /** The thread the reply belongs to (its base subject), so copies with different parents still meet. */
+  /** The reply's recipients (To and Cc addresses, lower case, any order); none given counts as none. */
+  recipients?: readonly string[];
+  /** The thread the reply belongs to (its base subject). */
   thread: string;
 }
 
@@ -26,11 +32,12 @@ const TEMPLATE_MIN_WORDS = 12;
 const COPY_WINDOW_MS = 3 * 86_400_000;
 
 /**
- * Keeps the oldest of each duplicate group. Duplicates: the same normalised text to the same parent; the same text
- * in the same thread within three days (a copy with another Message-ID and a skewed date, whose parent may be
- * another copy too); the same text sent within two minutes. Templates: longer texts that are the same up to digits
- * and whitespace, kept `keepTemplates` times. Short replies ("Thanks, will do!") repeat across threads because
- * people write them often; they are kept.
+ * Keeps the oldest of each duplicate group. Copies of one reply have the same normalised text AND the same parent
+ * (`parentKey`); when the parent of either is unknown, the same text to the same recipients in the same thread
+ * within three days. The same short text answering different parents or sent to different people ("Yes, see you
+ * there." to three invitations) is three replies, never copies. Templates: texts of 12 words or more that are the
+ * same up to digits and punctuation, kept `keepTemplates` times; shorter stock replies repeat because people write
+ * them often, and are all kept.
  */
 export function dedupeReplies(items: readonly DedupeItem[], keepTemplates = 3): DedupeResult {
   const sorted = [...items].sort((a, b) => a.date - b.date || a.key.localeCompare(b.key));
@@ -38,27 +45,25 @@ export function dedupeReplies(items: readonly DedupeItem[], keepTemplates = 3): 
   const dropped = new Map<string, 'duplicate' | 'template'>();
   const duplicateOf = new Map<string, string>();
   const byParent = new Map<string, string>();
-  const byThread = new Map<string, { key: string; date: number }>();
-  const lastSeen = new Map<string, { key: string; date: number }>();
+  /** thread + recipients + text → the earlier replies, for the copies whose parent is unknown */
+  const byAudience = new Map<string, { key: string; date: number; parentKnown: boolean }[]>();
   const templates = new Map<string, number>();
   for (const item of sorted) {
     const exact = item.text.toLowerCase().replace(/\s+/g, ' ').trim();
+    const parentKnown = item.parentKey !== '';
     const parentKey = `${item.parentKey}\u0000${exact}`;
-    const threadKey = `${item.thread}\u0000${exact}`;
-    const previous = lastSeen.get(exact);
-    const inThread = byThread.get(threadKey);
+    const audienceKey = [item.thread, [...new Set(item.recipients ?? [])].sort().join(','), exact].join('\u0000');
+    const earlier = byAudience.get(audienceKey) ?? [];
     const original =
-      byParent.get(parentKey) ??
-      (inThread && item.date - inThread.date <= COPY_WINDOW_MS ? inThread.key : undefined) ??
-      (previous && item.date - previous.date <= 120_000 ? previous.key : undefined);
+      (parentKnown ? byParent.get(parentKey) : undefined) ??
+      earlier.find((e) => (!parentKnown || !e.parentKnown) && item.date - e.date <= COPY_WINDOW_MS)?.key;
     if (original !== undefined) {
       dropped.set(item.key, 'duplicate');
       duplicateOf.set(item.key, original);
       continue;
     }
-    byParent.set(parentKey, item.key);
-    byThread.set(threadKey, { key: item.key, date: item.date });
-    lastSeen.set(exact, { key: item.key, date: item.date });
+    if (parentKnown) byParent.set(parentKey, item.key);
+    byAudience.set(audienceKey, [...earlier, { key: item.key, date: item.date, parentKnown }]);
     const wordCount = exact.split(' ').length;
     if (wordCount >= TEMPLATE_MIN_WORDS) {
       const shape = exact

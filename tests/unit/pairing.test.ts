@@ -435,13 +435,64 @@ describe('quote-less replies and copies', () => {
   it('makes one example of copies of a reply with other Message-IDs and dates hours apart', () => {
     const text = 'May 30 sounds good. I shall inform our HR department.';
     const result = dedupeReplies([
-      { key: '<a>', text, date: 10 * HOUR, parentKey: 'content:1', thread: 'schedule and more..' },
-      { key: '<b>', text, date: 0, parentKey: 'content:2', thread: 'schedule and more..' },
-      { key: '<c>', text: 'Thanks!', date: 0, parentKey: 'content:5', thread: 'lunch' },
-      { key: '<d>', text: 'Thanks!', date: 30 * 86_400_000, parentKey: 'content:6', thread: 'lunch' },
+      { key: '<a>', text, date: 10 * HOUR, parentKey: 'message:jinbaek:dr. kaminski', thread: 'schedule and more..' },
+      { key: '<b>', text, date: 0, parentKey: 'message:jinbaek:dr. kaminski', thread: 'schedule and more..' },
+      { key: '<c>', text: 'Thanks!', date: 0, parentKey: 'message:x:5', thread: 'lunch' },
+      { key: '<d>', text: 'Thanks!', date: 30 * 86_400_000, parentKey: 'message:x:6', thread: 'lunch' },
     ]);
     expect([...result.keep].sort()).toEqual(['<b>', '<c>', '<d>']);
     expect(result.dropped.get('<a>')).toBe('duplicate');
     expect(result.duplicateOf.get('<a>')).toBe('<b>');
+  });
+
+  it('never merges the same words answering different people or different messages', () => {
+    const text = 'Yes, see you there.';
+    const meeting = (n: number, date: number) => ({
+      key: `<mout${n}>`,
+      text,
+      date,
+      parentKey: `message:p${n}@other${n}.test:meeting on friday?`,
+      recipients: [`p${n}@other${n}.test`],
+      thread: 'meeting',
+    });
+    // Sent within a minute of each other, in one "thread" by subject: still three replies.
+    const result = dedupeReplies([meeting(1, 0), meeting(2, 20_000), meeting(3, 40_000)]);
+    expect([...result.keep].sort()).toEqual(['<mout1>', '<mout2>', '<mout3>']);
+    expect(result.dropped.size).toBe(0);
+    // Parent unknown: the same recipients and thread within three days are copies, other recipients are not.
+    const unknown = dedupeReplies([
+      { ...meeting(1, 0), parentKey: '' },
+      { ...meeting(1, 9 * HOUR), key: '<copy>', parentKey: '' },
+      { ...meeting(2, HOUR), parentKey: '' },
+      { ...meeting(1, 5 * 86_400_000), key: '<later>', parentKey: '' },
+    ]);
+    expect([...unknown.keep].sort()).toEqual(['<later>', '<mout1>', '<mout2>']);
+    expect(unknown.duplicateOf.get('<copy>')).toBe('<mout1>');
+  });
+
+  it('drops a long template only after its few kept copies, and never a short stock reply to many people', () => {
+    const template = 'Thank you for your application. We will review it and get back to you within 10 working days.';
+    const items = [1, 2, 3, 4, 5].map((n) => ({
+      key: `<t${n}>`,
+      text: template.replace('10', String(n + 5)),
+      date: n * 86_400_000,
+      parentKey: `message:applicant${n}:cv`,
+      recipients: [`applicant${n}@x.test`],
+      thread: 'application',
+    }));
+    const stock = [1, 2, 3, 4, 5].map((n) => ({
+      key: `<s${n}>`,
+      text: 'Thanks, will do!',
+      date: n * HOUR,
+      parentKey: `message:colleague${n}:request`,
+      recipients: [`colleague${n}@x.test`],
+      thread: `request ${n}`,
+    }));
+    const result = dedupeReplies([...items, ...stock], 3);
+    expect([...result.dropped.entries()].sort()).toEqual([
+      ['<t4>', 'template'],
+      ['<t5>', 'template'],
+    ]);
+    expect(stock.every((s) => result.keep.has(s.key))).toBe(true);
   });
 });
