@@ -65,7 +65,7 @@ export function parseHeaderFields(fields: readonly HeaderLine[]): Attribution {
         .replace(/<[^<>]*>/g, ' ')
         .replace(EMAIL_G, ' ')
         .replace(/\bon\s+\d.*$/i, '') // Lotus Notes: "Ann Smith@ENRON on 12/12/2000 11:56 AM"
-        .replace(/\s*@[\w/]+/g, ' ') // Exchange's "…>@ENRON", Notes' "Ann Smith/HOU/ECT@ECT"
+        .replace(/(?:\/[\w&.-]+)*\s*@[\w/-]+/g, ' ') // Exchange's "…>@ENRON", Notes' "Ann Smith/HOU/ECT@ECT"
         .replace(/[<>]/g, ' ')
         .replace(/\s+/g, ' '),
       ' "\'',

@@ -462,6 +462,54 @@ export function headerLine(line: string): HeaderLine | null {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Sender-and-date lines that open a quoted message without "wrote:": Lotus Notes and Novell GroupWise.
+
+/** Who and when, as written on a sender-and-date line. */
+export interface SenderDate {
+  /** The sender as written: `"Akers, Michelle" <michelle.akers@enron.com>`, `Ann Lee/HOU/ECT@ECT`. */
+  who: string;
+  /** The date and time as written: `09/27/2001 08:34:00 PM`, `10/03/01 02:56PM`. */
+  date: string;
+}
+
+/** A numeric date and a time as Notes and GroupWise write them: "09/27/2001 08:34:00 PM", "10/03/01 02:56PM", "15.05.2000 17:14". */
+const NUMERIC_DATE_TIME =
+  '\\d{1,4}[/.-]\\d{1,2}[/.-]\\d{1,4},?\\s+\\d{1,2}[:.]\\d{2}(?:[:.]\\d{2})?(?:\\s*[AaPp]\\.?[Mm]\\.?)?(?:\\s+[A-Z]{2,5})?';
+/**
+ * A sender with an address: an optional name (quoted, or capitalised words) and an address, bare, in angle
+ * brackets, or the Notes directory form "Ann Lee/HOU/ECT@ECT". A sentence ("Send it to bob@x.com") is not one.
+ */
+const NAME_AND_ADDRESS =
+  '(?:"[^"]{0,80}"\\s*|(?:\\p{Lu}[\\p{L}.\'’-]*,?\\s+){0,5})' +
+  "(?:<[^\\s<>@]+@[^\\s<>]+>(?:@[\\w-]+)?|[\\w.%+'-]+@[\\w-]+(?:\\.[\\w-]+)+|\\p{Lu}[\\p{L}.'’-]*(?:/[\\w&.-]+)*@[\\w-]+)";
+const NOTES_SENDER_LINE = new RegExp(`^\\s*(${NAME_AND_ADDRESS})\\s+on\\s+(${NUMERIC_DATE_TIME})\\s*$`, 'u');
+const GROUPWISE_LINE = new RegExp(
+  `^\\s*>>>\\s*((?:"[^"]{0,80}"|[^"<>\\s][^"<>]{0,80}?)?\\s*(?:<[^\\s<>@]+@[^\\s<>]+>)?)\\s+(${NUMERIC_DATE_TIME})\\s*>>>\\s*$`,
+  'u',
+);
+
+/**
+ * Lotus Notes' sender line of a quoted or forwarded message, `"Akers, Michelle" <michelle.akers@enron.com> on
+ * 09/27/2001 08:34:00 PM` (or `Ann Lee/HOU/ECT@ECT on 12/12/2000 11:56 AM`), usually followed by To:/cc:/Subject:
+ * lines, sometimes by the text alone. Null for any other line, a sentence that ends in a date included.
+ */
+export function notesSenderLine(line: string): SenderDate | null {
+  if (line.length > MAX_PATTERN_LINE) return null;
+  const m = NOTES_SENDER_LINE.exec(cleanLine(line));
+  return m ? { who: (m[1] ?? '').trim(), date: (m[2] ?? '').trim() } : null;
+}
+
+/**
+ * Novell GroupWise's attribution, `>>> " ksw" <kswalker@sbcglobal.net> 10/03/01 02:56PM >>>` (the name and the
+ * address each optional, the date and time required), above the quoted text, which it does not mark with `>`.
+ */
+export function groupWiseAttribution(line: string): SenderDate | null {
+  if (line.length > MAX_PATTERN_LINE) return null;
+  const m = GROUPWISE_LINE.exec(cleanLine(line));
+  return m ? { who: (m[1] ?? '').trim(), date: (m[2] ?? '').trim() } : null;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Separator lines.
 
 /** "-----Original Message-----" (Outlook) and its translations; the quoted message follows. */

@@ -2,6 +2,7 @@
 import {
   attributionStartInLine,
   cleanLine,
+  groupWiseAttribution,
   type HeaderLine,
   headerLine,
   isAttribution,
@@ -16,6 +17,8 @@ import {
   MAX_PATTERN_LINE,
   mayBeAttributionLine,
   mayStartAttribution,
+  notesSenderLine,
+  type SenderDate,
   startsAttribution,
   trimChars,
   unquoteOnce,
@@ -108,6 +111,13 @@ export function scanReply(lines: readonly string[], options: ScanOptions): Scan 
       continue;
     }
 
+    // GroupWise's ">>> Ann <a@b> 10/03/01 02:56PM >>>" looks like a `>` line but introduces the unmarked text below.
+    const groupWise = line.startsWith('>>>') ? groupWiseAttribution(line) : null;
+    if (groupWise) {
+      quoted = true;
+      firstQuote ??= { attribution: null, header: senderFields(groupWise), lines: unmarked(rest(i + 1)) };
+      break;
+    }
     if (isQuotedLine(line)) {
       const end = quoteBlockEnd(lines, i);
       let count = 0;
@@ -144,6 +154,22 @@ export function scanReply(lines: readonly string[], options: ScanOptions): Scan 
       const sender = block.fields[0]?.field === 'to' ? dropLotusSenderLines(authored) : [];
       dropSeparatorLine(authored);
       firstQuote ??= { attribution: null, header: [...sender, ...block.fields], lines: rest(block.end) };
+      break;
+    }
+    const notes = notesSenderLine(line);
+    if (notes) {
+      // Notes' "Ann <a@b> on 09/27/2001 08:34:00 PM", then To:/cc:/Subject: lines or the text: a quoted message. The
+      // sender's name line above it and letterhead lines go with it, as for the block found at "To:".
+      authored.push(line);
+      const sender = dropLotusSenderLines(authored);
+      const after = notesFieldsAfter(lines, i + 1, headerAt);
+      quoted = true;
+      dropSeparatorLine(authored);
+      firstQuote ??= {
+        attribution: null,
+        header: [...(sender.length ? sender : senderFields(notes)), ...after.fields],
+        lines: unmarked(rest(after.end)),
+      };
       break;
     }
     if (line.length <= MAX_PATTERN_LINE) {
@@ -392,6 +418,69 @@ function isNotesName(t: string): boolean {
   );
 }
 
+/** The From and Date fields of a sender-and-date line (Notes, GroupWise), for parseHeaderFields(). */
+function senderFields(s: SenderDate): HeaderLine[] {
+  const fields: HeaderLine[] = [];
+  if (s.who) fields.push({ field: 'from', value: s.who, inlineField: null });
+  fields.push({ field: 'date', value: s.date, inlineField: null });
+  return fields;
+}
+
+/** Lines with one level of `>` removed when every non-blank line has it (the quote is marked), else unchanged. */
+function unmarked(lines: string[]): string[] {
+  const marked = lines.filter((l) => !isBlank(l));
+  return marked.length > 0 && marked.every(isQuotedLine) ? lines.map(unquoteOnce) : lines;
+}
+
+/**
+ * The To:/cc:/Subject: lines Lotus Notes writes under its sender line, from line `start`: "Please respond to" and
+ * "Sent by:" lines, up to four blank (or space-padded) lines between fields, and addresses wrapped onto indented
+ * lines are part of it; the block ends after Subject:. Returns the fields and the index of the first line after
+ * them (`start` and no fields when no such lines follow: the text comes right after the sender line).
+ */
+function notesFieldsAfter(
+  lines: readonly string[],
+  start: number,
+  headerAt: HeaderAt,
+): { end: number; fields: HeaderLine[] } {
+  const fields: HeaderLine[] = [];
+  let end = start;
+  let blanks = 0;
+  for (let j = start; j < lines.length && j < start + 120; j++) {
+    const line = lines[j] ?? '';
+    if (isBlank(line)) {
+      if (++blanks > 4) break;
+      continue;
+    }
+    const t = cleanLine(line).trim();
+    if (fields.length === 0 && /^(?:please respond to\s|sent by\s*:)/i.test(t)) {
+      end = j + 1;
+      blanks = 0;
+      continue;
+    }
+    const h = headerAt(j);
+    if (
+      h &&
+      (h.field === 'to' || h.field === 'cc' || h.field === 'subject' || (h.field === 'other' && fields.length))
+    ) {
+      fields.push({ ...h });
+      end = j + 1;
+      blanks = 0;
+      if (h.field === 'subject') break;
+      continue;
+    }
+    const last = fields[fields.length - 1];
+    // A wrapped address list: indented, right under its field.
+    if (last && blanks === 0 && (last.field === 'to' || last.field === 'cc') && /^\s/.test(line)) {
+      last.value = `${last.value} ${t}`;
+      end = j + 1;
+      continue;
+    }
+    break;
+  }
+  return fields.length ? { end, fields } : { end: start, fields };
+}
+
 /** A separator line ("-------- Courriel d’origine --------", "–––– Přeposlaná zpráva ––––", a rule) right above a header block belongs to it, in any language. */
 function dropSeparatorLine(authored: string[]): void {
   let k = authored.length - 1;
@@ -471,6 +560,15 @@ export function quotedPartFrom(lines: readonly string[]): QuotedPart {
   }
   const block = headerBlock(lines, i);
   if (block) return { attribution: null, header: block.fields, lines: lines.slice(block.end) };
+  const senderLine = notesSenderLine(lines[i] ?? '') ?? groupWiseAttribution(lines[i] ?? '');
+  if (senderLine) {
+    const after = notesFieldsAfter(lines, i + 1, headerCache(lines));
+    return {
+      attribution: null,
+      header: [...senderFields(senderLine), ...after.fields],
+      lines: unmarked(lines.slice(after.end)),
+    };
+  }
   const attribution = matchAttribution(lines, i, (from) => {
     let k = from;
     while (k < lines.length && isBlank(lines[k] ?? '')) k++;

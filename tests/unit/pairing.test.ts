@@ -144,6 +144,42 @@ describe('quotedMessage: the first quoted message of a reply', () => {
     });
   });
 
+  it('ends the rebuilt parent at a deeper Notes "NAME <addr> on DATE" line, with or without To/cc/Subject under it', () => {
+    const outlook =
+      'Sent the corrected file.\n\nJonas\n\n-----Original Message-----\nFrom: Ruth Klein [mailto:ruth.klein@agency.example]\nSent: Friday, March 15, 2002 11:20 AM\nTo: Weber, Jonas\nSubject: RE: Monthly volumes\n\nThe file has no rows for the 14th. Please resend.\n\nThanks,\nRuth\n\n\n\n';
+    const deeper = [
+      '"Weber, Jonas" <jonas.weber@firma.example> on 03/14/2002 07:41:10 PM\n\n     \n     \n To:      "Klein, Ruth" <ruth.klein@agency.example>,\n          "Lee, Sam" <sam.lee@agency.example>\n     \n cc:      "Brandt, Eva" <eva.brandt@firma.example>\n     \n     \n Subject: Monthly volumes\n\n\nHere are the volumes for March.\n',
+      'jonas.weber@firma.example on 14.03.2002 19:41\n\nHere are the volumes for March.\n',
+      'Jonas Weber/BER/FIRMA@FIRMA on 03/14/2002 07:41 PM\nTo: ruth.klein@agency.example\ncc:\nSubject: Monthly volumes\n\nHere are the volumes for March.\n',
+    ];
+    for (const tail of deeper) {
+      const q = quotedMessage({ text: outlook + tail });
+      expect(q?.from).toEqual({ name: 'Ruth Klein', address: 'ruth.klein@agency.example' });
+      expect(q?.subject).toBe('RE: Monthly volumes');
+      expect(q?.text).toBe('The file has no rows for the 14th. Please resend.\n\nThanks,\nRuth');
+    }
+    // The Notes line as the first quote: it is the parent's sender and date.
+    const first = quotedMessage({ text: `Thanks, got them.\n\nRuth\n\n${deeper[0]}` });
+    expect(first?.from).toEqual({ name: 'Weber, Jonas', address: 'jonas.weber@firma.example' });
+    expect(first?.dateMs).toBe(Date.UTC(2002, 2, 14, 19, 41, 10));
+    expect(first?.subject).toBe('Monthly volumes');
+    expect(first?.text).toBe('Here are the volumes for March.');
+  });
+
+  it('reads a GroupWise ">>> NAME <addr> DATE >>>" attribution, first or quoted deeper', () => {
+    const groupWise =
+      '>>> "Ortiz, Dana" <dortiz@county.example> 04/22/02 03:10PM >>>\nIs the permit ready for pickup?\n\nDana\n';
+    const first = quotedMessage({ text: `Yes, at the front desk.\n\nBob\n\n${groupWise}` });
+    expect(first?.from).toEqual({ name: 'Ortiz, Dana', address: 'dortiz@county.example' });
+    expect(first?.dateMs).toBe(Date.UTC(2002, 3, 22, 15, 10));
+    expect(first?.text).toBe('Is the permit ready for pickup?\n\nDana');
+    const deeper = quotedMessage({
+      text: `Forwarding Lee's question.\n\n-----Original Message-----\nFrom: Lee Park <lee@county.example>\nSent: Tuesday, April 23, 2002 9:02 AM\nTo: Bob\nSubject: RE: permit\n\nDid Dana get the permit?\n\n${groupWise}`,
+    });
+    expect(deeper?.from).toEqual({ name: 'Lee Park', address: 'lee@county.example' });
+    expect(deeper?.text).toBe('Did Dana get the permit?');
+  });
+
   it('is null for a message that quotes nothing', () => {
     expect(quotedMessage({ text: 'Lunch on Friday?\n\nAnna' })).toBeNull();
     expect(quotedMessage({ text: '' })).toBeNull();

@@ -195,3 +195,62 @@ describe('HTML: a gmail_quote div is a wrapper unless it holds a quote', () => {
     expect(r.quoted).toBe(true);
   });
 });
+
+describe('Notes "NAME <addr> on DATE" sender lines and GroupWise ">>> NAME <addr> DATE >>>" attributions', () => {
+  const notesFields = [
+    '\n                                                              \n                                                              \n To:      "Weber, Jonas" <jonas.weber@firma.example>,    \n          "Lee, Sam" <sam.lee@partner.example>                \n                                                              \n cc:      "Brandt, Eva" <eva.brandt@firma.example>        \n                                                              \n                                                              \n Subject: Budget review for Q3                             \n                                                              \n',
+    'To: Jonas Weber/BER/FIRMA@FIRMA\ncc: \nSubject: Re: Budget review\n',
+    'Please respond to eva.brandt@firma.example\nTo: jonas.weber@firma.example\ncc:\nSubject: Budget review\n',
+    '', // the sender line alone, the text right under it
+  ];
+  const senders: [string, string, string][] = [
+    ['"Brandt, Eva" <eva.brandt@firma.example> on 03/14/2002 09:05:12 AM', 'Brandt, Eva', 'eva.brandt@firma.example'],
+    ['Eva Brandt <eva.brandt@firma.example> on 14.03.2002 09:05', 'Eva Brandt', 'eva.brandt@firma.example'],
+    ['eva.brandt@firma.example on 03/14/2002 09:05 AM', '', 'eva.brandt@firma.example'],
+    ['Eva Brandt/BER/FIRMA@FIRMA on 03/14/2002 09:05 AM', 'Eva Brandt', ''],
+  ];
+  for (const [sender, name, address] of senders) {
+    for (const fields of notesFields) {
+      it(`Notes: "${sender}"${fields ? ` + ${JSON.stringify(fields.trim().slice(0, 24))}…` : ' alone'}`, () => {
+        const body = `Fine by me, go ahead.\n\nJonas\n\n\n\n${sender}\n${fields}\nCan we cut the travel budget by ten percent?\n\nEva\n`;
+        expect(text(body)).toBe('Fine by me, go ahead.\n\nJonas');
+        const q = quotedOriginal({ text: body });
+        expect(q?.text).toBe('Can we cut the travel budget by ten percent?\n\nEva');
+        if (name) expect(q?.attribution?.name).toBe(name);
+        if (address) expect(q?.attribution?.address).toBe(address);
+        expect(q?.attribution?.dateMs).toBe(Date.UTC(2002, 2, 14, 9, 5, sender.includes(':12') ? 12 : 0));
+      });
+    }
+  }
+
+  const groupWise: [string, string | undefined, string | undefined][] = [
+    ['>>> " ksw" <kswalker@sbcglobal.example> 10/03/01 02:56PM >>>', 'ksw', 'kswalker@sbcglobal.example'],
+    ['>>> "Lee, Ann" <ann.lee@county.example> 05/12/02 09:15AM >>>', 'Lee, Ann', 'ann.lee@county.example'],
+    ['>>> John Smith 5/12/2002 9:15:38 AM >>>', 'John Smith', undefined],
+    ['>>> <ann.lee@county.example> 05/12/02 09:15 >>>', undefined, 'ann.lee@county.example'],
+  ];
+  for (const [line, name, address] of groupWise) {
+    for (const marked of [false, true]) {
+      it(`GroupWise: "${line}" above ${marked ? '`>`-marked' : 'unmarked'} text`, () => {
+        const quoted = 'Is the permit ready for pickup?\n\nAnn';
+        const q1 = marked ? quoted.replace(/^/gm, '> ') : quoted;
+        const body = `Yes, it is at the front desk.\n\nBob\n\n${line}\n${q1}\n`;
+        expect(text(body)).toBe('Yes, it is at the front desk.\n\nBob');
+        const q = quotedOriginal({ text: body });
+        expect(q?.text).toBe(quoted);
+        expect(q?.attribution?.name).toBe(name);
+        expect(q?.attribution?.address).toBe(address);
+        expect(q?.attribution?.dateMs).not.toBeNull();
+      });
+    }
+  }
+
+  it('keeps prose that ends in an address and a date, and a single typed `>>>` line', () => {
+    for (const body of [
+      'I sent it to ann@county.example on 05/12/2002 09:15 AM\nand have not heard back since.',
+      'Please see\n>>> the attached plan 05/12/2002 >>>\nfor the details of the move.',
+    ]) {
+      expect(text(body)).toBe(body);
+    }
+  });
+});
