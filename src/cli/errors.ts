@@ -89,8 +89,10 @@ export function describeError(err: unknown, options: { debug?: boolean } = {}): 
           exitCode: e.code === 'NETWORK' ? EXIT.TEMPFAIL : EXIT.FAILURE,
         };
       case 'GeneratorError':
-      case 'DatasetError':
         return { message: e.message, code: e.code, exitCode: EXIT.FAILURE };
+      case 'DatasetError':
+        // Nothing synced yet (train before the first sync) is missing input, not a failure.
+        return { message: e.message, code: e.code, exitCode: e.code === 'NOT_SYNCED' ? EXIT.NOINPUT : EXIT.FAILURE };
       case 'AbortError':
         // Ctrl-C at a prompt (readline rejects the pending question with an AbortError).
         return { message: 'cancelled; nothing was changed', code: 'CANCELLED', exitCode: EXIT.CANCELLED };

@@ -10,6 +10,8 @@ export const EXIT = {
   USAGE: 64,
   /** The input (a message given on the command line) is malformed. */
   DATAERR: 65,
+  /** The input does not exist yet: nothing has been synced, so there is no mail to build a dataset from. */
+  NOINPUT: 66,
   /** The server refused in a way retrying will not fix (TLS trust, missing STARTTLS, …). */
   UNAVAILABLE: 69,
   /** A bug or an unexpected state; the message says what happened. */

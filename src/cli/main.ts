@@ -2,6 +2,7 @@
 // messages and exit codes.
 import { Command, CommanderError, Option } from 'commander';
 import { disableOnnxTelemetry } from '../config/no-telemetry.js';
+import { endQuietlyOnClosedPipe } from './closed-pipe.js';
 import { describeError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { layoutHelp } from './help-layout.js';
@@ -85,6 +86,8 @@ export async function main(argv: string[]): Promise<void> {
   process.umask(0o077);
   // Only the mail server: no onnxruntime telemetry here or in any child (training, export).
   disableOnnxTelemetry();
+  // `understudy … | head -1`: a closed pipe ends the command quietly, exit 0 (not the daemon).
+  if (commandName(argv.slice(2)) !== 'daemon') endQuietlyOnClosedPipe();
   const program = await buildProgram(commandName(argv.slice(2)));
   try {
     await program.parseAsync(argv);

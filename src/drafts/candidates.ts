@@ -18,7 +18,14 @@ export interface InboxCandidate extends Candidate {
 }
 
 /** Why the outbox holds a message back even though triage would draft it. */
-export type OutboxSkip = 'draft_exists' | 'user_draft' | 'declined' | 'replied' | 'refused_before' | 'superseded';
+export type OutboxSkip =
+  | 'draft_exists'
+  | 'user_draft'
+  | 'declined'
+  | 'replied'
+  | 'refused_before'
+  | 'superseded'
+  | 'over_limit';
 
 export const OUTBOX_SKIP_LABELS: Record<OutboxSkip, string> = {
   draft_exists: 'a draft already waits in this thread',
@@ -27,6 +34,7 @@ export const OUTBOX_SKIP_LABELS: Record<OutboxSkip, string> = {
   replied: 'you replied to its draft',
   refused_before: 'its reply was refused under this model (retried when the model changes)',
   superseded: 'a newer message in this thread was drafted instead',
+  over_limit: "over this run's limit (drafts.limit or --limit); a later run drafts it",
 };
 
 /** Parses the stored address JSON of a message; a broken value reads as no one. */

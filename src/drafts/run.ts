@@ -15,7 +15,7 @@ import { connect, disconnect } from '../imap/connect.js';
 import { findDraftsMailbox } from '../imap/drafts.js';
 import { accountIdByName, messagesForDataset, storedExamples } from '../store/dataset.js';
 import type { Db } from '../store/db.js';
-import { allDrafts, answeredMessageIds, inboxMessages, type NewDraft } from '../store/drafts.js';
+import { allDrafts, answeredMessageIds, inboxCountBefore, inboxMessages, type NewDraft } from '../store/drafts.js';
 import { type InboxCandidate, inboxCandidates, newestPerThread, type OutboxSkip, outboxGate } from './candidates.js';
 import { composeDraft, newMessageId, replyRecipients } from './compose.js';
 import { DraftError } from './errors.js';
@@ -34,6 +34,7 @@ export interface DraftRunOptions {
   model: () => Promise<DraftModel>;
   /** Show the decisions (and, when a model is there, the drafts); change nothing anywhere. */
   dryRun?: boolean;
+  /** At most this many drafts (a positive integer; default drafts.limit); the rest are skipped as over_limit. */
   limit?: number;
   /** Only this INBOX UID (its age is not held against it). */
   uid?: number;
@@ -73,6 +74,11 @@ export interface DraftRunSummary {
   modelUnavailable?: string;
   /** Drafting is paused (`understudy pause`): feedback was recorded, nothing drafted. */
   paused?: DraftingPause;
+  /**
+   * INBOX messages older than drafts.max_age_days (plus a day's grace), not considered at all
+   * and so not among `decisions`; absent for a run on one message (--message).
+   */
+  notConsidered?: { olderThanMaxAge: number; maxAgeDays: number };
 }
 
 /**
@@ -217,6 +223,11 @@ function decide(
   const { db, config } = options;
   const since = options.uid !== undefined ? 0 : now - config.drafts.maxAgeDays * 86_400_000 - 86_400_000;
   const rows = inboxMessages(db, accountId, since).filter((m) => options.uid === undefined || m.uid === options.uid);
+  if (options.uid === undefined)
+    summary.notConsidered = {
+      olderThanMaxAge: inboxCountBefore(db, accountId, since),
+      maxAgeDays: config.drafts.maxAgeDays,
+    };
   const candidates = inboxCandidates(rows, (id) => cleanedText(db, id));
   const answered = answeredMessageIds(db, accountId, identity.addresses);
   const settings =
@@ -239,7 +250,10 @@ function decide(
   const oldestFirst = chosen.reverse();
   const newest = newestPerThread(oldestFirst);
   for (const c of oldestFirst) if (!newest.includes(c)) skipDecision(summary, c, 'superseded');
-  return newest.slice(0, options.limit ?? config.drafts.limit);
+  // Past the limit is a decision too: its row must not say DRAFT when no draft is written.
+  const limit = options.limit ?? config.drafts.limit;
+  for (const c of newest.slice(limit)) skipDecision(summary, c, 'over_limit');
+  return newest.slice(0, limit);
 }
 
 function skipDecision(summary: DraftRunSummary, c: InboxCandidate, reason: OutboxSkip): void {

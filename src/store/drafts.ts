@@ -236,6 +236,20 @@ export function inboxMessages(db: Db, accountId: number, since: number): InboxMe
   ).all(accountId, since);
 }
 
+/**
+ * How many INBOX messages are older than `since` (epoch ms; an undated one counts as old): those
+ * inboxMessages leaves out, so a dry run can say how many it did not consider.
+ */
+export function inboxCountBefore(db: Db, accountId: number, since: number): number {
+  return (
+    stmt<[number, number], { n: number }>(
+      db,
+      `SELECT COUNT(*) AS n FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id
+       WHERE b.account_id = ? AND b.special_use = '\\Inbox' AND COALESCE(m.date, 0) < ?`,
+    ).get(accountId, since)?.n ?? 0
+  );
+}
+
 /** Message-IDs the user's sent mail answers (In-Reply-To and References). */
 export function answeredMessageIds(db: Db, accountId: number, ownAddresses: ReadonlySet<string>): Set<string> {
   const rows = stmt<

@@ -76,7 +76,10 @@ describe('understudy privacy exclude|include|list', () => {
     const ex = await cli('privacy', 'exclude', 'SAM@private.example');
     expect(ex.code, ex.stderr).toBe(0);
     expect(ex.stdout).toMatch(/excluded sender sam@private\.example/);
-    expect((await cli('privacy', 'exclude', 'sam@private.example')).code).toBe(1); // already there
+    // Idempotent: excluding again is done (rc 0), with a note.
+    const again = await cli('privacy', 'exclude', 'sam@private.example');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/already excluded; nothing to change/);
 
     const list = await cli('privacy', 'list', '--json');
     expect(JSON.parse(list.stdout).map((e: { pattern: string; source: string }) => `${e.pattern} ${e.source}`)).toEqual(
@@ -99,7 +102,12 @@ describe('understudy privacy exclude|include|list', () => {
   it('include lets the sender back in on the next build; the config’s domain stays excluded', async () => {
     const inc = await cli('privacy', 'include', 'sam@private.example');
     expect(inc.code, inc.stderr).toBe(0);
-    expect((await cli('privacy', 'include', 'clinic.example')).stdout).toMatch(/still excluded by the config/);
+    const inConfig = await cli('privacy', 'include', 'clinic.example');
+    expect(inConfig.code, inConfig.stderr).toBe(0);
+    expect(inConfig.stdout).toMatch(/still excluded by the config/);
+    const notThere = await cli('privacy', 'include', 'nobody@else.example');
+    expect(notThere.code, notThere.stderr).toBe(0);
+    expect(notThere.stdout).toMatch(/was not excluded .*nothing to change/);
     expect((await cli('dataset', 'build')).code).toBe(0);
     const text = await exported();
     expect(text).toContain('diagnosis');

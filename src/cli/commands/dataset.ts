@@ -10,6 +10,7 @@ import { pickAccounts } from '../accounts.js';
 import { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
+import { plural } from '../plural.js';
 import { taskProgress } from '../progress.js';
 import { sideBySide } from '../side-by-side.js';
 
@@ -79,6 +80,8 @@ export function registerDataset(program: Command): void {
               }),
             );
           } catch (err) {
+            if (err instanceof DatasetError && err.code === 'NOT_SYNCED')
+              throw new CliError(notSynced(account.name), err.code, EXIT.NOINPUT, err);
             if (err instanceof DatasetError) throw new CliError(err.message, err.code, EXIT.FAILURE);
             throw err;
           } finally {
@@ -100,21 +103,24 @@ export function registerDataset(program: Command): void {
     .action((opts: { account?: string; json?: boolean }, command: Command) => {
       const ctx = CliContext.from(command);
       try {
-        const all = pickAccounts(ctx.config.accounts, opts.account).map((account) => {
+        // An account not synced yet has empty stats, not an error (rc 0): it says what to run.
+        const unsynced: string[] = [];
+        const all = pickAccounts(ctx.config.accounts, opts.account).flatMap((account) => {
           const id = accountIdByName(ctx.db, account.name);
-          if (id === undefined)
-            throw new CliError(
-              `account "${account.name}" has no data yet; run understudy sync and understudy dataset build`,
-              'NOT_SYNCED',
-              EXIT.FAILURE,
-            );
-          return { account: account.name, ...datasetStats(ctx.db, id) };
+          if (id === undefined) {
+            unsynced.push(account.name);
+            return [];
+          }
+          return [{ account: account.name, ...datasetStats(ctx.db, id) }];
         });
-        if (opts.json) process.stdout.write(`${JSON.stringify({ accounts: all }, null, 2)}\n`);
+        if (opts.json) process.stdout.write(`${JSON.stringify({ accounts: all, notSynced: unsynced }, null, 2)}\n`);
         else {
+          for (const name of unsynced) process.stdout.write(`${notSynced(name)}\n`);
           for (const s of all) {
+            // Empty sections are left out rather than printed as a dangling "paired by " or heading.
+            const pairedBy = fmt(s.pairedBy);
             const out = [
-              `${s.account}: ${s.examples} examples (${s.train} train, ${s.eval} eval); paired by ${fmt(s.pairedBy)}`,
+              `${s.account}: ${plural(s.examples, 'example')} (${s.train} train, ${s.eval} eval)${pairedBy ? `; paired by ${pairedBy}` : ''}`,
             ];
             out.push(
               `  parents reconstructed from the quote: ${s.reconstructed}; pairs with warnings: ${s.flagged}${s.flagged ? ` (${fmt(s.warnings)}; see understudy dataset show --flagged)` : ''}`,
@@ -124,15 +130,16 @@ export function registerDataset(program: Command): void {
             out.push(
               `  top correspondent domains: ${s.topCorrespondentDomains.map((d) => `${d.domain} ${d.examples}`).join(', ') || 'none'}`,
             );
-            out.push('  sent messages left out:');
-            for (const [reason, n] of Object.entries(s.dropped))
+            const dropped = Object.entries(s.dropped).filter(([, n]) => n > 0);
+            if (dropped.length) out.push('  sent messages left out:');
+            for (const [reason, n] of dropped)
               out.push(`    ${String(n).padStart(6)}  ${DROP_LABELS[reason] ?? reason}`);
             if (s.unreadable.length) {
               out.push('  unreadable sent messages:');
               for (const u of s.unreadable.slice(0, 10)) out.push(`    ${u.key}: ${u.why}`);
             }
             if (s.unreadableContents)
-              out.push(`  ${s.unreadableContents} stored messages (any folder) could not be read`);
+              out.push(`  ${plural(s.unreadableContents, 'stored message')} (any folder) could not be read`);
             process.stdout.write(`${out.join('\n')}\n`);
           }
         }
@@ -171,23 +178,26 @@ export function registerDataset(program: Command): void {
         try {
           const [account] = pickAccounts(ctx.config.accounts, opts.account ?? ctx.config.accounts[0]?.name);
           const id = account ? accountIdByName(ctx.db, account.name) : undefined;
-          if (!account || id === undefined)
-            throw new CliError(
-              'no dataset yet; run understudy sync and understudy dataset build',
-              'NOT_SYNCED',
-              EXIT.FAILURE,
-            );
+          if (!account || id === undefined) {
+            // Nothing to show is an empty result (rc 0), with what to run first.
+            if (opts.json)
+              process.stdout.write(
+                `${JSON.stringify({ account: account?.name ?? null, total: 0, pairs: [], notSynced: true }, null, 2)}\n`,
+              );
+            else process.stdout.write(`${notSynced(account?.name)}\n`);
+            return;
+          }
           const shown = pairsToShow(ctx.db, id, { sample, seed, flagged: Boolean(opts.flagged) });
           if (opts.json) {
             process.stdout.write(`${JSON.stringify({ account: account.name, ...shown }, null, 2)}\n`);
             return;
           }
           const width = Math.max(60, Math.min(process.stdout.columns ?? 120, 200));
-          const what = opts.flagged ? 'pairs with warnings' : 'pairs';
+          const [one, many] = opts.flagged ? ['pair with warnings', 'pairs with warnings'] : ['pair', 'pairs'];
           const out = [
             shown.pairs.length < shown.total
-              ? `${account.name}: ${shown.pairs.length} of ${shown.total} ${what} (sample, seed ${seed})`
-              : `${account.name}: ${shown.total} ${what}`,
+              ? `${account.name}: ${shown.pairs.length} of ${plural(shown.total, one, many)} (sample, seed ${seed})`
+              : `${account.name}: ${plural(shown.total, one, many)}`,
           ];
           for (const [i, p] of shown.pairs.entries()) {
             const sender = p.incoming.from[0];
@@ -284,6 +294,11 @@ export function registerDataset(program: Command): void {
     });
 }
 
+/** What `dataset build|stats|show` say before the first sync of an account. */
+function notSynced(account: string | undefined): string {
+  return `nothing synced yet${account ? ` for account "${account}"` : ''}: run \`understudy sync\` first`;
+}
+
 function fmt(counts: Record<string, number>): string {
   return Object.entries(counts)
     .map(([k, v]) => `${k} ${v}`)
@@ -292,15 +307,17 @@ function fmt(counts: Record<string, number>): string {
 
 function formatSummary(s: BuildSummary): string {
   if (s.upToDate)
-    return `${s.account}: dataset up to date (${s.examples} examples: ${s.train} train, ${s.eval} eval); nothing changed since the last build`;
+    return `${s.account}: dataset up to date (${plural(s.examples, 'example')}: ${s.train} train, ${s.eval} eval); nothing changed since the last build`;
   const dropped = Object.entries(s.dropped)
     .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))
     .map(([reason, n]) => `    ${String(n).padStart(6)}  ${DROP_LABELS[reason] ?? reason}`);
   return [
-    `${s.account}: ${s.examples} examples from ${s.sent} sent messages (${s.train} train, ${s.eval} eval) in ${(s.durationMs / 1000).toFixed(1)} s`,
+    `${s.account}: ${plural(s.examples, 'example')} from ${plural(s.sent, 'sent message')} (${s.train} train, ${s.eval} eval) in ${(s.durationMs / 1000).toFixed(1)} s`,
     `  paired by headers ${s.pairedByHeaders}, by quoted text ${s.pairedByQuote}, reconstructed from the quote ${s.pairedByReconstruction ?? 0}, by subject and recipient ${s.pairedBySubject ?? 0}; languages: ${fmt(s.languages) || 'none'}`,
-    ...(s.flagged ? [`  ${s.flagged} pairs with warnings: understudy dataset show --flagged`] : []),
-    `  ${s.cleaned} messages cleaned now, the rest from the cache`,
+    ...(s.flagged
+      ? [`  ${plural(s.flagged, 'pair with warnings', 'pairs with warnings')}: understudy dataset show --flagged`]
+      : []),
+    `  ${plural(s.cleaned, 'message')} cleaned now, the rest from the cache`,
     ...(dropped.length ? ['  left out:', ...dropped] : []),
   ].join('\n');
 }

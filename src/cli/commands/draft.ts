@@ -12,6 +12,7 @@ import { CliContext } from '../context.js';
 import { CliError, describeError } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { resolveMessageRef } from '../message-ref.js';
+import { plural } from '../plural.js';
 
 interface DraftOptions {
   account?: string;
@@ -44,6 +45,7 @@ export function registerDraft(program: Command): void {
     .option('--no-sync', 'do not sync first')
     .option('--json', 'print the result as JSON')
     .action(async (opts: DraftOptions, command: Command) => {
+      const limit = opts.limit === undefined ? undefined : positiveLimit(opts.limit);
       const ctx = CliContext.from(command);
       const config = ctx.config;
       const accounts = pickAccounts(config.accounts, opts.account);
@@ -76,7 +78,7 @@ export function registerDraft(program: Command): void {
               config,
               account,
               dryRun: Boolean(opts.dryRun),
-              ...(opts.limit ? { limit: Number(opts.limit) } : {}),
+              ...(limit !== undefined ? { limit } : {}),
               ...(uid !== undefined ? { uid } : {}),
               logger: ctx.logger,
               model: async () => {
@@ -113,13 +115,26 @@ export function registerDraft(program: Command): void {
     });
 }
 
+/** `--limit`: a positive whole number (0, -5 or "abc" would silently draft nothing). */
+function positiveLimit(text: string): number {
+  const n = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < 1)
+    throw new CliError(`--limit must be a positive integer, not "${text}"`, 'BAD_LIMIT', EXIT.USAGE);
+  return n;
+}
+
 function format(r: DraftRunSummary, dryRun: boolean): string {
   const out: string[] = [];
   const skipped = r.decisions.filter((d) => d.action === 'skip');
   // A dry run without a model shows what would be drafted, though no text can be written yet.
   const drafts = r.modelUnavailable ? r.decisions.filter((d) => d.action === 'draft').length : r.drafted.length;
+  const old = r.notConsidered?.olderThanMaxAge ?? 0;
   out.push(
-    `${r.account}: ${drafts} draft${drafts === 1 ? '' : 's'} ${dryRun ? 'would be written' : 'written'}, ${skipped.length} message${skipped.length === 1 ? '' : 's'} skipped` +
+    `${r.account}: ${plural(drafts, 'draft')} ${dryRun ? 'would be written' : 'written'}, ${plural(skipped.length, 'message')} skipped` +
+      // Mail past max_age_days is not triaged at all; say how much, so none of it is hidden.
+      (old && r.notConsidered
+        ? `, ${plural(old, 'message')} older than max_age_days (${plural(r.notConsidered.maxAgeDays, 'day')}) not considered`
+        : '') +
       (r.failed.length ? `, ${r.failed.length} refused` : '') +
       (r.recovered ? `, ${r.recovered} recovered from an interrupted run` : '') +
       (r.feedback.sent || r.feedback.discarded

@@ -6,7 +6,6 @@ import { draftingPaused, pauseDrafting, resumeDrafting } from '../../drafts/paus
 import { ensurePrivateDir } from '../../store/db.js';
 import { storeErrorFrom } from '../../store/errors.js';
 import { CliContext } from '../context.js';
-import { EXIT } from '../exit-codes.js';
 
 function when(ms: number): string {
   return ms ? new Date(ms).toISOString().slice(0, 16).replace('T', ' ') : 'an unknown time';
@@ -54,7 +53,7 @@ export function registerResume(program: Command): void {
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
-      '\nExit codes: 0 resumed, 1 drafting was not paused, 73 the data folder cannot be written, 78 config problem.',
+      '\nExit codes: 0 resumed (also when drafting was not paused), 73 the data folder cannot be written, 78 config problem.',
     )
     .action((opts: { json?: boolean }, command: Command) => {
       const ctx = CliContext.from(command);
@@ -73,6 +72,5 @@ export function registerResume(program: Command): void {
             ? `drafting resumed (it was paused since ${when(was.since)}): new mail gets drafts again\n`
             : 'drafting was not paused\n',
         );
-      if (!was) process.exitCode = EXIT.FAILURE;
     });
 }

@@ -7,7 +7,9 @@ import { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 
-const EXIT_HELP = '\nExit codes: 0 done, 1 nothing to change, 64 not an address or domain, 78 config problem.';
+// Idempotent: excluding what is already excluded (or including what is not) is done, not an error.
+const EXIT_HELP =
+  '\nExit codes: 0 done (also when there was nothing to change), 64 not an address or domain, 78 config problem.';
 
 function rule(text: string) {
   const r = parseCorrespondent(text);
@@ -48,9 +50,8 @@ export function registerPrivacy(program: Command): void {
           process.stdout.write(
             added
               ? `excluded ${r.kind} ${r.pattern}: their mail is left out of training from the next dataset build (understudy train rebuilds it)\n`
-              : `${r.kind} ${r.pattern} was already excluded\n`,
+              : `note: ${r.kind} ${r.pattern} was already excluded; nothing to change\n`,
           );
-        if (!added) process.exitCode = EXIT.FAILURE;
       } finally {
         ctx.close();
       }
@@ -73,14 +74,15 @@ export function registerPrivacy(program: Command): void {
         if (opts.json) process.stdout.write(`${JSON.stringify({ ...r, removed, inConfig })}\n`);
         else {
           process.stdout.write(
-            removed ? `${r.kind} ${r.pattern} is no longer excluded\n` : `${r.pattern} was not excluded here\n`,
+            removed
+              ? `${r.kind} ${r.pattern} is no longer excluded\n`
+              : `note: ${r.pattern} was not excluded by privacy exclude; nothing to change\n`,
           );
           if (inConfig)
             process.stdout.write(
               `note: ${r.pattern} is still excluded by the config ([dataset] exclude_${r.kind === 'sender' ? 'senders' : 'domains'}); remove it there\n`,
             );
         }
-        if (!removed) process.exitCode = EXIT.FAILURE;
       } finally {
         ctx.close();
       }
