@@ -98,6 +98,8 @@ async function runSync(ctx: CliContext, opts: SyncOptions): Promise<ExitCode> {
         if (result.failed.length > 0 && exit === EXIT.OK) exit = EXIT.FAILURE;
         // --quiet: nothing on a success but the exit code (cron, scripts); failures still print.
         if (!opts.json && (!opts.quiet || result.failed.length > 0 || interrupt.signal.aborted)) printSummary(result);
+        // -q keeps quiet about what went well, never about a folder glob that selects nothing.
+        else if (!opts.json) printUnmatched(result);
         if (interrupt.signal.aborted) recordSyncInterrupted(ctx.db, account.name, running.previous, result.interrupted);
       } catch (err) {
         progress.stop();
@@ -144,10 +146,7 @@ function printSummary(r: AccountSyncResult): void {
       `  ${m.path.padEnd(width)}  ${String(m.exists).padStart(6)} messages  +${m.added} ~${m.flagsChanged} -${m.expunged}${state}`,
     );
   }
-  for (const u of r.unmatched ?? [])
-    out.push(
-      `  warning: ${u.message}\n    fix: write the folder as your mail client shows it, e.g. "Archive" or "Archive/**"`,
-    );
+  out.push(...unmatchedLines(r));
   for (const f of r.failed) out.push(`  ${f.path.padEnd(width)}  FAILED: ${f.error.message}\n    fix: ${f.error.fix}`);
   for (const m of r.removed)
     out.push(
@@ -157,4 +156,17 @@ function printSummary(r: AccountSyncResult): void {
   if (r.reconnects)
     out.push(`  reconnected ${r.reconnects} time${r.reconnects === 1 ? '' : 's'} after temporary failures`);
   process.stdout.write(`${out.join('\n')}\n`);
+}
+
+/** The warning lines for include/exclude globs that matched no mailbox (empty when all matched). */
+function unmatchedLines(r: AccountSyncResult): string[] {
+  return (r.unmatched ?? []).map(
+    (u) =>
+      `  warning: ${u.message}\n    fix: write the folder as your mail client shows it, e.g. "Archive" or "Archive/**"`,
+  );
+}
+
+function printUnmatched(r: AccountSyncResult): void {
+  const lines = unmatchedLines(r);
+  if (lines.length) process.stdout.write(`${r.account}:\n${lines.join('\n')}\n`);
 }
