@@ -53,7 +53,7 @@ export function runWorker(options: RunWorkerOptions): WorkerRun {
   const child = spawn(cmd as string, argv as string[], {
     stdio: ['pipe', 'pipe', 'pipe'],
     cwd: join(dirname(script), '..'),
-    env: { ...(options.env ?? process.env), PYTHONUNBUFFERED: '1' },
+    env: workerEnv(options.env ?? process.env),
   });
   child.stdin.end(JSON.stringify(options.config));
   const stderrTail: string[] = [];
@@ -122,4 +122,14 @@ export function runWorker(options: RunWorkerOptions): WorkerRun {
       child.kill('SIGINT');
     },
   };
+}
+
+/**
+ * The worker's environment: unbuffered output for the line protocol, and OpenMP threads that sleep
+ * when idle (OMP_WAIT_POLICY=PASSIVE) unless the user chose otherwise. Spinning threads (the
+ * default of PyTorch's OpenMP runtime) cost up to ten times the CPU when the cores are shared —
+ * with the daemon drafting, or a second training — and the trainer runs in the background by design.
+ */
+function workerEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...env, PYTHONUNBUFFERED: '1', OMP_WAIT_POLICY: env.OMP_WAIT_POLICY ?? 'PASSIVE' };
 }
