@@ -8,6 +8,7 @@ import { decodeMessage, MessageDecodeError, type StoredMessage } from '../../mai
 import { replyParts } from '../../mail/reply-text.js';
 import { CliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
+import { plural } from '../plural.js';
 
 interface Options {
   text?: boolean;
@@ -78,7 +79,7 @@ export function registerMail(program: Command): void {
         throw new CliError(
           failed.length === 1 && files.length <= 1
             ? 'the message could not be read (see above)'
-            : `${failed.length} of ${files.length} messages could not be read (see above)`,
+            : `${failed.length} of ${plural(files.length, 'message')} could not be read (see above)`,
           'MESSAGE_MALFORMED',
           EXIT.DATAERR,
         );

@@ -8,6 +8,7 @@ import type { WorkerRun } from '../../train/worker.js';
 import { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
+import { plural } from '../plural.js';
 
 export function registerTrain(program: Command): void {
   program
@@ -101,7 +102,7 @@ export function registerTrain(program: Command): void {
         const route = (label: string, r: typeof e) =>
           `  ${label.padEnd(16)} loss ${fmt(r.loss)}  chrF ${r.chrf.toFixed(1).padStart(5)}  style ${pct(r.style).padStart(4)} (greeting ${pct(r.greeting)}, sign-off ${pct(r.signOff)}, language ${pct(r.language)})  length ×${r.lengthRatio.toFixed(2)}`;
         const out = [
-          `trained version ${result.version.id} on ${result.shards.splits.train.examples} examples (${result.shards.splits.eval.examples} held out): ${result.steps} steps on ${result.device} in ${result.durationS.toFixed(0)} s`,
+          `trained version ${result.version.id} on ${plural(result.shards.splits.train.examples, 'example')} (${result.shards.splits.eval.examples} held out): ${result.steps} steps on ${result.device} in ${result.durationS.toFixed(0)} s`,
           `  training held-out loss: base model ${fmt(result.baseEvalLoss)} → tuned ${fmt(result.evalLoss)}`,
           e.samples
             ? `  replies to ${e.samples} held-out messages, scored against what you sent (loss: of your real reply, lower is better):`

@@ -19,6 +19,7 @@ import { type DraftRow, draftsInState, updateDraft } from '../../store/drafts.js
 import { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
+import { plural } from '../plural.js';
 
 interface UninstallOptions {
   purge?: boolean;
@@ -187,7 +188,12 @@ export function registerUninstall(program: Command): void {
         for (const l of left) say(`  ${l.draft.account}  ${l.draft.folder}  ${l.draft.subject}`);
       }
       if (opts.deleteDrafts && left.length) {
-        if (opts.yes || (await confirm(`delete these ${left.length} drafts (only those you have not edited)?`))) {
+        if (
+          opts.yes ||
+          (await confirm(
+            `delete ${left.length === 1 ? 'this draft' : `these ${left.length} drafts`} (only those you have not edited)?`,
+          ))
+        ) {
           await deleteDrafts(ctx.db, config, left);
           for (const l of left)
             say(`  ${l.draft.subject}: ${l.draft.outcome === 'changed' ? 'kept, you edited it' : l.draft.outcome}`);
@@ -230,7 +236,7 @@ export function registerUninstall(program: Command): void {
       else {
         const parts = [
           summary.service.removed ? 'service removed' : 'the service could not be removed',
-          `${summary.draftsDeleted.length} drafts deleted, ${summary.draftsLeft.length} left on the server`,
+          `${plural(summary.draftsDeleted.length, 'draft')} deleted, ${summary.draftsLeft.length} left on the server`,
           purged
             ? `purged ${purged.dataDir} and ${purged.config}${purged.keyring.length ? `, keyring: ${purged.keyring.map((k) => (k.ok ? `${k.entry} removed` : `${k.entry} not removed (${k.error})`)).join('; ')}` : ''}`
             : 'data and config kept',
