@@ -365,7 +365,10 @@ async function fetchSurvivors(
     const gone = ctx.vanished.get(row.path) ?? new Set<number>();
     const still = new Set((await client.search({ uid: toUidSet(uids) }, { uid: true })) || []);
     const left = uids.filter((uid) => still.has(uid) && !gone.has(uid));
-    ctx.logger?.debug({ mailbox: row.path, gone: uids.length - left.length }, 'messages expunged during FETCH; skipped');
+    ctx.logger?.debug(
+      { mailbox: row.path, gone: uids.length - left.length },
+      'messages expunged during FETCH; skipped',
+    );
     return left.length ? await fetchAll(left) : [];
   }
 }
