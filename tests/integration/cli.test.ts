@@ -112,6 +112,13 @@ password_command = "pass show home"
     ];
     for (const p of problems) expect(result.stderr).toMatch(p);
     expect(result.stderr).toMatch(/has 8 problems/);
+    // --json: the same problems as JSON on stdout (a script reading stdout got nothing before).
+    const asJson = await runCli(['--config', file, 'config', 'check', '--json']);
+    expect(asJson.code).toBe(78);
+    const parsed = JSON.parse(asJson.stdout);
+    expect(parsed.valid).toBe(false);
+    expect(parsed.problems).toHaveLength(8);
+    expect(parsed.problems.map((p: { path: string }) => p.path)).toContain('accounts[0].port');
     const syntax = join(account.dir, 'syntax.toml');
     writeFileSync(syntax, '[[accounts]\nname = "x"\n');
     const bad = await runCli(['--config', syntax, 'config', 'check']);
@@ -126,7 +133,8 @@ password_command = "pass show home"
   it('config check shows the resolved config and checks the secret without printing it', async () => {
     const result = await runCli(['--config', account.configFile, 'config', 'check']);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/secret: password_file .*imap\.pass — ok \(password, 15 characters\)/);
+    expect(result.stdout).toMatch(/secret: password_file .*imap\.pass — ok \(password read; never printed\)/);
+    expect(result.stdout).not.toMatch(/15 characters/); // not even the secret's length
     expect(result.stdout).not.toContain(account.password);
     const json = await runCli(['--config', account.configFile, 'config', 'check', '--json']);
     expect(json.stdout).not.toContain(account.password);

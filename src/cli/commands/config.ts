@@ -26,7 +26,14 @@ export function registerConfig(program: Command): void {
     .option('--no-secrets', 'do not run password commands or read the keyring')
     .action(async (opts: { json?: boolean; secrets: boolean }, command: Command) => {
       const ctx = CliContext.from(command);
-      const resolved = ctx.config;
+      let resolved: Config;
+      try {
+        resolved = ctx.config;
+      } catch (err) {
+        // A script asked for JSON: give it the problems as JSON too (the text still goes to stderr).
+        if (opts.json) process.stdout.write(`${JSON.stringify(invalidConfigJson(err), null, 2)}\n`);
+        throw err;
+      }
       const secrets: Record<string, string> = {};
       const folders: Record<string, FolderCheck> = {};
       let failed = false;
@@ -38,7 +45,7 @@ export function registerConfig(program: Command): void {
         try {
           const credential = await resolveSecret(account);
           secrets[account.name] =
-            `ok (${credential.type === 'accessToken' ? 'OAuth2 token' : 'password'}, ${credential.value.length} characters)`;
+            `ok (${credential.type === 'accessToken' ? 'OAuth2 token' : 'password'} read; never printed)`;
           folders[account.name] = await checkFolders(account, resolved.sync, credential);
         } catch (err) {
           failed = true;
@@ -46,6 +53,7 @@ export function registerConfig(program: Command): void {
         }
       }
       const shown = {
+        valid: true,
         file: resolved.file,
         dataDir: resolved.dataDir,
         database: resolved.dbPath,
@@ -186,4 +194,15 @@ async function checkFolders(account: AccountConfig, sync: SyncSettings, credenti
   } catch (err) {
     return { checked: false, note: `not checked: ${describeError(err).message}` };
   }
+}
+
+/**
+ * `config check --json` for a file that does not validate: `{valid: false, file, code, problems}`
+ * where problems are the ConfigError's `{path, message, fix}` entries; any other error gives
+ * `{valid: false, code, message}`. Matched by name, not instanceof: the daemon is its own bundle.
+ */
+function invalidConfigJson(err: unknown): Record<string, unknown> {
+  const e = err as { name?: string; code?: string; file?: string; problems?: unknown[]; message?: string };
+  if (e?.name === 'ConfigError') return { valid: false, file: e.file, code: e.code, problems: e.problems };
+  return { valid: false, code: e?.code ?? 'UNKNOWN', message: e?.message ?? String(err) };
 }
