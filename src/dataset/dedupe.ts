@@ -33,7 +33,8 @@ const COPY_WINDOW_MS = 3 * 86_400_000;
 
 /**
  * Keeps the oldest of each duplicate group. Copies of one reply have the same normalised text AND the same parent
- * (`parentKey`); when the parent of either is unknown, the same text to the same recipients in the same thread
+ * (`parentKey`), in the same thread within three days (the same answer to the same question weeks apart is two
+ * examples); when the parent of either is unknown, the same text to the same recipients in the same thread
  * within three days. The same short text answering different parents or sent to different people ("Yes, see you
  * there." to three invitations) is three replies, never copies. Templates: texts of 12 words or more that are the
  * same up to digits and punctuation, kept `keepTemplates` times; shorter stock replies repeat because people write
@@ -44,25 +45,27 @@ export function dedupeReplies(items: readonly DedupeItem[], keepTemplates = 3): 
   const keep = new Set<string>();
   const dropped = new Map<string, 'duplicate' | 'template'>();
   const duplicateOf = new Map<string, string>();
-  const byParent = new Map<string, string>();
+  /** thread + parent + text → the earlier replies with a known parent */
+  const byParent = new Map<string, { key: string; date: number }[]>();
   /** thread + recipients + text → the earlier replies, for the copies whose parent is unknown */
   const byAudience = new Map<string, { key: string; date: number; parentKnown: boolean }[]>();
   const templates = new Map<string, number>();
   for (const item of sorted) {
     const exact = item.text.toLowerCase().replace(/\s+/g, ' ').trim();
     const parentKnown = item.parentKey !== '';
-    const parentKey = `${item.parentKey}\u0000${exact}`;
+    const parentKey = [item.thread, item.parentKey, exact].join('\u0000');
+    const sameParent = parentKnown ? (byParent.get(parentKey) ?? []) : [];
     const audienceKey = [item.thread, [...new Set(item.recipients ?? [])].sort().join(','), exact].join('\u0000');
     const earlier = byAudience.get(audienceKey) ?? [];
     const original =
-      (parentKnown ? byParent.get(parentKey) : undefined) ??
+      sameParent.find((e) => item.date - e.date <= COPY_WINDOW_MS)?.key ??
       earlier.find((e) => (!parentKnown || !e.parentKnown) && item.date - e.date <= COPY_WINDOW_MS)?.key;
     if (original !== undefined) {
       dropped.set(item.key, 'duplicate');
       duplicateOf.set(item.key, original);
       continue;
     }
-    if (parentKnown) byParent.set(parentKey, item.key);
+    if (parentKnown) byParent.set(parentKey, [...sameParent, { key: item.key, date: item.date }]);
     byAudience.set(audienceKey, [...earlier, { key: item.key, date: item.date, parentKnown }]);
     const wordCount = exact.split(' ').length;
     if (wordCount >= TEMPLATE_MIN_WORDS) {

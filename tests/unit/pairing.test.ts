@@ -504,6 +504,16 @@ describe('quote-less replies and copies', () => {
     ]);
     expect([...unknown.keep].sort()).toEqual(['<later>', '<mout1>', '<mout2>']);
     expect(unknown.duplicateOf.get('<copy>')).toBe('<mout1>');
+    // Parent known: the same answer to the same sender's same question is a copy only in the same thread within
+    // three days; asked again weeks later, or in another thread, it is another example.
+    const again = dedupeReplies([
+      meeting(1, 0),
+      { ...meeting(1, 6 * HOUR), key: '<copy-of-1>' },
+      { ...meeting(1, 21 * 86_400_000), key: '<weeks-later>' },
+      { ...meeting(1, HOUR), key: '<other-thread>', thread: 'meeting next month' },
+    ]);
+    expect([...again.keep].sort()).toEqual(['<mout1>', '<other-thread>', '<weeks-later>']);
+    expect(again.duplicateOf.get('<copy-of-1>')).toBe('<mout1>');
   });
 
   it('drops a long template only after its few kept copies, and never a short stock reply to many people', () => {
