@@ -94,7 +94,7 @@ export interface BuildOptions {
   onProgress?: (p: BuildProgress) => void;
 }
 
-const SETTINGS_VERSION = 'build-2';
+const SETTINGS_VERSION = 'build-3';
 
 export function buildDataset(options: BuildOptions): BuildSummary {
   const { db, account, settings } = options;
