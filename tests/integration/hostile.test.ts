@@ -3,7 +3,7 @@
 // built CLI syncs, builds the dataset and triages drafts (`draft --dry-run`). Each message must be stored with its
 // threading headers, the replies paired by those headers, and every message get a decision with a reason; the test's
 // timeout is the bound on time (the budgets are in bench:fuzz).
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -56,6 +56,13 @@ describe('hostile messages at Dovecot: sync → dataset build → draft --dry-ru
 
   beforeAll(async () => {
     account = newAccount(server, { top: '[drafts]\nmax_age_days = 30\nreply_when_cc = true\n' });
+    // The fixtures are addressed to "Me <me@example.test>": make that one of this user's addresses, or triage
+    // rightly skips them all as not addressed to the user.
+    const config = readFileSync(account.configFile, 'utf8');
+    writeFileSync(
+      account.configFile,
+      config.replace(/addresses = \["([^"]+)"\]/, 'addresses = ["$1", "me@example.test"]'),
+    );
     const client = await account.client();
     const raws = files.map((f) => readFileSync(join(FIXTURES, f)));
     for (const [i, f] of files.entries()) ids.set(f, fixtureId(raws[i] as Buffer));
