@@ -2,7 +2,7 @@
 // a session in a child process with a fresh HOME, under strace where available, with the user's
 // environment even asking for telemetry (ORT_DISABLE_TELEMETRY=0). onnxruntime-node 1.30 would
 // otherwise write ~/.cache/Microsoft/DeveloperTools/.onnxruntime/{deviceid,onnxruntime.db} and
-// try mobile.events.data.microsoft.com.
+// try to reach its telemetry service.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
