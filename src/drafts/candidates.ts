@@ -47,17 +47,34 @@ function people(json: string | null): { name?: string; address?: string }[] {
   }
 }
 
+/** The cleaned text of a message as triage reads it (src/dataset/clean.ts cleanedText). */
+export type CleanedForTriage = Pick<Candidate, 'skipReasons' | 'ownText' | 'error'>;
+
+/** What triage reads of one stored INBOX row: its headers (address columns parsed) and its cleaned text. */
+export function triageCandidate(m: InboxMessage, text: CleanedForTriage): Candidate {
+  return {
+    uid: m.uid,
+    messageId: m.message_id,
+    from: people(m.from_addr),
+    replyTo: people(m.reply_to),
+    to: people(m.to_addrs),
+    cc: people(m.cc_addrs),
+    subject: m.subject,
+    date: m.date,
+    flags: m.flags ? m.flags.split(' ') : [],
+    skipReasons: text.skipReasons,
+    ownText: text.ownText,
+    error: text.error,
+  };
+}
+
 /**
  * INBOX rows as candidates, one per content (a message stored twice is considered once), with
  * the cleaned text from the dataset's cleaning. `cleaned` is that lookup (cleanedText).
  */
 export function inboxCandidates(
   rows: readonly InboxMessage[],
-  cleaned: (contentId: number) => {
-    skipReasons: Candidate['skipReasons'];
-    ownText: string | null;
-    error: string | null;
-  },
+  cleaned: (contentId: number) => CleanedForTriage,
 ): InboxCandidate[] {
   const seen = new Set<number>();
   const out: InboxCandidate[] = [];
@@ -68,18 +85,7 @@ export function inboxCandidates(
     const refs = parseMessageIds(m.refs);
     const ancestors = [...new Set([...refs, ...(m.in_reply_to ? [m.in_reply_to] : [])])];
     out.push({
-      uid: m.uid,
-      messageId: m.message_id,
-      from: people(m.from_addr),
-      replyTo: people(m.reply_to),
-      to: people(m.to_addrs),
-      cc: people(m.cc_addrs),
-      subject: m.subject,
-      date: m.date,
-      flags: m.flags ? m.flags.split(' ') : [],
-      skipReasons: text.skipReasons,
-      ownText: text.ownText,
-      error: text.error,
+      ...triageCandidate(m, text),
       contentId: m.content_id,
       mailbox: m.mailbox_path,
       uidValidity: m.uidvalidity,

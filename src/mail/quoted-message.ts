@@ -7,7 +7,6 @@ import {
   type HeaderLine,
   headerLine,
   isAttribution,
-  isBlank,
   isForwardLine,
   isOriginalMessageLine,
   isQuotedLine,
@@ -15,8 +14,8 @@ import {
   trimChars,
   unquoteOnce,
 } from './quote-patterns.js';
-import { type QuotedPart, quotedPartFrom, scanReply } from './reply-scan.js';
-import { type Attribution, capLines, MAX_TEXT_CHARS, replyText } from './reply-text.js';
+import { quotedPartFrom, scanReply } from './reply-scan.js';
+import { type Attribution, capLines, MAX_TEXT_CHARS, replyText, withLeadingAttribution } from './reply-text.js';
 
 /** The first quoted message of a reply, as far as its attribution line or header block tells. */
 export interface QuotedMessage {
@@ -133,23 +132,6 @@ function sourceLines(body: { text?: string | null; html?: string | null }): stri
   const text = body.text?.trim() ? (body.text ?? '') : body.html?.trim() ? htmlToQuotedText(body.html ?? '') : '';
   const capped = text.length > MAX_TEXT_CHARS ? text.slice(0, MAX_TEXT_CHARS) : text;
   return capLines(capped.replace(/\r\n?/g, '\n').split('\n'));
-}
-
-/** Apple Mail and iOS put the attribution inside the quote ("> On 22 Aug 2015, at 19:21, Ann <a@b> wrote:"). */
-function withLeadingAttribution(part: QuotedPart): QuotedPart {
-  if (part.attribution || part.header) return part;
-  let i = 0;
-  while (i < part.lines.length && isBlank(part.lines[i] ?? '')) i++;
-  for (let j = i; j < Math.min(part.lines.length, i + 3); j++) {
-    const joined = part.lines.slice(i, j + 1).join(' ');
-    const next = part.lines[j + 1] ?? '';
-    if (isAttribution(joined, next.trimStart().startsWith('>'))) {
-      const after = part.lines.slice(j + 1);
-      const inner = after.some((l) => l.trimStart().startsWith('>')) ? after.map(unquoteOnce) : after;
-      return { attribution: joined, header: null, lines: inner };
-    }
-  }
-  return part;
 }
 
 const EMAIL = /[\w.+'-]+@[\w-]+(?:\.[\w-]+)+/;

@@ -125,8 +125,12 @@ export function quotedOriginal(body: {
   return { attribution, text: normaliseWhitespace(part.lines) };
 }
 
-/** Apple Mail and iOS put the attribution inside the quote ("> On 22 Aug 2015, at 19:21, Ann <a@b> wrote:"). */
-function withLeadingAttribution(part: QuotedPart): QuotedPart {
+/**
+ * Apple Mail and iOS put the attribution inside the quote ("> On 22 Aug 2015, at 19:21, Ann <a@b> wrote:"):
+ * a quoted part without its own attribution or header block gets the one in its first three lines, and the
+ * lines after it lose one level of quoting. Other parts are returned as they are.
+ */
+export function withLeadingAttribution(part: QuotedPart): QuotedPart {
   if (part.attribution || part.header) return part;
   let i = 0;
   while (i < part.lines.length && isBlank(part.lines[i] ?? '')) i++;

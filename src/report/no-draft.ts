@@ -5,6 +5,7 @@ import type { AccountConfig, DraftSettings } from '../config/load.js';
 import { mergeCopies } from '../dataset/build.js';
 import { cleanedText } from '../dataset/clean.js';
 import { userIdentity } from '../dataset/identity.js';
+import { triageCandidate } from '../drafts/candidates.js';
 import { SKIP_LABELS, type TriageSkip, triage } from '../drafts/triage.js';
 import { messagesForDataset } from '../store/dataset.js';
 import { type Db, stmt } from '../store/db.js';
@@ -50,36 +51,16 @@ export function noDraftReasons(
       continue;
     }
     const cleaned = cleanedText(db, m.content_id);
-    const decision = triage(
-      {
-        uid: m.uid,
-        messageId: m.message_id,
-        from: people(m.from_addr),
-        replyTo: people(m.reply_to),
-        to: people(m.to_addrs),
-        cc: people(m.cc_addrs),
-        subject: m.subject,
-        date: m.date,
-        flags: m.flags ? m.flags.split(' ') : [],
-        skipReasons: cleaned.skipReasons,
-        ownText: cleaned.ownText,
-        error: cleaned.error,
-      },
-      { settings, ownAddresses: identity.addresses, now, answered, drafted: new Set() },
-    );
+    const decision = triage(triageCandidate(m, cleaned), {
+      settings,
+      ownAddresses: identity.addresses,
+      now,
+      answered,
+      drafted: new Set(),
+    });
     add(
       decision.action === 'skip' ? (SKIP_LABELS[decision.reason as TriageSkip] ?? decision.reason) : 'not drafted yet',
     );
   }
   return counts;
-}
-
-/** The stored address JSON of a message; a broken value reads as no one. */
-function people(json: string | null): { name?: string; address?: string }[] {
-  if (!json) return [];
-  try {
-    return JSON.parse(json) as { name?: string; address?: string }[];
-  } catch {
-    return [];
-  }
 }
