@@ -4,7 +4,7 @@
 import { promotedVersion } from '../model/registry.js';
 import { accountIdByName } from '../store/dataset.js';
 import type { Db } from '../store/db.js';
-import { type AccountMargin, promotedMargins } from '../train/evaluations.js';
+import { type AccountMargin, promotedMargins } from '../store/evaluations.js';
 
 /** Per account name: its margin, or null when no evaluated version is promoted for it. */
 export function accountMargins(db: Db, names: readonly string[]): { account: string; margin: AccountMargin | null }[] {

@@ -6,7 +6,8 @@ import { datasetStats } from '../dataset/stats.js';
 import { listVersions } from '../model/registry.js';
 import { accountIdByName, storedExamples } from '../store/dataset.js';
 import { type Db, stmt } from '../store/db.js';
-import { type CurvePoint, listEvaluations, trainingCurves } from '../train/evaluations.js';
+import { listEvaluations } from '../store/evaluations.js';
+import { type CurvePoint, trainingCurves } from '../store/training-runs.js';
 import type { RouteName, RouteSummary } from '../train/routes.js';
 import { noDraftReasons } from './no-draft.js';
 

@@ -22,16 +22,16 @@ import {
 } from '../model/registry.js';
 import { accountIdByName, type StoredExample, storedExamples } from '../store/dataset.js';
 import { type Db, ensurePrivateDir } from '../store/db.js';
+import { saveEvaluation } from '../store/evaluations.js';
+import { finishRun, recordCurvePoint, resumableRun, startRun } from '../store/training-runs.js';
 import { ensureBaseOnnx } from './base-onnx.js';
 import { TrainError } from './errors.js';
 import { type EvalSummary, type ReplyScore, scoreReply, summarize } from './evaluate.js';
-import { recordCurvePoint, saveEvaluation } from './evaluations.js';
 import { gpuBusyReason } from './gpu.js';
 import { acquireTrainingLock } from './lock.js';
 import { decidePromotion, type PromotionDecision } from './promotion.js';
 import { findPython } from './python.js';
 import { evaluateRoute, type HeldOutMessage, type RouteSummary } from './routes.js';
-import { finishRun, resumableRun, startRun } from './runs.js';
 import { runWorker, type WorkerEvent, type WorkerRun } from './worker.js';
 
 export type TrainPhase = 'dataset' | 'tokenize' | 'train' | 'export' | 'evaluate' | 'register';

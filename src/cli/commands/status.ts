@@ -4,7 +4,7 @@ import { draftingPaused } from '../../drafts/pause.js';
 import { promotedVersion } from '../../model/registry.js';
 import { draftCounts } from '../../store/drafts.js';
 import { storeSize, storeStatus } from '../../store/status.js';
-import { lastRuns } from '../../train/runs.js';
+import { lastRuns } from '../../store/training-runs.js';
 import { CliContext } from '../context.js';
 import { readDaemonStatus, readDaemonStopped } from '../daemon-status.js';
 import { EXIT } from '../exit-codes.js';

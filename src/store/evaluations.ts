@@ -1,17 +1,38 @@
-// Stored evaluations (migration 6): per candidate version, the scores of the prompted route, the
-// candidate and the version promoted at the time on each held-out message, and the decision;
-// and the loss curves of training runs. `understudy report` and `status` read them.
-import { type Db, stmt } from '../store/db.js';
-import type { RouteName, RouteScore, RouteSummary } from './routes.js';
+// The evaluations and evaluation_scores tables (migration 6): per candidate version, the scores of
+// the prompted route, the candidate and the version promoted at the time on each held-out
+// message, and the decision. `understudy report` and `status` read them; train writes them.
+import { type Db, stmt } from './db.js';
 
-export interface EvaluationRecord {
+/** The three routes an evaluation compares (src/train/routes.ts evaluates them). */
+export type RouteName = 'prompted' | 'candidate' | 'current';
+
+/**
+ * What is stored of one generated held-out reply (src/train/routes.ts RouteScore has this shape):
+ * chrF 0..100, style checks, length ratio, mean loss in nats per token.
+ */
+export interface ScoreToStore {
+  accountId: number;
+  replyKey: string;
+  generated: string;
+  chrf: number;
+  greeting: boolean;
+  signOff: boolean;
+  language: boolean;
+  style: boolean;
+  lengthRatio: number | null;
+  loss: number | null;
+  lossTokens: number;
+}
+
+/** One evaluation to store; `S` is the per-route summary (src/train/routes.ts RouteSummary), stored as JSON. */
+export interface EvaluationRecord<S = unknown> {
   versionId: number;
   runId: number | null;
   currentId: number | null;
   promoted: boolean;
   decision: string;
-  summary: Partial<Record<RouteName, RouteSummary>>;
-  scores: Partial<Record<RouteName, { modelVersion: number | null; scores: readonly RouteScore[] }>>;
+  summary: Partial<Record<RouteName, S>>;
+  scores: Partial<Record<RouteName, { modelVersion: number | null; scores: readonly ScoreToStore[] }>>;
 }
 
 /** Writes one evaluation and all its per-message scores in one transaction; returns its id. */
@@ -100,40 +121,6 @@ export function evaluationScores(db: Db, evaluationId: number): StoredScore[] {
     db,
     'SELECT * FROM evaluation_scores WHERE evaluation_id = ? ORDER BY route, reply_key',
   ).all(evaluationId);
-}
-
-/** Records one point of a training run's loss curve (a repeated step, as after --resume, replaces it). */
-export function recordCurvePoint(
-  db: Db,
-  runId: number,
-  kind: 'train' | 'eval' | 'base_eval',
-  step: number,
-  loss: number,
-) {
-  if (!Number.isFinite(loss)) return;
-  stmt(db, 'INSERT OR REPLACE INTO training_curves (run_id, kind, step, loss) VALUES (?, ?, ?, ?)').run(
-    runId,
-    kind,
-    step,
-    loss,
-  );
-}
-
-export interface CurvePoint {
-  run_id: number;
-  version_id: number | null;
-  kind: 'train' | 'eval' | 'base_eval';
-  step: number;
-  loss: number;
-}
-
-/** Every curve point, with the version its run produced (NULL for runs that produced none). */
-export function trainingCurves(db: Db): CurvePoint[] {
-  return stmt<[], CurvePoint>(
-    db,
-    `SELECT c.run_id, r.version_id, c.kind, c.step, c.loss FROM training_curves c
-     JOIN training_runs r ON r.id = c.run_id ORDER BY c.run_id, c.kind, c.step`,
-  ).all();
 }
 
 export interface AccountMargin {

@@ -1,5 +1,6 @@
-// Training runs in the store: started, finished, failed, cancelled; the place --resume looks.
-import { type Db, stmt } from '../store/db.js';
+// The training_runs and training_curves tables: runs started, finished, failed, cancelled (the
+// place --resume looks), and the loss per step of each run.
+import { type Db, stmt } from './db.js';
 
 export interface TrainingRun {
   id: number;
@@ -51,4 +52,38 @@ export function resumableRun(db: Db): TrainingRun | undefined {
 
 export function lastRuns(db: Db, limit = 5): TrainingRun[] {
   return stmt<[number], TrainingRun>(db, 'SELECT * FROM training_runs ORDER BY id DESC LIMIT ?').all(limit);
+}
+
+/** Records one point of a training run's loss curve (a repeated step, as after --resume, replaces it). */
+export function recordCurvePoint(
+  db: Db,
+  runId: number,
+  kind: 'train' | 'eval' | 'base_eval',
+  step: number,
+  loss: number,
+) {
+  if (!Number.isFinite(loss)) return;
+  stmt(db, 'INSERT OR REPLACE INTO training_curves (run_id, kind, step, loss) VALUES (?, ?, ?, ?)').run(
+    runId,
+    kind,
+    step,
+    loss,
+  );
+}
+
+export interface CurvePoint {
+  run_id: number;
+  version_id: number | null;
+  kind: 'train' | 'eval' | 'base_eval';
+  step: number;
+  loss: number;
+}
+
+/** Every curve point, with the version its run produced (NULL for runs that produced none). */
+export function trainingCurves(db: Db): CurvePoint[] {
+  return stmt<[], CurvePoint>(
+    db,
+    `SELECT c.run_id, r.version_id, c.kind, c.step, c.loss FROM training_curves c
+     JOIN training_runs r ON r.id = c.run_id ORDER BY c.run_id, c.kind, c.step`,
+  ).all();
 }
