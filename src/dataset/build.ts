@@ -32,7 +32,7 @@ import {
   parentByQuote,
   parentBySubject,
 } from './pairing.js';
-import { type Person, type PromptInput, renderConversation, type ThreadMessage } from './prompt.js';
+import { type Person, type PromptInput, renderConversation, type ThreadMessage } from '../model/prompt.js';
 import { reconstructParent } from './reconstruct.js';
 import { splitByTime } from './split.js';
 import { baseSubject, Threads } from './thread.js';

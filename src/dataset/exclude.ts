@@ -3,7 +3,7 @@
 // `understudy privacy exclude` (the store's excluded_correspondents table).
 import picomatch from 'picomatch';
 import { type Db, stmt } from '../store/db.js';
-import type { Person } from './prompt.js';
+import type { Person } from '../model/prompt.js';
 
 export interface ExcludedCorrespondents {
   /** Lower-case addresses or globs ("*@newsletter.example"). */

@@ -1,7 +1,7 @@
 // Who the user is: their addresses (configured, plus the aliases their Sent mail comes from)
 // and the name they sign with.
 import { nameMatches } from './people.js';
-import type { Person } from './prompt.js';
+import type { Person } from '../model/prompt.js';
 
 export interface UserIdentity {
   addresses: Set<string>;

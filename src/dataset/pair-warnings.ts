@@ -3,7 +3,7 @@
 import type { QuotedMessage } from '../mail/quoted-message.js';
 import type { DatasetMessage, PairedBy } from './pairing.js';
 import { addressedTo, normalize } from './people.js';
-import type { Person } from './prompt.js';
+import type { Person } from '../model/prompt.js';
 
 /**
  * - `parent_not_top_of_quote`: the reply quotes a message, and the parent's text is not that first quoted message

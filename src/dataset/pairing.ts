@@ -3,7 +3,7 @@
 import type { QuotedMessage } from '../mail/quoted-message.js';
 import { stripReplyPrefixes } from '../mail/subject.js';
 import { addressedTo, nameMatches, normalize } from './people.js';
-import type { Person } from './prompt.js';
+import type { Person } from '../model/prompt.js';
 import { baseSubject } from './thread.js';
 
 export { addressedTo, nameMatches, normalize };

@@ -1,6 +1,6 @@
 // Who is who across headers, quoted header blocks and attribution lines: "Lu, Zimin", "Zimin Lu" and
 // zimin.lu@enron.com are one person.
-import type { Person } from './prompt.js';
+import type { Person } from '../model/prompt.js';
 
 /** Whom a message was sent to: its To and Cc. */
 export interface Addressed {

@@ -2,7 +2,7 @@
 // is not in the store (deleted, or filed in a folder that is not synced).
 import type { QuotedMessage } from '../mail/quoted-message.js';
 import type { DatasetMessage } from './pairing.js';
-import type { Person } from './prompt.js';
+import type { Person } from '../model/prompt.js';
 
 /**
  * A DatasetMessage standing for the quoted message. It has no content of its own: `contentId` is the reply's, since

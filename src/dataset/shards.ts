@@ -4,7 +4,7 @@
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StoredExample } from '../store/dataset.js';
-import { type ChatMessage, type PromptInput, renderConversation } from './prompt.js';
+import { type ChatMessage, type PromptInput, renderConversation } from '../model/prompt.js';
 import type { ChatTokenizer } from './tokenize.js';
 
 export const SHARD_FORMAT = { format: 'understudy-shards', version: 1 } as const;

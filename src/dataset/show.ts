@@ -3,7 +3,7 @@
 import { type StoredExample, storedExamples } from '../store/dataset.js';
 import type { Db } from '../store/db.js';
 import type { PairingInfo } from './build.js';
-import type { Person } from './prompt.js';
+import type { Person } from '../model/prompt.js';
 
 export interface PairView {
   replyKey: string;

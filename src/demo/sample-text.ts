@@ -1,7 +1,7 @@
 // The text a model trained on the demo mailbox sees: each persona thread rendered exactly as the
-// dataset renders it for training and drafting (src/dataset/prompt.ts), for cutting the demo's
+// dataset renders it for training and drafting (src/model/prompt.ts), for cutting the demo's
 // vocabulary down to what that text needs (src/demo/tokenizer.ts).
-import { type ChatMessage, renderConversation } from '../dataset/prompt.js';
+import { type ChatMessage, renderConversation } from '../model/prompt.js';
 import type { PersonaThread } from './persona.js';
 
 const DAYS = 'Sunday Monday Tuesday Wednesday Thursday Friday Saturday';

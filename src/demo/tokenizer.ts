@@ -13,7 +13,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { disableOnnxTelemetry } from '../config/no-telemetry.js';
-import type { ChatMessage } from '../dataset/prompt.js';
+import type { ChatMessage } from '../model/prompt.js';
 
 interface TokenizerJson {
   added_tokens: { id: number; content: string }[];

@@ -10,7 +10,7 @@ import { mergeCopies, threadContext } from '../dataset/build.js';
 import { cleanedText } from '../dataset/clean.js';
 import { type UserIdentity, userIdentity } from '../dataset/identity.js';
 import type { DatasetMessage } from '../dataset/pairing.js';
-import { type PromptInput, renderConversation } from '../dataset/prompt.js';
+import { type PromptInput, renderConversation } from '../model/prompt.js';
 import { connect, disconnect } from '../imap/connect.js';
 import { findDraftsMailbox } from '../imap/drafts.js';
 import { accountIdByName, messagesForDataset, storedExamples } from '../store/dataset.js';

@@ -2,7 +2,7 @@
 // then token-by-token decoding with the KV cache (onnxruntime-node), sampling and stop rules.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChatMessage } from '../dataset/prompt.js';
+import type { ChatMessage } from '../model/prompt.js';
 import { ChatTokenizer } from '../dataset/tokenize.js';
 import { type CacheBuffers, OnnxCausalLm } from './onnx-lm.js';
 import { applyRepetitionPenalty, endsInLoop, sampleTopP, seededRandom } from './sampling.js';

@@ -1,7 +1,7 @@
 // The cold-start route (prompting instead of fine-tuning): before a trained version exists, the
 // base model is shown a few of the user's own past replies. Pure, so that drafting and the
 // evaluation that compares this route with a tuned version build exactly the same prompt.
-import type { PromptInput } from '../dataset/prompt.js';
+import type { PromptInput } from './prompt.js';
 
 /** The fields of a stored example (src/store/dataset.ts StoredExample) the choice needs. */
 export interface StyleExampleSource {

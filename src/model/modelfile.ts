@@ -1,5 +1,5 @@
 // The Ollama Modelfile written beside an exported GGUF: the prompt layout the version was trained
-// on (the tokenizer's chat template around src/dataset/prompt.ts's system and user turns), its
+// on (the tokenizer's chat template around src/model/prompt.ts's system and user turns), its
 // stop tokens and the sampling settings drafts use, so `ollama create NAME -f FILE` prompts the
 // model exactly as Understudy does. Format: https://github.com/ollama/ollama/blob/main/docs/modelfile.md
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ export interface ModelfileOptions {
   ggufFile: string;
   /** The base model folder whose tokenizer (and chat template) the version was trained with. */
   modelDir: string;
-  /** The system turn (src/dataset/prompt.ts systemPrompt) for the user the model writes as. */
+  /** The system turn (src/model/prompt.ts systemPrompt) for the user the model writes as. */
   system: string;
   /** Sampling as `[drafts]` sets it. */
   temperature: number;

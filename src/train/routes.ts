@@ -1,12 +1,12 @@
 // Scores a route on held-out messages the way drafts are really written: the ONNX generator of
-// src/generate/ and the prompt of src/dataset/prompt.ts, greedy with a fixed seed. A route is a
+// src/generate/ and the prompt of src/model/prompt.ts, greedy with a fixed seed. A route is a
 // model plus a prompt: the prompted route (the base model shown a few of the user's past
 // replies, the cold start of drafting) or a tuned version (its merged model, no examples). Each
 // reply is compared with what the user really sent (chrF, greeting, sign-off, language, length),
 // and the real reply's per-token loss under the same model and prompt is computed from the ONNX
 // model's logits, so the loss and the text come from one and the same path.
-import type { PromptInput } from '../dataset/prompt.js';
-import { renderConversation } from '../dataset/prompt.js';
+import type { PromptInput } from '../model/prompt.js';
+import { renderConversation } from '../model/prompt.js';
 import { Generator } from '../generate/generator.js';
 import { coldStartInput, type StyleExampleSource } from '../model/cold-start.js';
 import { type EvalSummary, type ReplyScore, scoreReply, summarize } from './evaluate.js';

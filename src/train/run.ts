@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import { buildDataset } from '../dataset/build.js';
-import type { ChatMessage } from '../dataset/prompt.js';
+import type { ChatMessage } from '../model/prompt.js';
 import { contextVariants, type ShardSummary, writeShards } from '../dataset/shards.js';
 import { ChatTokenizer } from '../dataset/tokenize.js';
 import { baseModelProblem } from '../model/base-model-name.js';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { cleanContent } from '../../src/dataset/clean.js';
 import { dedupeReplies } from '../../src/dataset/dedupe.js';
 import { parentByQuote } from '../../src/dataset/pairing.js';
-import { renderIncoming } from '../../src/dataset/prompt.js';
+import { renderIncoming } from '../../src/model/prompt.js';
 import { baseSubject } from '../../src/dataset/thread.js';
 import { cleanGenerated } from '../../src/drafts/postprocess.js';
 import { classifyMessage } from '../../src/mail/classify.js';

@@ -5,7 +5,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { mergeCopies } from '../../dataset/build.js';
 import { userIdentity } from '../../dataset/identity.js';
-import { systemPrompt } from '../../dataset/prompt.js';
+import { systemPrompt } from '../../model/prompt.js';
 import { exportGguf, type GgufPrecision } from '../../model/export-gguf.js';
 import { writeModelfile } from '../../model/modelfile.js';
 import { DEFAULT_PRESET, PRESETS } from '../../model/presets.js';
