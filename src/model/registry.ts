@@ -2,25 +2,29 @@
 // and which one is promoted (the one drafts are written with).
 import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Db, ensurePrivateDir, stmt } from '../store/db.js';
+import { type Db, ensurePrivateDir } from '../store/db.js';
+import {
+  getVersion,
+  insertVersion,
+  listVersions,
+  type ModelVersion,
+  nextVersionId,
+  promotedVersion,
+  retireAnyPromoted,
+  retiredBefore,
+  setVersionStatus,
+  type VersionStatus,
+} from '../store/model-versions.js';
 
-export type VersionStatus = 'candidate' | 'promoted' | 'retired' | 'rejected';
-
-export interface ModelVersion {
-  id: number;
-  created_at: number;
-  base: string;
-  base_repo: string | null;
-  base_commit: string | null;
-  dir: string;
-  status: VersionStatus;
-  eval_loss: number | null;
-  base_eval_loss: number | null;
-  score: number | null;
-  style_match: number | null;
-  metrics: string;
-  data: string;
-}
+// The rows are the store's (src/store/model-versions.ts); these stay importable from here.
+export {
+  getVersion,
+  latestVersion,
+  listVersions,
+  type ModelVersion,
+  promotedVersion,
+  type VersionStatus,
+} from '../store/model-versions.js';
 
 export function versionsDir(dataDir: string): string {
   return join(dataDir, 'models', 'versions');
@@ -51,51 +55,12 @@ export interface NewVersion {
 /** Moves a complete version folder into place (v0001, v0002, …) and records it as a candidate. */
 export function registerVersion(db: Db, dataDir: string, incompleteDir: string, v: NewVersion): ModelVersion {
   return db.transaction(() => {
-    const next = (stmt<[], { n: number | null }>(db, 'SELECT MAX(id) AS n FROM model_versions').get()?.n ?? 0) + 1;
+    const next = nextVersionId(db);
     const dir = join(versionsDir(dataDir), `v${String(next).padStart(4, '0')}`);
     if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
     renameSync(incompleteDir, dir);
-    const row = stmt<unknown[], ModelVersion>(
-      db,
-      `INSERT INTO model_versions (id, created_at, base, base_repo, base_commit, dir, status, eval_loss, base_eval_loss, score, style_match, metrics, data)
-       VALUES (?, ?, ?, ?, ?, ?, 'candidate', ?, ?, ?, ?, ?, ?) RETURNING *`,
-    ).get(
-      next,
-      Date.now(),
-      v.base,
-      v.baseRepo,
-      v.baseCommit,
-      dir,
-      v.evalLoss,
-      v.baseEvalLoss,
-      v.score,
-      v.styleMatch,
-      JSON.stringify(v.metrics),
-      JSON.stringify(v.data),
-    );
-    if (!row) throw new Error('could not register the model version');
-    return row;
+    return insertVersion(db, { ...v, id: next, dir });
   })();
-}
-
-export function listVersions(db: Db): ModelVersion[] {
-  return stmt<[], ModelVersion>(db, 'SELECT * FROM model_versions ORDER BY id').all();
-}
-
-export function getVersion(db: Db, id: number): ModelVersion | undefined {
-  return stmt<[number], ModelVersion>(db, 'SELECT * FROM model_versions WHERE id = ?').get(id);
-}
-
-/** The newest version, whatever became of it. */
-export function latestVersion(db: Db): ModelVersion | undefined {
-  return stmt<[], ModelVersion>(db, 'SELECT * FROM model_versions ORDER BY id DESC LIMIT 1').get();
-}
-
-export function promotedVersion(db: Db): ModelVersion | undefined {
-  return stmt<[], ModelVersion>(
-    db,
-    "SELECT * FROM model_versions WHERE status = 'promoted' ORDER BY id DESC LIMIT 1",
-  ).get();
 }
 
 /** Makes `id` the promoted version; the previous one becomes retired (rollback can bring it back). */
@@ -107,8 +72,8 @@ export function promote(db: Db, id: number): ModelVersion {
       throw new Error(
         `version ${id} has no ONNX model (${target.dir}: pruned, or its training did not finish); it cannot be used for drafts`,
       );
-    stmt(db, "UPDATE model_versions SET status = 'retired' WHERE status = 'promoted'").run();
-    stmt(db, "UPDATE model_versions SET status = 'promoted' WHERE id = ?").run(id);
+    retireAnyPromoted(db);
+    setVersionStatus(db, id, 'promoted');
     return { ...target, status: 'promoted' as const };
   })();
 }
@@ -121,13 +86,13 @@ export function promote(db: Db, id: number): ModelVersion {
 export function retirePromoted(db: Db): ModelVersion | undefined {
   return db.transaction(() => {
     const current = promotedVersion(db);
-    if (current) stmt(db, "UPDATE model_versions SET status = 'retired' WHERE id = ?").run(current.id);
+    if (current) setVersionStatus(db, current.id, 'retired');
     return current;
   })();
 }
 
 export function reject(db: Db, id: number): void {
-  stmt(db, "UPDATE model_versions SET status = 'rejected' WHERE id = ?").run(id);
+  setVersionStatus(db, id, 'rejected');
 }
 
 /** The merged ONNX model drafts are generated with; `model prune` removes it from old versions. */
@@ -142,12 +107,7 @@ export function hasOnnxModel(v: Pick<ModelVersion, 'dir'>): boolean {
 
 /** The retired version `rollback` would bring back: the newest one before `current` that still has its model. */
 export function rollbackTarget(db: Db, current: ModelVersion): ModelVersion | undefined {
-  return stmt<[number], ModelVersion>(
-    db,
-    "SELECT * FROM model_versions WHERE status = 'retired' AND id < ? ORDER BY id DESC",
-  )
-    .all(current.id)
-    .find(hasOnnxModel);
+  return retiredBefore(db, current.id).find(hasOnnxModel);
 }
 
 /** Goes back to the most recent retired version before the promoted one (one that was not pruned). */
@@ -160,8 +120,8 @@ export function rollback(db: Db): ModelVersion {
       `version ${current.id} is the first promoted version (or the earlier ones were pruned); there is nothing to roll back to`,
     );
   return db.transaction(() => {
-    stmt(db, "UPDATE model_versions SET status = 'rejected' WHERE id = ?").run(current.id);
-    stmt(db, "UPDATE model_versions SET status = 'promoted' WHERE id = ?").run(previous.id);
+    setVersionStatus(db, current.id, 'rejected');
+    setVersionStatus(db, previous.id, 'promoted');
     return { ...previous, status: 'promoted' as const };
   })();
 }
