@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { loadConfig } from '../src/config/load.js';
 import { buildDataset } from '../src/dataset/build.js';
 import { writeShards } from '../src/dataset/shards.js';
-import { ChatTokenizer } from '../src/dataset/tokenize.js';
+import { ChatTokenizer } from '../src/model/chat-tokenizer.js';
 import { accountIdByName, storedExamples } from '../src/store/dataset.js';
 import { openStore } from '../src/store/db.js';
 import { findPython } from '../src/train/python.js';

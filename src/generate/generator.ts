@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatMessage } from '../model/prompt.js';
-import { ChatTokenizer } from '../dataset/tokenize.js';
+import { ChatTokenizer } from '../model/chat-tokenizer.js';
 import { type CacheBuffers, OnnxCausalLm } from './onnx-lm.js';
 import { applyRepetitionPenalty, endsInLoop, sampleTopP, seededRandom } from './sampling.js';
 

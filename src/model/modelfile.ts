@@ -4,7 +4,7 @@
 // model exactly as Understudy does. Format: https://github.com/ollama/ollama/blob/main/docs/modelfile.md
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { ChatTokenizer } from '../dataset/tokenize.js';
+import { ChatTokenizer } from './chat-tokenizer.js';
 
 // Markers rendered through the chat template, then replaced by Ollama's template variables: the
 // template itself (Jinja in tokenizer_config.json) is not something Ollama can read.

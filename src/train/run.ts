@@ -7,7 +7,7 @@ import type { Config } from '../config/load.js';
 import { buildDataset } from '../dataset/build.js';
 import type { ChatMessage } from '../model/prompt.js';
 import { contextVariants, type ShardSummary, writeShards } from '../dataset/shards.js';
-import { ChatTokenizer } from '../dataset/tokenize.js';
+import { ChatTokenizer } from '../model/chat-tokenizer.js';
 import { baseModelProblem } from '../model/base-model-name.js';
 import { findPreset } from '../model/presets.js';
 import { baseModelDir, readManifest } from '../model/pull.js';

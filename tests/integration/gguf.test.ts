@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LLAMACPP_VERSION, REFERENCE_DIR, ReferenceModel, referenceInstalled } from '../../bench/lib/llamacpp.js';
 import { type PromptInput, renderConversation } from '../../src/model/prompt.js';
-import { ChatTokenizer } from '../../src/dataset/tokenize.js';
+import { ChatTokenizer } from '../../src/model/chat-tokenizer.js';
 import { exportGguf } from '../../src/model/export-gguf.js';
 import { writeModelfile } from '../../src/model/modelfile.js';
 import { runWorker } from '../../src/train/worker.js';

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ChatTokenizer } from '../../src/dataset/tokenize.js';
+import { ChatTokenizer } from '../../src/model/chat-tokenizer.js';
 import { Generator } from '../../src/generate/generator.js';
 import { OnnxCausalLm } from '../../src/generate/onnx-lm.js';
 import { argmax } from '../../src/generate/sampling.js';

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { AutoModelForCausalLM, Tensor } from '@huggingface/transformers';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { ChatTokenizer } from '../../src/dataset/tokenize.js';
+import { ChatTokenizer } from '../../src/model/chat-tokenizer.js';
 import { accountIdByName, storedExamples } from '../../src/store/dataset.js';
 import { openStore } from '../../src/store/db.js';
 import { scoreGenerations } from '../../src/train/run.js';

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { disableOnnxTelemetry } from '../config/no-telemetry.js';
-import type { ChatMessage } from '../model/prompt.js';
+import type { ChatMessage } from './prompt.js';
 
 /**
  * transformers.js, loaded on first use (it is large, and most commands never tokenize), and
