@@ -2,7 +2,7 @@
 // one a mail client shows in "view source"), in the local store after the sync.
 import { normalizeMessageId } from '../mail/headers.js';
 import type { Db } from '../store/db.js';
-import { stmt } from '../store/db.js';
+import { inboxUid } from '../store/messages.js';
 import { CliError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 
@@ -16,24 +16,15 @@ export function resolveMessageRef(db: Db, accountId: number | undefined, ref: st
   const text = ref.trim();
   const byUid = /^\d+$/.test(text);
   const messageId = byUid ? null : normalizeMessageId(text.startsWith('<') ? text : `<${text}>`);
-  const row =
+  const uid =
     accountId === undefined
       ? undefined
       : byUid
-        ? stmt<[number, number], { uid: number }>(
-            db,
-            `SELECT m.uid FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id
-             WHERE b.account_id = ? AND b.special_use = '\\Inbox' AND m.uid = ?`,
-          ).get(accountId, Number(text))
+        ? inboxUid(db, accountId, { uid: Number(text) })
         : messageId
-          ? stmt<[number, string], { uid: number }>(
-              db,
-              `SELECT m.uid FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id
-               WHERE b.account_id = ? AND b.special_use = '\\Inbox' AND m.message_id = ?
-               ORDER BY m.uid DESC LIMIT 1`,
-            ).get(accountId, messageId)
+          ? inboxUid(db, accountId, { messageId })
           : undefined;
-  if (row) return row.uid;
+  if (uid !== undefined) return uid;
   throw new CliError(
     `no INBOX message with ${byUid ? `UID ${text}` : `Message-ID ${messageId ?? JSON.stringify(text)}`} in the store` +
       '\n  fix: give an INBOX UID or the Message-ID header of a message in your INBOX (run without --no-sync if it just arrived); `understudy draft --dry-run` lists the candidates with their UIDs',

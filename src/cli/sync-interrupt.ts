@@ -1,17 +1,14 @@
 // What `sync` leaves in the store when Ctrl-C stops it: `status` must not say "ok" for a sync that
 // did not finish (issue 15). The interrupted mailboxes resume on the next run either way.
-import { type Db, stmt } from '../store/db.js';
+import { accountLastSync, recordAccountUnfinished } from '../store/accounts.js';
+import type { Db } from '../store/db.js';
 
 /** The error kind `status` shows for a sync stopped by the user (beside 'temporary', 'auth', 'final'). */
 export const INTERRUPTED_KIND = 'interrupted';
 
 /** The account's last complete sync (ms since the epoch), or null; read before a sync starts. */
 export function lastCompleteSync(db: Db, accountName: string): number | null {
-  return (
-    stmt<[string], { last_sync_at: number | null }>(db, 'SELECT last_sync_at FROM accounts WHERE name = ?').get(
-      accountName,
-    )?.last_sync_at ?? null
-  );
+  return accountLastSync(db, accountName);
 }
 
 /**
@@ -27,10 +24,8 @@ export function recordSyncInterrupted(
   at = Date.now(),
 ): void {
   const left = mailboxes.length ? `; not finished: ${mailboxes.join(', ')}` : '';
-  stmt(db, 'UPDATE accounts SET last_sync_at = ?, last_error = ?, last_error_kind = ? WHERE name = ?').run(
-    previous,
-    `stopped by Ctrl-C at ${new Date(at).toISOString().slice(0, 19).replace('T', ' ')} UTC${left}; run understudy sync to finish`,
-    INTERRUPTED_KIND,
-    accountName,
-  );
+  recordAccountUnfinished(db, accountName, previous, {
+    message: `stopped by Ctrl-C at ${new Date(at).toISOString().slice(0, 19).replace('T', ' ')} UTC${left}; run understudy sync to finish`,
+    kind: INTERRUPTED_KIND,
+  });
 }

@@ -2,21 +2,15 @@
 // example, from the config ([dataset] exclude_senders / exclude_domains) and from
 // `understudy privacy exclude` (the store's excluded_correspondents table).
 import picomatch from 'picomatch';
-import { type Db, stmt } from '../store/db.js';
 import type { Person } from '../model/prompt.js';
+import type { Db } from '../store/db.js';
+import { storedExclusions } from '../store/excluded-correspondents.js';
 
 export interface ExcludedCorrespondents {
   /** Lower-case addresses or globs ("*@newsletter.example"). */
   senders: string[];
   /** Lower-case domains; a domain also covers its subdomains. */
   domains: string[];
-}
-
-/** One stored exclusion, as `understudy privacy list` shows it. */
-export interface StoredExclusion {
-  pattern: string;
-  kind: 'sender' | 'domain';
-  added_at: number;
 }
 
 /**
@@ -30,29 +24,6 @@ export function parseCorrespondent(text: string): { pattern: string; kind: 'send
     return /^@[a-z0-9*][a-z0-9.*-]*\.[a-z0-9-]+$/.test(t) ? { pattern: t.slice(1), kind: 'domain' } : null;
   if (t.includes('@')) return /^[^@]+@[^@]+$/.test(t) ? { pattern: t, kind: 'sender' } : null;
   return /^[a-z0-9][a-z0-9.-]*\.[a-z0-9-]+$/.test(t) ? { pattern: t, kind: 'domain' } : null;
-}
-
-export function storedExclusions(db: Db): StoredExclusion[] {
-  return stmt<[], StoredExclusion>(
-    db,
-    'SELECT pattern, kind, added_at FROM excluded_correspondents ORDER BY pattern',
-  ).all();
-}
-
-/** Adds a rule; returns false when it was already there. */
-export function addExclusion(db: Db, rule: { pattern: string; kind: 'sender' | 'domain' }): boolean {
-  return (
-    stmt(db, 'INSERT OR IGNORE INTO excluded_correspondents (pattern, kind, added_at) VALUES (?, ?, ?)').run(
-      rule.pattern,
-      rule.kind,
-      Date.now(),
-    ).changes > 0
-  );
-}
-
-/** Removes a rule; returns false when there was none. */
-export function removeExclusion(db: Db, pattern: string): boolean {
-  return stmt(db, 'DELETE FROM excluded_correspondents WHERE pattern = ?').run(pattern).changes > 0;
 }
 
 /** The config's rules and the stored ones together. */

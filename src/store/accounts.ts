@@ -46,3 +46,29 @@ export function recordAccountSync(
     );
   }
 }
+
+/** The account's last complete sync (ms since the epoch); null when it never completed or there is no such account. */
+export function accountLastSync(db: Db, name: string): number | null {
+  return (
+    stmt<[string], { last_sync_at: number | null }>(db, 'SELECT last_sync_at FROM accounts WHERE name = ?').get(name)
+      ?.last_sync_at ?? null
+  );
+}
+
+/**
+ * Sets the account's last complete sync back to `lastSyncAt` and records why the sync did not
+ * finish (`error`, shown by `status`, of `kind`). No row for `name`: nothing happens.
+ */
+export function recordAccountUnfinished(
+  db: Db,
+  name: string,
+  lastSyncAt: number | null,
+  error: { message: string; kind: string },
+): void {
+  stmt(db, 'UPDATE accounts SET last_sync_at = ?, last_error = ?, last_error_kind = ? WHERE name = ?').run(
+    lastSyncAt,
+    error.message,
+    error.kind,
+    name,
+  );
+}

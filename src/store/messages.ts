@@ -195,3 +195,22 @@ export function countMessages(db: Db, mailboxId: number): number {
     stmt<[number], { n: number }>(db, 'SELECT COUNT(*) AS n FROM messages WHERE mailbox_id = ?').get(mailboxId)?.n ?? 0
   );
 }
+
+/**
+ * The UID of a message in the account's INBOX, named by its UID (is it there?) or by its
+ * normalised Message-ID (the newest copy when several share it); undefined when there is none.
+ */
+export function inboxUid(db: Db, accountId: number, ref: { uid: number } | { messageId: string }): number | undefined {
+  if ('uid' in ref)
+    return stmt<[number, number], { uid: number }>(
+      db,
+      `SELECT m.uid FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id
+       WHERE b.account_id = ? AND b.special_use = '\\Inbox' AND m.uid = ?`,
+    ).get(accountId, ref.uid)?.uid;
+  return stmt<[number, string], { uid: number }>(
+    db,
+    `SELECT m.uid FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id
+     WHERE b.account_id = ? AND b.special_use = '\\Inbox' AND m.message_id = ?
+     ORDER BY m.uid DESC LIMIT 1`,
+  ).get(accountId, ref.messageId)?.uid;
+}

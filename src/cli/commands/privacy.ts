@@ -2,7 +2,8 @@
 // (and, through [drafts] exclude_*, out of drafting). Stored in the local store; the config's
 // [dataset] exclude_senders / exclude_domains add to them.
 import type { Command } from 'commander';
-import { addExclusion, parseCorrespondent, removeExclusion, storedExclusions } from '../../dataset/exclude.js';
+import { parseCorrespondent } from '../../dataset/exclude.js';
+import { addExclusion, removeExclusion, storedExclusions } from '../../store/excluded-correspondents.js';
 import { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
