@@ -15,6 +15,7 @@ import { draftReplies } from '../src/drafts/run.js';
 import { syncAccount } from '../src/imap/sync-account.js';
 import { latestVersion, promotedVersion } from '../src/model/registry.js';
 import { listAccounts } from '../src/store/accounts.js';
+import { type DaemonStatus, writeDaemonStatus } from '../src/store/daemon-status-file.js';
 import { accountIdByName, storedExamples } from '../src/store/dataset.js';
 import { type Db, ensurePrivateDir, openStore } from '../src/store/db.js';
 import { draftCounts } from '../src/store/drafts.js';
@@ -24,7 +25,6 @@ import { gpuBusyReason } from '../src/train/gpu.js';
 import { type IdleWatcher, watchInbox } from './idle.js';
 import { JobQueue } from './jobs.js';
 import { daemonLogger } from './log.js';
-import { type DaemonStatus, writeStatus } from './status.js';
 
 export interface DaemonOptions {
   configPath?: string;
@@ -92,7 +92,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const status = () => {
     try {
       const stored = listAccounts(db);
-      writeStatus(config.dataDir, {
+      writeDaemonStatus(config.dataDir, {
         pid: process.pid,
         startedAt,
         updatedAt: Date.now(),

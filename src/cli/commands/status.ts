@@ -2,11 +2,11 @@
 import type { Command } from 'commander';
 import { draftingPaused } from '../../drafts/pause.js';
 import { promotedVersion } from '../../model/registry.js';
+import { readDaemonStatus, readDaemonStopped } from '../../store/daemon-status-file.js';
 import { draftCounts } from '../../store/drafts.js';
 import { storeSize, storeStatus } from '../../store/status.js';
 import { lastRuns } from '../../store/training-runs.js';
 import { CliContext } from '../context.js';
-import { readDaemonStatus, readDaemonStopped } from '../daemon-status.js';
 import { EXIT } from '../exit-codes.js';
 import { ago, bytes } from '../format.js';
 import { accountMargins, marginLines } from '../margins.js';

@@ -1,9 +1,19 @@
-// The daemon's status file, as `understudy status` reads it (the daemon writes it).
-import { readFileSync } from 'node:fs';
+// The daemon's status file (daemon-status.json in the data dir): its format, where it lives, how
+// it is written (atomically, 0600) and read. The daemon writes it; `understudy status` reads it,
+// so a running daemon can be shown without a socket. The one module both sides import.
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
+/**
+ * How the last training the daemon started ended, as fields to branch on: `promoted` and
+ * `not_promoted` name the new version; `failed` carries the child's exit code (null when it could
+ * not start); `skipped` means training was not due (too few new examples, the GPU busy).
+ */
+export type TrainingStatus = 'promoted' | 'not_promoted' | 'failed' | 'skipped';
 
 export interface DaemonStatus {
   pid: number;
+  /** Epoch milliseconds, like every time in this file. */
   startedAt: number;
   updatedAt: number;
   state: 'starting' | 'running' | 'stopping' | 'stopped';
@@ -18,14 +28,31 @@ export interface DaemonStatus {
   }[];
   model: { version: number | null; mode: string | null };
   nextTraining: number | null;
-  lastTraining: { at: number; outcome: string } | null;
+  /**
+   * `outcome` is the sentence for people ("promoted version 3: …"); programs read `status` and
+   * `version` (absent in files written before they existed).
+   */
+  lastTraining: { at: number; status?: TrainingStatus; version?: number | null; outcome: string } | null;
   draftsToday: number;
   /** Why the daemon stopped by itself (a refused login, a broken secret): set with state 'stopped'. */
   stopped?: { at: number; code: string; exitCode: number; message: string } | null;
 }
 
+/** The status file's path in `dataDir`. */
 export function statusFile(dataDir: string): string {
   return join(dataDir, 'daemon-status.json');
+}
+
+/**
+ * Writes `status` atomically (a temporary file renamed over the old one, so a reader never sees
+ * half a file), readable by this user only. Throws the file system's error (ENOSPC, EACCES);
+ * the daemon logs it and carries on.
+ */
+export function writeDaemonStatus(dataDir: string, status: DaemonStatus): void {
+  const file = statusFile(dataDir);
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(status, null, 2)}\n`, { mode: 0o600 });
+  renameSync(tmp, file);
 }
 
 /** The status of a running daemon, or null when none runs (no file, or its process is gone). */
