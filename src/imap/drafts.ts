@@ -167,10 +167,11 @@ export function userFlags(d: DraftOnServer): string[] {
 
 /**
  * Removes one of our drafts, only if it is still exactly what we appended: same UIDVALIDITY and
- * UID, our key, same size, no flag or keyword the user added. Checked and removed under one
- * SELECT, so the UID cannot change meaning in between. With UIDPLUS only that UID is expunged
- * (UID EXPUNGE, RFC 4315); without it the draft is only flagged \Deleted, because a plain
- * EXPUNGE would also remove messages the user flagged.
+ * UID, our key, same size, no flag or keyword the user added. Checked and removed while the
+ * mailbox is selected once (IMAP select, RFC 3501 §6.3.1), so the UID cannot change meaning in
+ * between. With UIDPLUS only that UID is expunged (UID EXPUNGE, RFC 4315); without it the
+ * draft is only flagged \Deleted, because a plain EXPUNGE would also remove messages the user
+ * flagged.
  */
 export async function removeOwnDraft(
   client: ImapFlow,

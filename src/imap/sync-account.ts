@@ -1,10 +1,10 @@
 // Synchronises every selected mailbox of one account, over a few parallel connections, and
-// retries temporary failures with capped, jittered backoff on fresh connections.
+// retries temporary failures on fresh connections, waiting as session.ts's SYNC_BACKOFF says.
 import type { ImapFlow } from 'imapflow';
 import { SecretError } from '../config/errors.js';
 import type { AccountConfig, SyncSettings } from '../config/load.js';
 import type { Logger } from '../config/logger.js';
-import { type Credential, resolveSecret } from '../config/secrets.js';
+import type { Credential } from '../config/secrets.js';
 import { ensureAccount, recordAccountSync } from '../store/accounts.js';
 import type { Db } from '../store/db.js';
 import { storeErrorFrom } from '../store/errors.js';
@@ -14,10 +14,11 @@ import {
   recordMailboxError,
   listMailboxes as storedMailboxes,
 } from '../store/mailboxes.js';
-import { connect, disconnect } from './connect.js';
+import { disconnect } from './connect.js';
 import { listMailboxes, type MailboxInfo, type Selection, selectMailboxes, type UnmatchedGlob } from './discover.js';
 import { classifyImapError, ImapError, underlyingError } from './errors.js';
 import { skipIfUnchanged, statusQueryFor } from './mailbox-status.js';
+import { openSession, reconnectDelay, SYNC_BACKOFF } from './session.js';
 import { type MailboxProgress, type MailboxSyncContext, type MailboxSyncResult, syncMailbox } from './sync-mailbox.js';
 
 export interface AccountSyncOptions {
@@ -75,14 +76,10 @@ export async function syncAccount(options: AccountSyncOptions): Promise<AccountS
     durationMs: 0,
   };
   try {
-    const credential = options.credential ?? (await resolveSecret(account));
+    const session = await openSession({ account, settings, logger, credential: options.credential });
     const vanished = new Map<string, Set<number>>();
     const open = () =>
-      connect({
-        account,
-        settings,
-        credential,
-        logger,
+      session.connect({
         onExpunge: (event) => {
           if (event.uid !== undefined) vanished.get(event.path)?.add(event.uid);
         },
@@ -105,8 +102,8 @@ export async function syncAccount(options: AccountSyncOptions): Promise<AccountS
           for (const u of selection.unmatched)
             logger?.warn({ account: account.name, key: u.key, glob: u.glob }, u.message);
           result.removed = dropDeselected(db, accountId, selection.selected);
-          // A mailbox whose STATUS shows no change is done here: no SELECT, and no second
-          // connection when every mailbox is unchanged. The others are synced as before.
+          // A mailbox whose STATUS shows no change is done here: it is not selected (IMAP select),
+          // and no second connection is opened when every mailbox is unchanged. The others are synced as before.
           // One transaction for all of them: one commit (and WAL sync) instead of one per mailbox.
           const skipped = db.transaction((boxes: MailboxInfo[]) =>
             boxes.map((box) => ({ box, unchanged: skipIfUnchanged(db, accountId, box, box.status) })),
@@ -150,7 +147,7 @@ export async function syncAccount(options: AccountSyncOptions): Promise<AccountS
       // alone are over in seconds, before a restarting server is back. A server never reached in
       // this run (a wrong host or port) gets the retries only, so the user hears of it quickly.
       firstFailureAt ??= Date.now();
-      const delay = backoff(attempt);
+      const delay = reconnectDelay(attempt, SYNC_BACKOFF);
       const windowLeft = reached ? firstFailureAt + (settings.retryWindowMs ?? 0) - Date.now() : 0;
       if (attempt >= settings.retries && delay > windowLeft) throw temporary;
       result.reconnects++;
@@ -193,12 +190,6 @@ export async function syncAccount(options: AccountSyncOptions): Promise<AccountS
     });
     throw error;
   }
-}
-
-/** Full jitter over a doubling window, capped at 30 s (AWS architecture blog's recipe). */
-function backoff(attempt: number): number {
-  const window = Math.min(30_000, 500 * 2 ** attempt);
-  return Math.round(window / 2 + Math.random() * (window / 2));
 }
 
 /** Mailboxes in the store that are no longer selected (excluded, or gone from the server). */

@@ -5,7 +5,8 @@ import type { Config } from '../config/load.js';
 import { datasetStats } from '../dataset/stats.js';
 import { listVersions } from '../model/registry.js';
 import { accountIdByName, storedExamples } from '../store/dataset.js';
-import { type Db, stmt } from '../store/db.js';
+import type { Db } from '../store/db.js';
+import { draftOutcomes } from '../store/drafts.js';
 import { listEvaluations } from '../store/evaluations.js';
 import { type CurvePoint, trainingCurves } from '../store/training-runs.js';
 import type { RouteName, RouteSummary } from '../train/routes.js';
@@ -126,12 +127,7 @@ export function reportData(db: Db, config: Config, now = Date.now()): ReportData
  * Failed generations wrote no draft; they are among the no-draft reasons.
  */
 function draftWeeks(db: Db, accountIds: readonly number[]): WeekRow[] {
-  if (!accountIds.length) return [];
-  const rows = stmt<[], { created_at: number; state: string; feedback: string | null }>(
-    db,
-    `SELECT created_at, state, feedback FROM drafts WHERE account_id IN (${accountIds.map(Number).join(',')})
-     AND state NOT IN ('failed', 'planned')`,
-  ).all();
+  const rows = draftOutcomes(db, accountIds);
   const counts = new Map<string, number>();
   for (const r of rows) {
     let outcome: WeekRow['outcome'] = 'waiting';

@@ -8,8 +8,8 @@ import { userIdentity } from '../dataset/identity.js';
 import { triageCandidate } from '../drafts/candidates.js';
 import { SKIP_LABELS, type TriageSkip, triage } from '../drafts/triage.js';
 import { messagesForDataset } from '../store/dataset.js';
-import { type Db, stmt } from '../store/db.js';
-import { answeredMessageIds, inboxMessages } from '../store/drafts.js';
+import type { Db } from '../store/db.js';
+import { answeredMessageIds, draftParents, inboxMessages } from '../store/drafts.js';
 
 /** Reason label → number of INBOX messages. */
 export function noDraftReasons(
@@ -22,10 +22,7 @@ export function noDraftReasons(
   const counts = new Map<string, number>();
   const add = (label: string) => counts.set(label, (counts.get(label) ?? 0) + 1);
   const drafts = new Map<number, { failed: boolean; reason: string | null }>();
-  for (const d of stmt<[number], { parent_content: number | null; state: string; reason: string | null }>(
-    db,
-    'SELECT parent_content, state, reason FROM drafts WHERE account_id = ? ORDER BY id',
-  ).all(accountId)) {
+  for (const d of draftParents(db, accountId)) {
     if (d.parent_content === null) continue;
     const before = drafts.get(d.parent_content);
     // One written draft is enough for "got a draft"; otherwise the last refusal says why not.

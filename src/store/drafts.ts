@@ -296,3 +296,31 @@ export function possibleSentCopies(db: Db, accountId: number, draftMessageId: st
      ORDER BY m.date`,
   ).all(accountId, draftMessageId, parentId, ` ${parentId} `);
 }
+
+/** One outbox row reduced to what became of it (created_at in ms since the epoch; feedback JSON). */
+export interface DraftOutcomeRow {
+  created_at: number;
+  state: DraftState;
+  feedback: string | null;
+}
+
+/** The drafts of these accounts that reached the server (neither failed nor still planned), for the report. */
+export function draftOutcomes(db: Db, accountIds: readonly number[]): DraftOutcomeRow[] {
+  if (!accountIds.length) return [];
+  return stmt<[], DraftOutcomeRow>(
+    db,
+    `SELECT created_at, state, feedback FROM drafts WHERE account_id IN (${accountIds.map(Number).join(',')})
+     AND state NOT IN ('failed', 'planned')`,
+  ).all();
+}
+
+/** Per outbox row of the account, oldest first: the content it answers, its state and why (a refusal's reason). */
+export function draftParents(
+  db: Db,
+  accountId: number,
+): { parent_content: number | null; state: DraftState; reason: string | null }[] {
+  return stmt<[number], { parent_content: number | null; state: DraftState; reason: string | null }>(
+    db,
+    'SELECT parent_content, state, reason FROM drafts WHERE account_id = ? ORDER BY id',
+  ).all(accountId);
+}

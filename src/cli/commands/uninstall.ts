@@ -85,7 +85,7 @@ function leftDrafts(
   return out;
 }
 
-/** Removes each untouched draft of ours (removeOwnDraft checks header, size and flags under one SELECT). */
+/** Removes each untouched draft of ours (removeOwnDraft checks header, size and flags while the mailbox is selected once). */
 async function deleteDrafts(db: Db, config: Config, left: ReturnType<typeof leftDrafts>): Promise<void> {
   for (const account of config.accounts) {
     const mine = left.filter((l) => l.account.name === account.name);
