@@ -13,6 +13,7 @@ import { buildDataset } from '../src/dataset/build.js';
 import { type DraftModel, loadDraftModel } from '../src/drafts/model.js';
 import { draftReplies } from '../src/drafts/run.js';
 import { syncAccount } from '../src/imap/sync-account.js';
+import { type IdleWatcher, watchInbox } from '../src/imap/watch.js';
 import { latestVersion, promotedVersion } from '../src/model/registry.js';
 import { listAccounts } from '../src/store/accounts.js';
 import { type DaemonStatus, writeDaemonStatus } from '../src/store/daemon-status-file.js';
@@ -22,7 +23,6 @@ import { draftCounts } from '../src/store/drafts.js';
 import { storeErrorFrom } from '../src/store/errors.js';
 import { acquireDataLock } from '../src/store/lock.js';
 import { gpuBusyReason } from '../src/train/gpu.js';
-import { type IdleWatcher, watchInbox } from './idle.js';
 import { JobQueue } from './jobs.js';
 import { daemonLogger } from './log.js';
 

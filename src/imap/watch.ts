@@ -1,32 +1,41 @@
-// Watches an account's INBOX with IMAP IDLE (RFC 2177) and reports new mail. Reconnects with
-// capped exponential backoff and jitter when the server or the network goes away; each
-// reconnect builds a new ImapFlow (a closed one cannot be reused).
+// Watches an account's INBOX with IMAP IDLE (RFC 2177) and reports new mail. Reconnects after the
+// server or the network goes away, waiting as session.ts's IDLE_BACKOFF says; each reconnect opens
+// a new session (the secret read again, so a fixed secret is picked up) and a new connection.
 import type { ImapFlow } from 'imapflow';
-import type { AccountConfig, SyncSettings } from '../src/config/load.js';
-import type { Logger } from '../src/config/logger.js';
-import { resolveSecret } from '../src/config/secrets.js';
-import { connect, disconnect } from '../src/imap/connect.js';
-import { classifyImapError, underlyingError } from '../src/imap/errors.js';
+import type { AccountConfig, SyncSettings } from '../config/load.js';
+import type { Logger } from '../config/logger.js';
+import { disconnect } from './connect.js';
+import { underlyingError } from './errors.js';
+import { IDLE_BACKOFF, openSession, reconnectDelay, sessionFailure } from './session.js';
 
+/** A running watch; `stop` ends it (and its connection) and resolves once the loop has ended. */
 export interface IdleWatcher {
   stop(): Promise<void>;
+  /** True while an IDLE connection is up. */
   connected(): boolean;
 }
 
-export function watchInbox(options: {
+export interface WatchOptions {
   account: AccountConfig;
   settings: SyncSettings;
   logger: Logger;
+  /** Called when the INBOX's message count grows (an untagged EXISTS, RFC 3501 §7.3.1). */
   onNewMail: () => void;
   /** Called after a reconnect, to catch up on what arrived while disconnected. */
   onReconnect: () => void;
   /**
-   * Asked about each failure; true means it is permanent (a refused login, an unreadable
-   * secret) and the watcher stops instead of retrying: hammering a server with a wrong password
-   * gets the account locked.
+   * Asked about each failure (typed: SecretError, ImapError, or a local StoreError); true means
+   * it is permanent (a refused login, an unreadable secret) and the watcher stops instead of
+   * retrying: hammering a server with a wrong password gets the account locked.
    */
   onFatal?: (err: unknown) => boolean;
-}): IdleWatcher {
+}
+
+/**
+ * Starts watching `account`'s INBOX and returns at once; the watch runs until stopped or until
+ * `onFatal` says a failure is permanent. Never throws: failures are logged and retried.
+ */
+export function watchInbox(options: WatchOptions): IdleWatcher {
   const { account, logger } = options;
   let client: ImapFlow | null = null;
   let stopped = false;
@@ -43,12 +52,8 @@ export function watchInbox(options: {
   const loop = async () => {
     while (!stopped) {
       try {
-        const credential = await resolveSecret(account);
-        client = await connect({
-          account,
-          settings: options.settings,
-          credential,
-          logger,
+        const session = await openSession({ account, settings: options.settings, logger });
+        client = await session.connect({
           maxIdleTime: Math.max(10_000, Math.min(options.settings.timeoutMs - 15_000, 25 * 60_000)),
         });
         await client.mailboxOpen('INBOX');
@@ -66,13 +71,7 @@ export function watchInbox(options: {
         }
       } catch (err) {
         if (stopped) break;
-        let e: unknown = err;
-        try {
-          if ((err as Error)?.name !== 'SecretError')
-            e = classifyImapError(err, { host: account.host, port: account.port, user: account.user });
-        } catch (local) {
-          e = local; // a local storage error (classifyImapError throws those)
-        }
+        const e = sessionFailure(err, account);
         if (options.onFatal?.(e)) {
           stopped = true;
           break;
@@ -87,9 +86,7 @@ export function watchInbox(options: {
         client = null;
       }
       if (stopped) break;
-      // Full jitter over a doubling window, capped at five minutes.
-      const window = Math.min(300_000, 1000 * 2 ** attempt++);
-      const delay = Math.round(window / 2 + Math.random() * (window / 2));
+      const delay = reconnectDelay(attempt++, IDLE_BACKOFF);
       logger.info({ account: account.name, delayMs: delay }, 'reconnecting IDLE');
       await sleep(delay);
     }
