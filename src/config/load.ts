@@ -74,6 +74,8 @@ export interface TrainSettings {
   evalSamples: number;
   gpuBusyFraction: number;
   nice: number;
+  /** train.sandbox: `auto` runs the Python worker without network access (src/worker/sandbox.ts). */
+  sandbox: 'auto' | 'off';
 }
 
 export interface DraftSettings {
@@ -230,6 +232,7 @@ function resolveConfig(raw: RawConfig, file: string, env: Env): Config {
       evalSamples: raw.train.eval_samples,
       gpuBusyFraction: raw.train.gpu_busy_fraction,
       nice: raw.train.nice,
+      sandbox: raw.train.sandbox,
     },
     drafts: {
       maxAgeDays: raw.drafts.max_age_days,
@@ -384,6 +387,7 @@ const KEYS_BY_TABLE: Record<string, string[]> = {
     'eval_samples',
     'gpu_busy_fraction',
     'nice',
+    'sandbox',
   ],
   dataset: ['eval_fraction', 'max_reply_chars', 'keep_templates', 'exclude_senders', 'exclude_domains'],
   sync: ['batch_size', 'max_part_kb', 'timeout_s', 'retries', 'retry_window_s', 'parallel_mailboxes'],

@@ -124,6 +124,11 @@ const trainSchema = z.strictObject({
   gpu_busy_fraction: z.number().min(0).max(1).default(0.5),
   /** CPU priority of the trainer (nice), so drafting stays fast while it runs. */
   nice: z.number().int().min(0).max(19).default(10),
+  /**
+   * The Python worker runs without network access (src/worker/sandbox.ts): `auto` uses a systemd
+   * unit, `unshare --net` or macOS sandbox-exec, whichever works; `off` runs it unconfined.
+   */
+  sandbox: z.enum(['auto', 'off']).default('auto'),
 });
 
 const draftsSchema = z.strictObject({
