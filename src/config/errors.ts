@@ -1,4 +1,6 @@
-// Typed errors for configuration and secrets; each problem names the key and the fix.
+// Typed errors for configuration and secrets (kind `config`: exit 78, the daemon stops); each
+// problem names the key and the fix.
+import { UnderstudyError } from '../errors.js';
 
 /** One thing wrong with the config, with where it is and what to do about it. */
 export interface ConfigProblem {
@@ -10,19 +12,32 @@ export interface ConfigProblem {
 
 export type ConfigErrorCode = 'CONFIG_NOT_FOUND' | 'CONFIG_UNREADABLE' | 'CONFIG_SYNTAX' | 'CONFIG_INVALID';
 
-/** The config cannot be used. `problems` lists every problem found, not just the first. */
-export class ConfigError extends Error {
-  readonly code: ConfigErrorCode;
+/**
+ * The config cannot be used. `problems` lists every problem found, not just the first; the
+ * message shows each with its own fix, and `fix` sums them up for logs.
+ */
+export class ConfigError extends UnderstudyError {
+  declare readonly code: ConfigErrorCode;
   readonly file: string;
   readonly problems: ConfigProblem[];
 
   constructor(code: ConfigErrorCode, file: string, problems: ConfigProblem[], cause?: unknown) {
-    super(formatProblems(file, problems), { cause });
+    super(code, 'config', formatProblems(file, problems), {
+      fix: configFix(file, problems),
+      fixInMessage: true,
+      cause,
+    });
     this.name = 'ConfigError';
-    this.code = code;
     this.file = file;
     this.problems = problems;
   }
+}
+
+/** One line for the whole file: the problem's own fix when there is one problem, else where to look. */
+function configFix(file: string, problems: ConfigProblem[]): string {
+  const fixes = problems.filter((p) => p.fix);
+  if (problems.length === 1 && fixes.length === 1) return fixes[0]?.fix as string;
+  return `edit ${file} as each problem above says, then run understudy config check`;
 }
 
 export function formatProblems(file: string, problems: ConfigProblem[]): string {
@@ -45,17 +60,15 @@ export type SecretErrorCode =
   | 'SECRET_FILE_PERMISSIONS'
   | 'SECRET_KEYRING_FAILED';
 
-/** A secret could not be obtained. The message never contains the secret itself. */
-export class SecretError extends Error {
-  readonly code: SecretErrorCode;
+/** A secret could not be obtained. The message never contains the secret itself; it ends with the fix. */
+export class SecretError extends UnderstudyError {
+  declare readonly code: SecretErrorCode;
+  declare readonly fix: string;
   readonly account: string;
-  readonly fix: string;
 
   constructor(code: SecretErrorCode, account: string, message: string, fix: string, cause?: unknown) {
-    super(`account "${account}": ${message}\n  fix: ${fix}`, { cause });
+    super(code, 'config', `account "${account}": ${message}\n  fix: ${fix}`, { fix, fixInMessage: true, cause });
     this.name = 'SecretError';
-    this.code = code;
     this.account = account;
-    this.fix = fix;
   }
 }

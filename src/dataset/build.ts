@@ -3,9 +3,11 @@
 // as a chat conversation. Cleaning is cached per content, so a rebuild after a sync only
 // cleans what is new.
 import type { AccountConfig, DatasetSettings } from '../config/load.js';
+import { UnderstudyError } from '../errors.js';
 import { parseMessageIds } from '../mail/headers.js';
 import { type QuotedMessage, quotedMessage } from '../mail/quoted-message.js';
 import { learnSignatures } from '../mail/signatures.js';
+import { type Person, type PromptInput, renderConversation, type ThreadMessage } from '../model/prompt.js';
 import {
   accountIdByName,
   contentForCleaning,
@@ -32,7 +34,6 @@ import {
   parentByQuote,
   parentBySubject,
 } from './pairing.js';
-import { type Person, type PromptInput, renderConversation, type ThreadMessage } from '../model/prompt.js';
 import { reconstructParent } from './reconstruct.js';
 import { splitByTime } from './split.js';
 import { baseSubject, Threads } from './thread.js';
@@ -360,12 +361,12 @@ export function buildDataset(options: BuildOptions): BuildSummary {
   return summary;
 }
 
-export class DatasetError extends Error {
-  readonly code: 'NOT_SYNCED';
+/** The dataset cannot be built: NOT_SYNCED (nothing synced yet) exits 66, EX_NOINPUT (src/errors.ts). */
+export class DatasetError extends UnderstudyError {
+  declare readonly code: 'NOT_SYNCED';
   constructor(code: 'NOT_SYNCED', message: string) {
-    super(message);
+    super(code, 'final', message, { fix: 'run understudy sync first', fixInMessage: true });
     this.name = 'DatasetError';
-    this.code = code;
   }
 }
 

@@ -13,6 +13,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { disableOnnxTelemetry } from '../config/no-telemetry.js';
+import { UnderstudyError } from '../errors.js';
 import type { ChatMessage } from '../model/prompt.js';
 
 interface TokenizerJson {
@@ -29,13 +30,20 @@ export interface PrunedTokenizer {
 }
 
 /** Error of the demo's tokenizer step; `code` says which input was wrong. */
-export class DemoTokenizerError extends Error {
+export class DemoTokenizerError extends UnderstudyError {
+  declare readonly code: 'DEMO_TOKENIZER_UNSUPPORTED' | 'DEMO_TOKENIZER_UNREADABLE';
   constructor(
     message: string,
-    readonly code: 'DEMO_TOKENIZER_UNSUPPORTED' | 'DEMO_TOKENIZER_UNREADABLE',
+    code: 'DEMO_TOKENIZER_UNSUPPORTED' | 'DEMO_TOKENIZER_UNREADABLE',
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(code, 'final', message, {
+      fix:
+        code === 'DEMO_TOKENIZER_UNSUPPORTED'
+          ? 'use a model with a byte-level BPE tokenizer (Qwen, Llama 3, SmolLM2)'
+          : 'the model folder needs tokenizer.json and tokenizer_config.json: download it again with understudy model pull',
+      cause: options?.cause,
+    });
     this.name = 'DemoTokenizerError';
   }
 }

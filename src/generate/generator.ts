@@ -2,8 +2,9 @@
 // then token-by-token decoding with the KV cache (onnxruntime-node), sampling and stop rules.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChatMessage } from '../model/prompt.js';
+import { UnderstudyError } from '../errors.js';
 import { ChatTokenizer } from '../model/chat-tokenizer.js';
+import type { ChatMessage } from '../model/prompt.js';
 import { type CacheBuffers, OnnxCausalLm } from './onnx-lm.js';
 import { applyRepetitionPenalty, endsInLoop, sampleTopP, seededRandom } from './sampling.js';
 
@@ -32,12 +33,17 @@ export interface Generation {
   tokensPerS: number;
 }
 
-export class GeneratorError extends Error {
-  readonly code: 'MODEL_MISSING' | 'PROMPT_TOO_LONG';
+/** The model cannot generate this (no ONNX model in the folder, a prompt longer than its context): final. */
+export class GeneratorError extends UnderstudyError {
+  declare readonly code: 'MODEL_MISSING' | 'PROMPT_TOO_LONG';
   constructor(code: GeneratorError['code'], message: string) {
-    super(message);
+    super(code, 'final', message, {
+      fix:
+        code === 'MODEL_MISSING'
+          ? 'run understudy model pull (then understudy train) to make a model to draft with'
+          : 'raise train.max_seq_len, the context drafting gives the model',
+    });
     this.name = 'GeneratorError';
-    this.code = code;
   }
 }
 

@@ -1,9 +1,11 @@
 // IMAP failures, classified at the boundary the mbsync way: temporary (retry with backoff),
 // auth (stop and tell the user), final (this server or mailbox cannot be synced as configured).
 // Local storage failures (SQLite, the disk) are not IMAP failures and are never classified as one.
+import { type ErrorKind, UnderstudyError } from '../errors.js';
 import { storeErrorFrom } from '../store/errors.js';
 
-export type FailureKind = 'temporary' | 'auth' | 'final';
+/** The kinds an IMAP failure can have (src/errors.ts ErrorKind says what each means). */
+export type FailureKind = Extract<ErrorKind, 'temporary' | 'auth' | 'final'>;
 
 export type ImapErrorCode =
   | 'AUTH_FAILED'
@@ -19,18 +21,15 @@ export type ImapErrorCode =
   | 'SERVER_REFUSED'
   | 'PROTOCOL_ERROR';
 
-export class ImapError extends Error {
-  readonly code: ImapErrorCode;
-  readonly kind: FailureKind;
-  /** What the user can do about it. */
-  readonly fix: string;
+/** An IMAP failure with its kind (temporary: retry; auth: stop; final: skip this server or mailbox) and fix. */
+export class ImapError extends UnderstudyError {
+  declare readonly code: ImapErrorCode;
+  declare readonly kind: FailureKind;
+  declare readonly fix: string;
 
   constructor(code: ImapErrorCode, kind: FailureKind, message: string, fix: string, cause?: unknown) {
-    super(message, { cause });
+    super(code, kind, message, { fix, cause });
     this.name = 'ImapError';
-    this.code = code;
-    this.kind = kind;
-    this.fix = fix;
   }
 }
 

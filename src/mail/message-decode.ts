@@ -1,5 +1,6 @@
 // A whole raw message (an .eml file) → the bodies sync would store for it (pure): the same structure planning, part
 // selection and decoding as src/imap/sync-mailbox.ts, so `understudy mail reply-text FILE` shows what trains the model.
+import { UnderstudyError } from '../errors.js';
 import { decodeHeaderBytes } from './headers.js';
 import { type MimeNode, parseMimeTree } from './mime-tree.js';
 import { decodeBodies, type PartInfo, planParts } from './part-plan.js';
@@ -35,12 +36,14 @@ export interface StoredMessage {
 export type MessageDecodeErrorCode = 'EMPTY' | 'NOT_A_MESSAGE';
 
 /** A file that is not a message at all. `code`: EMPTY (no bytes) or NOT_A_MESSAGE (no header field before the body). */
-export class MessageDecodeError extends Error {
-  readonly code: MessageDecodeErrorCode;
+export class MessageDecodeError extends UnderstudyError {
+  declare readonly code: MessageDecodeErrorCode;
   constructor(message: string, code: MessageDecodeErrorCode, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, 'final', message, {
+      fix: 'give a whole message (.eml); for a bare body use --text or --html',
+      cause: options?.cause,
+    });
     this.name = 'MessageDecodeError';
-    this.code = code;
   }
 }
 

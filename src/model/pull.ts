@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { listCommits, listFiles } from '@huggingface/hub';
+import { type ErrorKind, UnderstudyError } from '../errors.js';
 import { ensurePrivateDir } from '../store/db.js';
 import { BASE_MODEL_FIX, baseModelProblem } from './base-model-name.js';
 import { findPreset } from './presets.js';
@@ -56,12 +57,23 @@ export interface ModelManifest {
   pulledAt: string;
 }
 
-export class PullError extends Error {
-  readonly code: 'NOT_FOUND' | 'NO_SAFETENSORS' | 'NETWORK' | 'VERIFY_FAILED' | 'HTTP';
-  constructor(code: PullError['code'], message: string, cause?: unknown) {
-    super(message, { cause });
+export type PullErrorCode = 'NOT_FOUND' | 'NO_SAFETENSORS' | 'NETWORK' | 'VERIFY_FAILED' | 'HTTP';
+
+/** Kind and fix of each pull failure; only an unreachable hub is worth retrying as such (exit 75). */
+const PULL_ERRORS: Record<PullErrorCode, { kind: ErrorKind; fix: string }> = {
+  NOT_FOUND: { kind: 'final', fix: BASE_MODEL_FIX },
+  NO_SAFETENSORS: { kind: 'final', fix: 'choose a model published with .safetensors weights' },
+  NETWORK: { kind: 'temporary', fix: 'check the network connection and run the pull again; it resumes' },
+  VERIFY_FAILED: { kind: 'final', fix: 'run the pull again; it downloads the damaged file anew' },
+  HTTP: { kind: 'final', fix: 'run the pull again later; for a gated or private model set HF_TOKEN' },
+};
+
+/** A download of a base model failed; the message says what happened and what to do. */
+export class PullError extends UnderstudyError {
+  declare readonly code: PullErrorCode;
+  constructor(code: PullErrorCode, message: string, cause?: unknown) {
+    super(code, PULL_ERRORS[code].kind, message, { fix: PULL_ERRORS[code].fix, fixInMessage: true, cause });
     this.name = 'PullError';
-    this.code = code;
   }
 }
 

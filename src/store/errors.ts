@@ -1,5 +1,6 @@
 // Typed errors of the local store, and the classification of SQLite's and the file system's
 // failures as local storage problems (never as network or IMAP failures).
+import { type ErrorKind, UnderstudyError } from '../errors.js';
 
 export type StoreErrorCode =
   | 'STORE_OPEN_FAILED'
@@ -14,17 +15,29 @@ export type StoreErrorCode =
   /** The disk returned an I/O error, or the file is damaged. */
   | 'STORE_IO_ERROR';
 
-export class StoreError extends Error {
-  readonly code: StoreErrorCode;
+/**
+ * The local store failed. Only a busy store is `temporary` (another process writes it); the others
+ * are `final` until the user acts (their exit codes 73, 74 and 70 come from src/errors.ts).
+ */
+export class StoreError extends UnderstudyError {
+  declare readonly code: StoreErrorCode;
   /** What the user can do about it. */
-  readonly fix: string;
+  declare readonly fix: string;
   constructor(code: StoreErrorCode, message: string, cause?: unknown, fix = '') {
-    super(message, { cause });
+    super(code, STORE_KINDS[code], message, { fix: fix || FIXES[code], cause });
     this.name = 'StoreError';
-    this.code = code;
-    this.fix = fix;
   }
 }
+
+const STORE_KINDS: Record<StoreErrorCode, ErrorKind> = {
+  STORE_OPEN_FAILED: 'final',
+  STORE_TOO_NEW: 'final',
+  STORE_MIGRATION_FAILED: 'final',
+  STORE_BUSY: 'temporary',
+  STORE_DISK_FULL: 'final',
+  STORE_READ_ONLY: 'final',
+  STORE_IO_ERROR: 'final',
+};
 
 /** SQLite's primary result codes (https://sqlite.org/rescode.html) that mean "local storage". */
 const SQLITE_KINDS: Record<string, StoreErrorCode> = {

@@ -5,6 +5,7 @@
 // must show the user anyway.
 import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { UnderstudyError } from '../errors.js';
 
 /** Who holds a lock. */
 export interface LockHolder {
@@ -17,19 +18,18 @@ export interface LockHolder {
 
 export type LockErrorCode = 'LOCKED';
 
-/** The lock is held by another live process. Callers branch on `code`; `holder` says who. */
-export class LockError extends Error {
-  readonly code: LockErrorCode = 'LOCKED';
+/** The lock is held by another live process (temporary: exit 75). Callers branch on `code`; `holder` says who. */
+export class LockError extends UnderstudyError {
+  declare readonly code: LockErrorCode;
   readonly holder: LockHolder;
   readonly file: string;
   /** What the user can do about it. */
-  readonly fix: string;
+  declare readonly fix: string;
   constructor(message: string, file: string, holder: LockHolder, fix: string) {
-    super(message);
+    super('LOCKED', 'temporary', message, { fix });
     this.name = 'LockError';
     this.file = file;
     this.holder = holder;
-    this.fix = fix;
   }
 }
 

@@ -19,12 +19,10 @@ interface Options {
 }
 
 /** Why one message could not be read; the command goes on with the next file and exits 65 at the end. */
-class MessageProblem extends Error {
-  readonly code: string;
+class MessageProblem extends CliError {
   constructor(message: string, code: string, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
+    super(message, code, EXIT.DATAERR, cause);
     this.name = 'MessageProblem';
-    this.code = code;
   }
 }
 
