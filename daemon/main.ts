@@ -12,6 +12,7 @@ import { disableOnnxTelemetry } from '../src/config/no-telemetry.js';
 import { buildDataset } from '../src/dataset/build.js';
 import { type DraftModel, loadDraftModel } from '../src/drafts/model.js';
 import { draftReplies } from '../src/drafts/run.js';
+import { exitCodeOf, isUnderstudyError, logFields } from '../src/errors.js';
 import { syncAccount } from '../src/imap/sync-account.js';
 import { type IdleWatcher, watchInbox } from '../src/imap/watch.js';
 import { latestVersion, promotedVersion } from '../src/model/registry.js';
@@ -31,26 +32,17 @@ export interface DaemonOptions {
   logLevel?: string;
 }
 
-/** Exit codes of the daemon, the same sysexits codes every command uses for the same cause. */
-export const DAEMON_EXIT = { OK: 0, NOPERM: 77, CONFIG: 78 } as const;
-
 /**
- * A failure that retrying cannot fix, so the daemon stops (and its unit does not restart it):
- * the server refused the login (77), or the account's secret cannot be read (78). Null for
- * anything else (network, server down: the daemon keeps retrying).
+ * A failure that retrying cannot fix, so the daemon stops (and its unit does not restart it): an
+ * error of kind `auth` (the server refused the login: 77) or `config` (the config or the
+ * account's secret: 78), with the exit code every command uses for it (src/errors.ts). Null for
+ * anything else: `temporary` (network, server down) is retried, `final` skips that piece of work.
  */
 export function permanentFailure(err: unknown): { code: string; exitCode: number; message: string } | null {
-  const e = err as { name?: string; code?: string; kind?: string; message?: string; fix?: string } | null;
-  if (!e || typeof e !== 'object') return null;
-  if (e.name === 'ImapError' && e.kind === 'auth')
-    return {
-      code: e.code ?? 'AUTH_FAILED',
-      exitCode: DAEMON_EXIT.NOPERM,
-      message: `${e.message}; fix: ${e.fix ?? ''}`,
-    };
-  if (e.name === 'SecretError' || e.name === 'ConfigError')
-    return { code: e.code ?? 'CONFIG', exitCode: DAEMON_EXIT.CONFIG, message: String(e.message) };
-  return null;
+  if (!isUnderstudyError(err) || (err.kind !== 'auth' && err.kind !== 'config')) return null;
+  // One line for `understudy status`.
+  const fix = err.fix && !err.fixInMessage ? `; fix: ${err.fix}` : '';
+  return { code: err.code, exitCode: exitCodeOf(err), message: `${err.message}${fix}` };
 }
 
 export async function runDaemon(options: DaemonOptions): Promise<number> {
@@ -134,10 +126,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
         const added = r.mailboxes.reduce((n, m) => n + m.added, 0);
         logger.info({ account: account.name, added, ms: r.durationMs }, 'synced');
       } catch (err) {
-        logger.error(
-          { account: account.name, code: (err as { code?: string }).code, err: (err as Error).message },
-          'sync failed',
-        );
+        logger.error({ account: account.name, ...logFields(err) }, 'sync failed');
         if (checkPermanent(err)) return;
       }
     }
@@ -171,10 +160,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
           );
         for (const f of r.failed) logger.warn({ account: account.name, uid: f.uid, reason: f.reason }, 'draft refused');
       } catch (err) {
-        logger.error(
-          { account: account.name, code: (err as { code?: string }).code, err: (err as Error).message },
-          'drafting failed',
-        );
+        logger.error({ account: account.name, ...logFields(err) }, 'drafting failed');
         if (checkPermanent(err)) return;
       }
     }

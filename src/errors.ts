@@ -174,3 +174,15 @@ export function messageWithFix(err: Pick<UnderstudyErrorLike, 'message' | 'fix' 
   const shown = !err.fix || err.fixInMessage || err.message.includes(err.fix);
   return shown ? err.message : `${err.message}\n  fix: ${err.fix}`;
 }
+
+/**
+ * The fields of a structured log line for an error (pino's JSON): `code`, `kind` and `fix` of an
+ * UnderstudyError, `err` its message; for anything else (a bug) the message and the class name.
+ */
+export function logFields(err: unknown): { code?: string; kind?: ErrorKind; fix?: string; err: string } {
+  if (isUnderstudyError(err))
+    return { code: err.code, kind: err.kind, ...(err.fix ? { fix: err.fix } : {}), err: err.message };
+  const e = err as { name?: unknown; code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : typeof e?.name === 'string' ? e.name : undefined;
+  return { ...(code ? { code } : {}), err: typeof e?.message === 'string' ? e.message : String(err) };
+}
