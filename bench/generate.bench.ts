@@ -20,8 +20,8 @@ import { join, resolve } from 'node:path';
 import { Generator } from '../src/generate/generator.js';
 import { seededRandom } from '../src/generate/sampling.js';
 import { exportGguf } from '../src/model/export-gguf.js';
-import { findPython } from '../src/train/python.js';
-import { runWorker } from '../src/train/worker.js';
+import { findPython } from '../src/worker/python.js';
+import { runWorker } from '../src/worker/run.js';
 import { installReference, LLAMACPP_VERSION, ReferenceModel } from './lib/llamacpp.js';
 
 const ROOT = resolve(import.meta.dirname, '..');

@@ -16,8 +16,8 @@ import { loadConfig } from '../src/config/load.js';
 import { buildDataset } from '../src/dataset/build.js';
 import { sameText } from '../src/dataset/pair-warnings.js';
 import { addressedTo, nameMatches } from '../src/dataset/people.js';
-import type { Person } from '../src/model/prompt.js';
 import { quotedMessage } from '../src/mail/quoted-message.js';
+import type { Person } from '../src/model/prompt.js';
 import { openStore } from '../src/store/db.js';
 import { ENRON, enronFiles, syncedEnronAccount } from './lib/enron.js';
 

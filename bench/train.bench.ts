@@ -15,8 +15,8 @@ import { writeShards } from '../src/dataset/shards.js';
 import { ChatTokenizer } from '../src/model/chat-tokenizer.js';
 import { accountIdByName, storedExamples } from '../src/store/dataset.js';
 import { openStore } from '../src/store/db.js';
-import { findPython } from '../src/train/python.js';
-import { runWorker } from '../src/train/worker.js';
+import { findPython } from '../src/worker/python.js';
+import { runWorker } from '../src/worker/run.js';
 import { enronFiles, syncedEnronAccount } from './lib/enron.js';
 
 const log = (s: string) => process.stderr.write(`${s}\n`);

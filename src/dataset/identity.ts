@@ -1,7 +1,8 @@
 // Who the user is: their addresses (configured, plus the aliases their Sent mail comes from)
 // and the name they sign with.
-import { nameMatches } from './people.js';
+
 import type { Person } from '../model/prompt.js';
+import { nameMatches } from './people.js';
 
 export interface UserIdentity {
   addresses: Set<string>;

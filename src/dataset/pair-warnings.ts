@@ -1,9 +1,9 @@
 // Automatic checks on a built pair, shown by `dataset show --flagged` and counted by `dataset stats` and
 // bench:pairing: signs that the parent found may not be the message the reply answers.
 import type { QuotedMessage } from '../mail/quoted-message.js';
+import type { Person } from '../model/prompt.js';
 import type { DatasetMessage, PairedBy } from './pairing.js';
 import { addressedTo, normalize } from './people.js';
-import type { Person } from '../model/prompt.js';
 
 /**
  * - `parent_not_top_of_quote`: the reply quotes a message, and the parent's text is not that first quoted message

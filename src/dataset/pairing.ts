@@ -2,8 +2,8 @@
 // the reply (who wrote it, when, and what it said) — a stored one when it matches, else the quoted one itself.
 import type { QuotedMessage } from '../mail/quoted-message.js';
 import { stripReplyPrefixes } from '../mail/subject.js';
-import { addressedTo, nameMatches, normalize } from './people.js';
 import type { Person } from '../model/prompt.js';
+import { addressedTo, nameMatches, normalize } from './people.js';
 import { baseSubject } from './thread.js';
 
 export { addressedTo, nameMatches, normalize };

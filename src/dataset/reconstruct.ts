@@ -1,8 +1,8 @@
 // The parent of a reply rebuilt from the first message quoted in it, for the common case where the answered mail
 // is not in the store (deleted, or filed in a folder that is not synced).
 import type { QuotedMessage } from '../mail/quoted-message.js';
-import type { DatasetMessage } from './pairing.js';
 import type { Person } from '../model/prompt.js';
+import type { DatasetMessage } from './pairing.js';
 
 /**
  * A DatasetMessage standing for the quoted message. It has no content of its own: `contentId` is the reply's, since

@@ -3,9 +3,9 @@
 // (offset, length) pairs (int64), all little-endian, plus meta.json.
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StoredExample } from '../store/dataset.js';
-import { type ChatMessage, type PromptInput, renderConversation } from '../model/prompt.js';
 import type { ChatTokenizer } from '../model/chat-tokenizer.js';
+import { type ChatMessage, type PromptInput, renderConversation } from '../model/prompt.js';
+import type { StoredExample } from '../store/dataset.js';
 
 export const SHARD_FORMAT = { format: 'understudy-shards', version: 1 } as const;
 

@@ -1,9 +1,10 @@
 // The pairs of the dataset as a user checks them before training (`understudy dataset show`): incoming message,
 // reply, how the parent was found, and the warnings of the automatic checks.
+
+import type { Person } from '../model/prompt.js';
 import { type StoredExample, storedExamples } from '../store/dataset.js';
 import type { Db } from '../store/db.js';
 import type { PairingInfo } from './build.js';
-import type { Person } from '../model/prompt.js';
 
 export interface PairView {
   replyKey: string;

@@ -6,9 +6,9 @@ import type { Config } from '../config/load.js';
 import { Generator } from '../generate/generator.js';
 import { promotedVersion } from '../model/registry.js';
 import type { Db } from '../store/db.js';
-import { findPython } from '../train/python.js';
 import { resolveBaseModel } from '../train/run.js';
-import { runWorker } from '../train/worker.js';
+import { findPython } from '../worker/python.js';
+import { runWorker } from '../worker/run.js';
 
 export interface DraftModel {
   generator: Generator;

@@ -3,8 +3,8 @@
 // the weights, hyperparameters, tokenizer and chat template (models/trainer/export_gguf.py).
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { TrainError } from '../train/errors.js';
-import { runWorker } from '../train/worker.js';
+import { WorkerError } from '../worker/errors.js';
+import { runWorker } from '../worker/run.js';
 
 export type GgufPrecision = 'f32' | 'f16' | 'q8_0';
 
@@ -22,7 +22,7 @@ export interface ExportGgufOptions {
   onLog?: (line: string) => void;
 }
 
-/** Runs the worker's `export-gguf` command; resolves with the file's size, rejects with a TrainError. */
+/** Runs the worker's `export-gguf` command; resolves with the file's size, rejects with a WorkerError. */
 export async function exportGguf(options: ExportGgufOptions): Promise<{ bytes: number }> {
   const outFile = resolve(options.outFile);
   const done = await runWorker({
@@ -37,6 +37,6 @@ export async function exportGguf(options: ExportGgufOptions): Promise<{ bytes: n
     ...(options.onLog ? { onLog: options.onLog } : {}),
   }).result;
   const bytes = typeof done.bytes === 'number' ? done.bytes : statSync(outFile, { throwIfNoEntry: false })?.size;
-  if (bytes === undefined) throw new TrainError('EXPORT_FAILED', `the worker finished but ${outFile} was not written`);
+  if (bytes === undefined) throw new WorkerError('EXPORT_FAILED', `the worker finished but ${outFile} was not written`);
   return { bytes };
 }

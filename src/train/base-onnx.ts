@@ -2,7 +2,7 @@
 // trained version exists. Exported once by the worker into the data folder, then reused.
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { runWorker } from './worker.js';
+import { runWorker } from '../worker/run.js';
 
 /** Where the export of the base model in `baseDir` lives (the folder drafting's cold start uses). */
 export function baseOnnxDir(dataDir: string, baseDir: string): string {

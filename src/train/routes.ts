@@ -5,10 +5,11 @@
 // reply is compared with what the user really sent (chrF, greeting, sign-off, language, length),
 // and the real reply's per-token loss under the same model and prompt is computed from the ONNX
 // model's logits, so the loss and the text come from one and the same path.
-import type { PromptInput } from '../model/prompt.js';
-import { renderConversation } from '../model/prompt.js';
+
 import { Generator } from '../generate/generator.js';
 import { coldStartInput, type StyleExampleSource } from '../model/cold-start.js';
+import type { PromptInput } from '../model/prompt.js';
+import { renderConversation } from '../model/prompt.js';
 import { type EvalSummary, type ReplyScore, scoreReply, summarize } from './evaluate.js';
 
 /** prompted: the cold-start route; candidate: the version being evaluated; current: the promoted one. */

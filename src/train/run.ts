@@ -5,11 +5,11 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import { buildDataset } from '../dataset/build.js';
-import type { ChatMessage } from '../model/prompt.js';
 import { contextVariants, type ShardSummary, writeShards } from '../dataset/shards.js';
-import { ChatTokenizer } from '../model/chat-tokenizer.js';
 import { baseModelProblem } from '../model/base-model-name.js';
+import { ChatTokenizer } from '../model/chat-tokenizer.js';
 import { findPreset } from '../model/presets.js';
+import type { ChatMessage } from '../model/prompt.js';
 import { baseModelDir, readManifest } from '../model/pull.js';
 import {
   getVersion,
@@ -24,15 +24,17 @@ import { accountIdByName, type StoredExample, storedExamples } from '../store/da
 import { type Db, ensurePrivateDir } from '../store/db.js';
 import { saveEvaluation } from '../store/evaluations.js';
 import { finishRun, recordCurvePoint, resumableRun, startRun } from '../store/training-runs.js';
+import { WorkerError } from '../worker/errors.js';
+import type { WorkerEvent } from '../worker/protocol.js';
+import { findPython } from '../worker/python.js';
+import { runWorker, type WorkerRun } from '../worker/run.js';
 import { ensureBaseOnnx } from './base-onnx.js';
 import { TrainError } from './errors.js';
 import { type EvalSummary, type ReplyScore, scoreReply, summarize } from './evaluate.js';
 import { gpuBusyReason } from './gpu.js';
 import { acquireTrainingLock } from './lock.js';
 import { decidePromotion, type PromotionDecision } from './promotion.js';
-import { findPython } from './python.js';
 import { evaluateRoute, type HeldOutMessage, type RouteSummary } from './routes.js';
-import { runWorker, type WorkerEvent, type WorkerRun } from './worker.js';
 
 export type TrainPhase = 'dataset' | 'tokenize' | 'train' | 'export' | 'evaluate' | 'register';
 
@@ -232,7 +234,7 @@ async function trainModelLocked(options: TrainOptions): Promise<TrainResult> {
     options.onWorker?.(run);
     done = await run.result;
   } catch (err) {
-    const cancelled = err instanceof TrainError && err.code === 'CANCELLED';
+    const cancelled = err instanceof WorkerError && err.code === 'CANCELLED';
     finishRun(db, runId, { status: cancelled ? 'cancelled' : 'failed', device, steps, error: (err as Error).message });
     throw err;
   }

@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LLAMACPP_VERSION, REFERENCE_DIR, ReferenceModel, referenceInstalled } from '../../bench/lib/llamacpp.js';
-import { type PromptInput, renderConversation } from '../../src/model/prompt.js';
 import { ChatTokenizer } from '../../src/model/chat-tokenizer.js';
 import { exportGguf } from '../../src/model/export-gguf.js';
 import { writeModelfile } from '../../src/model/modelfile.js';
-import { runWorker } from '../../src/train/worker.js';
+import { type PromptInput, renderConversation } from '../../src/model/prompt.js';
+import { runWorker } from '../../src/worker/run.js';
 import { TEST_PYTHON, tinyModel } from '../helpers/tiny-model.js';
 
 const work = mkdtempSync(join(tmpdir(), 'understudy-gguf-'));

@@ -7,10 +7,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ChatTokenizer } from '../../src/model/chat-tokenizer.js';
 import { Generator } from '../../src/generate/generator.js';
 import { OnnxCausalLm } from '../../src/generate/onnx-lm.js';
-import { runWorker } from '../../src/train/worker.js';
+import { ChatTokenizer } from '../../src/model/chat-tokenizer.js';
+import { runWorker } from '../../src/worker/run.js';
 import { TEST_PYTHON, tinyModel } from '../helpers/tiny-model.js';
 
 const work = mkdtempSync(join(tmpdir(), 'understudy-gqa-'));

@@ -8,7 +8,7 @@ import { ChatTokenizer } from '../../src/model/chat-tokenizer.js';
 import { accountIdByName, storedExamples } from '../../src/store/dataset.js';
 import { openStore } from '../../src/store/db.js';
 import { scoreGenerations } from '../../src/train/run.js';
-import { runWorker } from '../../src/train/worker.js';
+import { runWorker } from '../../src/worker/run.js';
 import { newAccount, runCli, type TestAccount } from '../helpers/account.js';
 import { seedPersonaMailbox } from '../helpers/persona.js';
 import { TEST_PYTHON, tinyModel, tinyTrainSection } from '../helpers/tiny-model.js';

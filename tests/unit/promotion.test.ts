@@ -1,8 +1,8 @@
 // Promotion rules (a measured win over the prompted route on loss and chrF, and over the promoted
 // version on chrF; ties are not wins), the cold-start choice of past replies and its rendering.
 import { describe, expect, it } from 'vitest';
-import { renderConversation } from '../../src/model/prompt.js';
 import { coldStartInput, pickStyleExamples } from '../../src/model/cold-start.js';
+import { renderConversation } from '../../src/model/prompt.js';
 import { decidePromotion } from '../../src/train/promotion.js';
 import { type RouteScore, type RouteSummary, summarizeRoute } from '../../src/train/routes.js';
 

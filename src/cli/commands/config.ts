@@ -140,7 +140,7 @@ async function pythonState(
   configured: string | undefined,
 ): Promise<{ executable: string | null; torch: string | null; problem: string | null }> {
   try {
-    const { findPython } = await import('../../train/python.js');
+    const { findPython } = await import('../../worker/python.js');
     const found = findPython(configured);
     return { executable: found.executable, torch: found.torch, problem: null };
   } catch (err) {

@@ -19,7 +19,7 @@ import { dovecotAvailable, startDovecot } from '../../demo/dovecot.js';
 import { personaThreads } from '../../demo/persona.js';
 import { demoSample } from '../../demo/sample-text.js';
 import { pruneTokenizer } from '../../demo/tokenizer.js';
-import { findPython } from '../../train/python.js';
+import { findPython } from '../../worker/python.js';
 import { CliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 

@@ -5,18 +5,19 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { mergeCopies } from '../../dataset/build.js';
 import { userIdentity } from '../../dataset/identity.js';
-import { systemPrompt } from '../../model/prompt.js';
 import { exportGguf, type GgufPrecision } from '../../model/export-gguf.js';
 import { writeModelfile } from '../../model/modelfile.js';
 import { DEFAULT_PRESET, PRESETS } from '../../model/presets.js';
+import { systemPrompt } from '../../model/prompt.js';
 import { PullError, pullModel } from '../../model/pull.js';
 import { hasOnnxModel, listVersions, promote, pruneVersions, retirePromoted, rollback } from '../../model/registry.js';
 import { listAccounts } from '../../store/accounts.js';
 import { messagesForDataset } from '../../store/dataset.js';
 import type { Db } from '../../store/db.js';
 import { TrainError } from '../../train/errors.js';
-import { findPython } from '../../train/python.js';
 import { resolveBaseModel } from '../../train/run.js';
+import { WorkerError } from '../../worker/errors.js';
+import { findPython } from '../../worker/python.js';
 import { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
@@ -297,7 +298,7 @@ export function registerModel(program: Command): void {
             process.stdout.write(`wrote ${file}: load it with  ollama create NAME -f ${file}\n`);
           }
         } catch (err) {
-          if (err instanceof TrainError) {
+          if (err instanceof TrainError || err instanceof WorkerError) {
             const exit = err.code === 'NO_TORCH' ? EXIT.CONFIG : EXIT.FAILURE;
             throw new CliError(err.message, `EXPORT_${err.code}`, exit);
           }

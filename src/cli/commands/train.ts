@@ -4,7 +4,8 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { TrainError } from '../../train/errors.js';
 import { trainModel } from '../../train/run.js';
-import type { WorkerRun } from '../../train/worker.js';
+import { WorkerError } from '../../worker/errors.js';
+import type { WorkerRun } from '../../worker/run.js';
 import { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
@@ -120,7 +121,7 @@ export function registerTrain(program: Command): void {
         process.stdout.write(`${out.join('\n')}\n`);
       } catch (err) {
         bar?.stop();
-        if (err instanceof TrainError) {
+        if (err instanceof TrainError || err instanceof WorkerError) {
           const exit =
             err.code === 'CANCELLED'
               ? EXIT.CANCELLED

@@ -4,17 +4,11 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TrainError, type TrainErrorCode } from './errors.js';
-
-export type WorkerCommand = 'train' | 'export' | 'export-gguf' | 'logits' | 'generate' | 'bench' | 'devices';
-
-export interface WorkerEvent {
-  event: string;
-  [key: string]: unknown;
-}
+import { isWorkerErrorCode, WorkerError } from './errors.js';
+import type { WorkerCommand, WorkerEvent } from './protocol.js';
 
 export interface WorkerRun {
-  /** Resolves with the final "done" event; rejects with a TrainError. */
+  /** Resolves with the final "done" event; rejects with a WorkerError. */
   result: Promise<WorkerEvent>;
   /** Asks the worker to stop (SIGINT: it checkpoints, then exits). */
   cancel(): void;
@@ -30,7 +24,7 @@ export function workerScript(): string {
   ]) {
     if (existsSync(candidate)) return candidate;
   }
-  throw new TrainError('INTERNAL', `models/trainer/worker.py not found near ${here}`);
+  throw new WorkerError('INTERNAL', `models/trainer/worker.py not found near ${here}`);
 }
 
 export interface RunWorkerOptions {
@@ -44,6 +38,14 @@ export interface RunWorkerOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * Starts `python models/trainer/worker.py COMMAND --config -` with `options.config` as JSON on
+ * stdin, and reads its events. The returned run's `result` resolves with the "done" event, or
+ * rejects with a WorkerError: the worker's own code and message, NO_TORCH when the interpreter
+ * cannot start, CANCELLED after cancel(), WORKER_FAILED (with the last lines of stderr) when it
+ * died without an error line.
+ * @throws WorkerError INTERNAL when models/trainer/worker.py is not found.
+ */
 export function runWorker(options: RunWorkerOptions): WorkerRun {
   const script = workerScript();
   const args = [script, options.command, '--config', '-'];
@@ -91,23 +93,24 @@ export function runWorker(options: RunWorkerOptions): WorkerRun {
       }
     });
     child.on('error', (err) =>
-      reject(new TrainError('NO_TORCH', `cannot start ${options.python}: ${err.message}`, err)),
+      reject(new WorkerError('NO_TORCH', `cannot start ${options.python}: ${err.message}`, err)),
     );
     child.on('close', (code, signal) => {
       if (code === 0 && !error) return resolvePromise(done ?? { event: 'done' });
+      // A code this side does not know (a newer worker) is still an error, reported as INTERNAL.
       if (error)
         return reject(
-          new TrainError(
-            String(error.code ?? 'INTERNAL') as TrainErrorCode,
+          new WorkerError(
+            isWorkerErrorCode(error.code) ? error.code : 'INTERNAL',
             String(error.message ?? 'the worker failed'),
           ),
         );
       if (cancelled || code === 130)
         return reject(
-          new TrainError('CANCELLED', 'training was cancelled; the checkpoint is kept, continue with --resume'),
+          new WorkerError('CANCELLED', 'training was cancelled; the checkpoint is kept, continue with --resume'),
         );
       reject(
-        new TrainError(
+        new WorkerError(
           'WORKER_FAILED',
           `the training worker ${signal ? `was killed by ${signal}` : `exited with code ${code}`} without a result${stderrTail.length ? `:\n  ${stderrTail.slice(-5).join('\n  ')}` : ''}`,
         ),

@@ -1,0 +1,120 @@
+// The error codes of the Python worker as the TypeScript side knows them, and the one error type
+// its client throws, so that `train`, `model` and `drafts` branch on the same codes.
+
+/**
+ * The codes the worker itself reports in an `{"event":"error","code":…}` line: the keys of
+ * ERROR_CODES in models/trainer/protocol.py, in the same order (a unit test keeps the two equal).
+ */
+export const WORKER_PROTOCOL_CODES = [
+  'NO_TORCH',
+  'BAD_CONFIG',
+  'MODEL_NOT_FOUND',
+  'MODEL_CORRUPT',
+  'UNSUPPORTED_ARCH',
+  'DATA_NOT_FOUND',
+  'DATA_CORRUPT',
+  'EMPTY_DATASET',
+  'OUT_OF_MEMORY',
+  'DEVICE_UNAVAILABLE',
+  'EXPORT_FAILED',
+  'INTERNAL',
+] as const;
+
+/**
+ * Codes the client adds for what the worker cannot report itself: it died without an error line
+ * (WORKER_FAILED: killed, crashed), or it was asked to stop (CANCELLED).
+ */
+export const WORKER_CLIENT_CODES = ['WORKER_FAILED', 'CANCELLED'] as const;
+
+export type WorkerErrorCode = (typeof WORKER_PROTOCOL_CODES)[number] | (typeof WORKER_CLIENT_CODES)[number];
+
+/** Whether `code` (from an error line of the worker) is one this side knows. */
+export function isWorkerErrorCode(code: unknown): code is WorkerErrorCode {
+  return (
+    typeof code === 'string' &&
+    ((WORKER_PROTOCOL_CODES as readonly string[]).includes(code) ||
+      (WORKER_CLIENT_CODES as readonly string[]).includes(code))
+  );
+}
+
+/** Whether retrying can help (the kinds of src/errors.ts): every worker failure is a setup problem or final. */
+export type WorkerErrorKind = 'config' | 'final';
+
+/**
+ * What each code means for the user: its kind (a command's exit code; whether the daemon goes on)
+ * and the one line telling them what to do.
+ */
+export const WORKER_ERRORS: Record<WorkerErrorCode, { kind: WorkerErrorKind; fix: string }> = {
+  NO_TORCH: {
+    kind: 'config',
+    fix: 'install PyTorch and numpy for that Python (Debian/Ubuntu: sudo apt-get install python3-torch python3-numpy; else pip install torch numpy), or set train.python to one that has them',
+  },
+  BAD_CONFIG: {
+    kind: 'config',
+    fix: 'check the [train] settings with understudy config check; if they are valid, report it with --log-level debug',
+  },
+  MODEL_NOT_FOUND: {
+    kind: 'config',
+    fix: 'point train.base_model at a complete Hugging Face model folder, or download it again with understudy model pull',
+  },
+  MODEL_CORRUPT: {
+    kind: 'final',
+    fix: 'the model files are damaged or incomplete: download the base model again (understudy model pull), or restore the model version from a backup',
+  },
+  UNSUPPORTED_ARCH: {
+    kind: 'final',
+    fix: 'choose a base model of a supported family (Llama, Qwen2/2.5, Qwen3): understudy model pull --help lists the presets',
+  },
+  DATA_NOT_FOUND: {
+    kind: 'final',
+    fix: 'the training data was removed while training: run understudy train again (it rebuilds the data)',
+  },
+  DATA_CORRUPT: {
+    kind: 'final',
+    fix: 'the training data is damaged: run understudy dataset build --force, then understudy train',
+  },
+  EMPTY_DATASET: {
+    kind: 'final',
+    fix: 'sync more mail (understudy sync); understudy dataset stats shows why replies were left out',
+  },
+  OUT_OF_MEMORY: {
+    kind: 'final',
+    fix: 'lower train.batch_size or train.max_seq_len, choose a smaller base model, or set train.device = "cpu"',
+  },
+  DEVICE_UNAVAILABLE: {
+    kind: 'final',
+    fix: 'set train.device = "auto" (or "cpu"), and train.precision = "auto"',
+  },
+  EXPORT_FAILED: {
+    kind: 'final',
+    fix: 'check the free space and permissions of data_dir; if it repeats, report it with --log-level debug',
+  },
+  INTERNAL: {
+    kind: 'final',
+    fix: 'this is a bug in Understudy: report it with the message and --log-level debug output',
+  },
+  WORKER_FAILED: {
+    kind: 'final',
+    fix: 'the lines above are the worker’s last output; if it was killed for memory, lower train.batch_size or train.max_seq_len',
+  },
+  CANCELLED: { kind: 'final', fix: 'continue with understudy train --resume' },
+};
+
+/**
+ * A failure of the Python worker or of starting it. `message` says what happened (the worker's
+ * own message for its codes), `kind` and `fix` come from WORKER_ERRORS, `cause` is the underlying
+ * error when there is one. It carries the fields of src/errors.ts's UnderstudyError, so every
+ * printer and the daemon treat it as one.
+ */
+export class WorkerError extends Error {
+  readonly code: WorkerErrorCode;
+  readonly kind: WorkerErrorKind;
+  readonly fix: string;
+  constructor(code: WorkerErrorCode, message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'WorkerError';
+    this.code = code;
+    this.kind = WORKER_ERRORS[code].kind;
+    this.fix = WORKER_ERRORS[code].fix;
+  }
+}
