@@ -20,6 +20,7 @@ import {
   storeFingerprint,
 } from '../store/dataset.js';
 import type { Db } from '../store/db.js';
+import type { Message } from '../store/messages.js';
 import { CLEANING_RULES, type CleanedText, cleanedText } from './clean.js';
 import { dedupeReplies } from './dedupe.js';
 import { excludedCorrespondents, excludedPerson } from './exclude.js';
@@ -370,53 +371,31 @@ export class DatasetError extends UnderstudyError {
   }
 }
 
-export interface DatasetRow {
-  content_id: number;
-  special_use: string | null;
-  message_id: string | null;
-  in_reply_to: string | null;
-  refs: string | null;
-  from_addr: string | null;
-  to_addrs: string | null;
-  cc_addrs: string | null;
-  reply_to?: string | null;
-  subject: string | null;
-  date: number | null;
-}
-
-/** One DatasetMessage per content; in \Sent if any copy is. */
-export function mergeCopies(rows: DatasetRow[]): DatasetMessage[] {
+/** One DatasetMessage per content (the first copy's headers); in \Sent if any copy is. */
+export function mergeCopies(copies: readonly Message[]): DatasetMessage[] {
   const out = new Map<number, DatasetMessage>();
-  for (const r of rows) {
-    const existing = out.get(r.content_id);
+  for (const m of copies) {
+    const existing = out.get(m.contentId);
     if (existing) {
-      existing.inSent ||= r.special_use === '\\Sent';
+      existing.inSent ||= m.specialUse === '\\Sent';
       continue;
     }
-    out.set(r.content_id, {
-      contentId: r.content_id,
-      messageId: r.message_id,
-      inReplyTo: r.in_reply_to,
-      references: parseMessageIds(r.refs),
-      from: people(r.from_addr),
-      to: people(r.to_addrs),
-      cc: people(r.cc_addrs),
-      replyTo: people(r.reply_to ?? null),
-      subject: r.subject,
-      date: r.date,
-      inSent: r.special_use === '\\Sent',
+    out.set(m.contentId, {
+      contentId: m.contentId,
+      messageId: m.messageId,
+      inReplyTo: m.inReplyTo,
+      // Parsed again: a store written before the sync normalised References may hold other forms.
+      references: parseMessageIds(m.references.join(' ')),
+      from: m.from,
+      to: m.to,
+      cc: m.cc,
+      replyTo: m.replyTo,
+      subject: m.subject,
+      date: m.date,
+      inSent: m.specialUse === '\\Sent',
     });
   }
   return [...out.values()];
-}
-
-function people(json: string | null): Person[] {
-  if (!json) return [];
-  try {
-    return JSON.parse(json) as Person[];
-  } catch {
-    return [];
-  }
 }
 
 /** The first quoted message of a reply, read from its stored body; null when it quotes nothing or cannot be read. */

@@ -3,7 +3,8 @@
 // whose draft the user deleted or sent, or whose reply was refused under the current model, gets
 // no new one.
 import { parseMessageIds } from '../mail/headers.js';
-import type { DraftRow, InboxMessage } from '../store/drafts.js';
+import type { DraftRow } from '../store/drafts.js';
+import type { Message } from '../store/messages.js';
 import type { Candidate } from './triage.js';
 
 /** A triage candidate plus what identifies the message (Message-ID is only a threading key). */
@@ -37,31 +38,21 @@ export const OUTBOX_SKIP_LABELS: Record<OutboxSkip, string> = {
   over_limit: "over this run's limit (drafts.limit or --limit); a later run drafts it",
 };
 
-/** Parses the stored address JSON of a message; a broken value reads as no one. */
-function people(json: string | null): { name?: string; address?: string }[] {
-  if (!json) return [];
-  try {
-    return JSON.parse(json) as { name?: string; address?: string }[];
-  } catch {
-    return [];
-  }
-}
-
 /** The cleaned text of a message as triage reads it (src/dataset/clean.ts cleanedText). */
 export type CleanedForTriage = Pick<Candidate, 'skipReasons' | 'ownText' | 'error'>;
 
-/** What triage reads of one stored INBOX row: its headers (address columns parsed) and its cleaned text. */
-export function triageCandidate(m: InboxMessage, text: CleanedForTriage): Candidate {
+/** What triage reads of one stored INBOX message: its headers and its cleaned text. */
+export function triageCandidate(m: Message, text: CleanedForTriage): Candidate {
   return {
     uid: m.uid,
-    messageId: m.message_id,
-    from: people(m.from_addr),
-    replyTo: people(m.reply_to),
-    to: people(m.to_addrs),
-    cc: people(m.cc_addrs),
+    messageId: m.messageId,
+    from: m.from,
+    replyTo: m.replyTo,
+    to: m.to,
+    cc: m.cc,
     subject: m.subject,
     date: m.date,
-    flags: m.flags ? m.flags.split(' ') : [],
+    flags: m.flags,
     skipReasons: text.skipReasons,
     ownText: text.ownText,
     error: text.error,
@@ -73,23 +64,23 @@ export function triageCandidate(m: InboxMessage, text: CleanedForTriage): Candid
  * the cleaned text from the dataset's cleaning. `cleaned` is that lookup (cleanedText).
  */
 export function inboxCandidates(
-  rows: readonly InboxMessage[],
+  rows: readonly Message[],
   cleaned: (contentId: number) => CleanedForTriage,
 ): InboxCandidate[] {
   const seen = new Set<number>();
   const out: InboxCandidate[] = [];
   for (const m of rows) {
-    if (seen.has(m.content_id)) continue;
-    seen.add(m.content_id);
-    const text = cleaned(m.content_id);
-    const refs = parseMessageIds(m.refs);
-    const ancestors = [...new Set([...refs, ...(m.in_reply_to ? [m.in_reply_to] : [])])];
+    if (seen.has(m.contentId)) continue;
+    seen.add(m.contentId);
+    const text = cleaned(m.contentId);
+    const refs = parseMessageIds(m.references.join(' '));
+    const ancestors = [...new Set([...refs, ...(m.inReplyTo ? [m.inReplyTo] : [])])];
     out.push({
       ...triageCandidate(m, text),
-      contentId: m.content_id,
-      mailbox: m.mailbox_path,
-      uidValidity: m.uidvalidity,
-      threadKey: refs[0] ?? m.in_reply_to ?? m.message_id ?? '',
+      contentId: m.contentId,
+      mailbox: m.mailbox,
+      uidValidity: m.uidValidity,
+      threadKey: refs[0] ?? m.inReplyTo ?? m.messageId ?? '',
       ancestors,
     });
   }

@@ -3,7 +3,8 @@
 // wrote, what was sent) are the best future training signal.
 import { cleanedText } from '../dataset/clean.js';
 import type { Db } from '../store/db.js';
-import { type DraftRow, draftsInState, possibleSentCopies, type SentCopy } from '../store/drafts.js';
+import { type DraftRow, draftsInState, possibleSentCopies } from '../store/drafts.js';
+import type { Message } from '../store/messages.js';
 import type { Outbox } from './outbox.js';
 import { editSimilarity, outcomeOf } from './similarity.js';
 
@@ -36,12 +37,12 @@ export async function recordFeedback(options: {
   for (const row of rows) {
     const reply = sentReply(db, accountId, row, options.ownAddresses, draftsPath);
     if (reply) {
-      const sentText = cleanedText(db, reply.content_id).ownText ?? '';
+      const sentText = cleanedText(db, reply.contentId).ownText ?? '';
       const similarity = editSimilarity(row.body, sentText);
       outbox.sent(row, {
         similarity: Math.round(similarity * 1000) / 1000,
         outcome: outcomeOf(similarity),
-        sentMessageId: reply.message_id,
+        sentMessageId: reply.messageId,
         sentText,
       });
       result.sent++;
@@ -80,22 +81,18 @@ function sentReply(
   row: DraftRow,
   own: ReadonlySet<string>,
   draftsPath: string,
-): SentCopy | undefined {
+): Message | undefined {
   if (!row.parent_message_id) return undefined;
-  const isDraft = (c: SentCopy) =>
-    c.path === draftsPath || c.special_use === '\\Drafts' || /(^| )\\Draft( |$)/i.test(c.flags);
-  const fromUser = (c: SentCopy) => {
-    if (c.special_use === '\\Sent') return true;
-    try {
-      const from = (JSON.parse(c.from_addr ?? '[]') as { address?: string }[])[0]?.address;
-      return Boolean(from && own.has(from.toLowerCase()));
-    } catch {
-      return false;
-    }
+  const isDraft = (c: Message) =>
+    c.mailbox === draftsPath || c.specialUse === '\\Drafts' || c.flags.some((f) => f.toLowerCase() === '\\draft');
+  const fromUser = (c: Message) => {
+    if (c.specialUse === '\\Sent') return true;
+    const from = c.from[0]?.address;
+    return Boolean(from && own.has(from.toLowerCase()));
   };
   return possibleSentCopies(db, accountId, row.message_id, row.parent_message_id).find(
     (c) =>
       !isDraft(c) &&
-      (c.message_id === row.message_id || (fromUser(c) && (c.date ?? Date.now()) >= row.created_at - 60_000)),
+      (c.messageId === row.message_id || (fromUser(c) && (c.date ?? Date.now()) >= row.created_at - 60_000)),
   );
 }

@@ -33,9 +33,9 @@ export function noDraftReasons(
   const oldest = now - settings.maxAgeDays * 86_400_000;
   const seen = new Set<number>();
   for (const m of inboxMessages(db, accountId, 0)) {
-    if (seen.has(m.content_id)) continue;
-    seen.add(m.content_id);
-    const draft = drafts.get(m.content_id);
+    if (seen.has(m.contentId)) continue;
+    seen.add(m.contentId);
+    const draft = drafts.get(m.contentId);
     if (draft && !draft.failed) continue;
     if (draft?.failed) {
       // "degenerate: the model repeated itself" → "reply refused: degenerate"
@@ -47,7 +47,7 @@ export function noDraftReasons(
       add(SKIP_LABELS.too_old);
       continue;
     }
-    const cleaned = cleanedText(db, m.content_id);
+    const cleaned = cleanedText(db, m.contentId);
     const decision = triage(triageCandidate(m, cleaned), {
       settings,
       ownAddresses: identity.addresses,

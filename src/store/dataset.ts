@@ -1,30 +1,17 @@
 // Typed queries for the dataset tables: cleaned text per content, examples, drops, builds.
 import { type Db, stmt } from './db.js';
+import { MESSAGE_COLUMNS, type Message, type MessageRow, toMessage } from './messages.js';
 
-/** A stored message as the dataset sees it: one row per copy, with its content and mailbox role. */
-export interface MessageForDataset {
-  id: number;
-  content_id: number;
-  special_use: string | null;
-  message_id: string | null;
-  in_reply_to: string | null;
-  refs: string | null;
-  from_addr: string | null;
-  to_addrs: string | null;
-  cc_addrs: string | null;
-  reply_to: string | null;
-  subject: string | null;
-  date: number | null;
-}
-
-export function messagesForDataset(db: Db, accountId: number): MessageForDataset[] {
-  return stmt<[number], MessageForDataset>(
+/** Every stored copy of every message of the account, by content (copies of one content together), then by row. */
+export function messagesForDataset(db: Db, accountId: number): Message[] {
+  return stmt<[number], MessageRow>(
     db,
-    `SELECT m.id, m.content_id, b.special_use, m.message_id, m.in_reply_to, m.refs, m.from_addr, m.to_addrs,
-            m.cc_addrs, m.reply_to, m.subject, m.date
+    `SELECT ${MESSAGE_COLUMNS}
      FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id
      WHERE b.account_id = ? ORDER BY m.content_id, m.id`,
-  ).all(accountId);
+  )
+    .all(accountId)
+    .map(toMessage);
 }
 
 export interface ContentForCleaning {

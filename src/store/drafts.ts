@@ -1,5 +1,6 @@
 // Typed queries for the drafts outbox (the states and their meaning: src/drafts/outbox.ts).
 import { type Db, stmt } from './db.js';
+import { MESSAGE_COLUMNS, type Message, type MessageRow, toMessage } from './messages.js';
 
 /** See OUTBOX_STATES in src/drafts/outbox.ts for what each state means. */
 export type DraftState =
@@ -206,34 +207,17 @@ export function draftCounts(db: Db, since = 0): DraftCounts {
   return counts;
 }
 
-export interface InboxMessage {
-  id: number;
-  uid: number;
-  content_id: number;
-  message_id: string | null;
-  in_reply_to: string | null;
-  refs: string | null;
-  from_addr: string | null;
-  to_addrs: string | null;
-  cc_addrs: string | null;
-  subject: string | null;
-  date: number | null;
-  flags: string;
-  reply_to: string | null;
-  mailbox_path: string;
-  uidvalidity: number | null;
-}
-
-/** Messages in the account's INBOX newer than `since` (ms), newest first. */
-export function inboxMessages(db: Db, accountId: number, since: number): InboxMessage[] {
-  return stmt<[number, number], InboxMessage>(
+/** Messages in the account's INBOX dated at or after `since` (ms; an undated one counts as 0), newest first. */
+export function inboxMessages(db: Db, accountId: number, since: number): Message[] {
+  return stmt<[number, number], MessageRow>(
     db,
-    `SELECT m.id, m.uid, m.content_id, m.message_id, m.in_reply_to, m.refs, m.from_addr, m.to_addrs, m.cc_addrs, m.subject, m.date, m.flags,
-            m.reply_to, b.path AS mailbox_path, b.uidvalidity
+    `SELECT ${MESSAGE_COLUMNS}
      FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id
      WHERE b.account_id = ? AND b.special_use = '\\Inbox' AND COALESCE(m.date, 0) >= ?
      ORDER BY m.date DESC, m.uid DESC`,
-  ).all(accountId, since);
+  )
+    .all(accountId, since)
+    .map(toMessage);
 }
 
 /**
@@ -252,34 +236,19 @@ export function inboxCountBefore(db: Db, accountId: number, since: number): numb
 
 /** Message-IDs the user's sent mail answers (In-Reply-To and References). */
 export function answeredMessageIds(db: Db, accountId: number, ownAddresses: ReadonlySet<string>): Set<string> {
-  const rows = stmt<
-    [number],
-    { in_reply_to: string | null; refs: string | null; from_addr: string | null; special_use: string | null }
-  >(
+  const rows = stmt<[number], MessageRow>(
     db,
-    `SELECT m.in_reply_to, m.refs, m.from_addr, b.special_use FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id
+    `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id
      WHERE b.account_id = ? AND (m.in_reply_to IS NOT NULL OR m.refs IS NOT NULL)`,
   ).all(accountId);
   const answered = new Set<string>();
-  for (const r of rows) {
-    const from = r.from_addr ? ((JSON.parse(r.from_addr) as { address?: string }[])[0]?.address ?? '') : '';
-    if (r.special_use !== '\\Sent' && !ownAddresses.has(from)) continue;
-    if (r.in_reply_to) answered.add(r.in_reply_to);
-    for (const id of r.refs?.split(' ') ?? []) if (id) answered.add(id);
+  for (const m of rows.map(toMessage)) {
+    const from = m.from[0]?.address ?? '';
+    if (m.specialUse !== '\\Sent' && !ownAddresses.has(from)) continue;
+    if (m.inReplyTo) answered.add(m.inReplyTo);
+    for (const id of m.references) answered.add(id);
   }
   return answered;
-}
-
-export interface SentCopy {
-  content_id: number;
-  message_id: string | null;
-  in_reply_to: string | null;
-  refs: string | null;
-  from_addr: string | null;
-  date: number | null;
-  flags: string;
-  special_use: string | null;
-  path: string;
 }
 
 /**
@@ -287,14 +256,16 @@ export interface SentCopy {
  * (clients that keep it on sending), or In-Reply-To/References naming the message it answered,
  * in any synced mailbox. The caller decides which are really sent mail (see feedback.ts).
  */
-export function possibleSentCopies(db: Db, accountId: number, draftMessageId: string, parentId: string): SentCopy[] {
-  return stmt<[number, string, string, string], SentCopy>(
+export function possibleSentCopies(db: Db, accountId: number, draftMessageId: string, parentId: string): Message[] {
+  return stmt<[number, string, string, string], MessageRow>(
     db,
-    `SELECT m.content_id, m.message_id, m.in_reply_to, m.refs, m.from_addr, m.date, m.flags, b.special_use, b.path
+    `SELECT ${MESSAGE_COLUMNS}
      FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id
      WHERE b.account_id = ? AND (m.message_id = ? OR m.in_reply_to = ? OR instr(' ' || COALESCE(m.refs, '') || ' ', ?) > 0)
      ORDER BY m.date`,
-  ).all(accountId, draftMessageId, parentId, ` ${parentId} `);
+  )
+    .all(accountId, draftMessageId, parentId, ` ${parentId} `)
+    .map(toMessage);
 }
 
 /** One outbox row reduced to what became of it (created_at in ms since the epoch; feedback JSON). */

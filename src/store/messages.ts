@@ -1,9 +1,85 @@
-// Message rows: what the sync engine writes and what the dataset reads.
+// The messages and contents tables: what the sync engine writes, and `Message`, the one shape
+// every reader gets a stored message in (addresses parsed, References and flags split).
+import { type Address, addressesFromColumn, addressesToColumn } from './addresses.js';
 import { type Db, stmt } from './db.js';
 
-export interface Address {
-  name?: string;
-  address?: string;
+export type { Address } from './addresses.js';
+
+/** One stored copy of a message (a message in two mailboxes is two of these, sharing `contentId`). */
+export interface Message {
+  /** Row id of this copy. */
+  id: number;
+  /** The stored content (what it says), shared between its copies. */
+  contentId: number;
+  uid: number;
+  /** The mailbox it is in: path, RFC 6154 special use (or \Inbox), UIDVALIDITY. */
+  mailbox: string;
+  specialUse: string | null;
+  uidValidity: number | null;
+  messageId: string | null;
+  inReplyTo: string | null;
+  /** References, oldest first, as the sync stored them (`<id>` each). */
+  references: string[];
+  from: Address[];
+  to: Address[];
+  cc: Address[];
+  replyTo: Address[];
+  subject: string | null;
+  /** Date: header, ms since the epoch (the internal date when the header is absent or unreadable). */
+  date: number | null;
+  /** IMAP flags and keywords (\Seen, \Draft, $Forwarded, …). */
+  flags: string[];
+}
+
+/** The columns `toMessage` reads, for a query over `messages m JOIN mailboxes b ON b.id = m.mailbox_id`. */
+export const MESSAGE_COLUMNS = `m.id, m.content_id, m.uid, b.path AS mailbox, b.special_use, b.uidvalidity,
+  m.message_id, m.in_reply_to, m.refs, m.from_addr, m.to_addrs, m.cc_addrs, m.reply_to, m.subject, m.date, m.flags`;
+
+/** A row of MESSAGE_COLUMNS. */
+export interface MessageRow {
+  id: number;
+  content_id: number;
+  uid: number;
+  mailbox: string;
+  special_use: string | null;
+  uidvalidity: number | null;
+  message_id: string | null;
+  in_reply_to: string | null;
+  refs: string | null;
+  from_addr: string | null;
+  to_addrs: string | null;
+  cc_addrs: string | null;
+  reply_to: string | null;
+  subject: string | null;
+  date: number | null;
+  flags: string;
+}
+
+/** The row → domain mapper for messages: the one place the address, References and flags columns are parsed. */
+export function toMessage(r: MessageRow): Message {
+  return {
+    id: r.id,
+    contentId: r.content_id,
+    uid: r.uid,
+    mailbox: r.mailbox,
+    specialUse: r.special_use,
+    uidValidity: r.uidvalidity,
+    messageId: r.message_id,
+    inReplyTo: r.in_reply_to,
+    references: splitWords(r.refs),
+    from: addressesFromColumn(r.from_addr),
+    to: addressesFromColumn(r.to_addrs),
+    cc: addressesFromColumn(r.cc_addrs),
+    replyTo: addressesFromColumn(r.reply_to),
+    subject: r.subject,
+    date: r.date,
+    flags: splitWords(r.flags),
+  };
+}
+
+/** A space-separated column (refs, flags) as a list; NULL or empty is none. */
+function splitWords(value: string | null): string[] {
+  return value ? value.split(' ').filter(Boolean) : [];
 }
 
 export interface AttachmentInfo {
@@ -100,10 +176,10 @@ export function insertMessages(db: Db, accountId: number, mailboxId: number, mes
         m.messageId,
         m.inReplyTo,
         m.references.length ? m.references.join(' ') : null,
-        json(m.from),
-        json(m.to),
-        json(m.cc),
-        json(m.replyTo),
+        addressesToColumn(m.from),
+        addressesToColumn(m.to),
+        addressesToColumn(m.cc),
+        addressesToColumn(m.replyTo),
         m.subject,
         m.date,
         m.internalDate,
@@ -118,10 +194,6 @@ export function insertMessages(db: Db, accountId: number, mailboxId: number, mes
       );
     }
   })();
-}
-
-function json(list: Address[]): string | null {
-  return list.length ? JSON.stringify(list) : null;
 }
 
 /** The subset of `keys` whose content is already stored for this account. */
