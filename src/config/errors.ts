@@ -52,10 +52,17 @@ export function formatProblems(file: string, problems: ConfigProblem[]): string 
   return [head, ...lines].join('\n');
 }
 
+/**
+ * The same situation has the same code whatever the source (tests/contract/secret-sources.test.ts):
+ * SECRET_MISSING the source has no secret (variable not set, no file, no keyring entry, command not
+ * found); SECRET_EMPTY it has an empty one; SECRET_TIMEOUT a command did not finish in time. The
+ * others are one source's own failures.
+ */
 export type SecretErrorCode =
-  | 'SECRET_COMMAND_FAILED'
+  | 'SECRET_MISSING'
   | 'SECRET_EMPTY'
-  | 'SECRET_ENV_MISSING'
+  | 'SECRET_TIMEOUT'
+  | 'SECRET_COMMAND_FAILED'
   | 'SECRET_FILE_UNREADABLE'
   | 'SECRET_FILE_PERMISSIONS'
   | 'SECRET_KEYRING_FAILED';

@@ -40,7 +40,7 @@ export async function resolveSecret(
       const value = env[source.name];
       if (!value) {
         throw new SecretError(
-          'SECRET_ENV_MISSING',
+          value === undefined ? 'SECRET_MISSING' : 'SECRET_EMPTY',
           account.name,
           `environment variable ${source.name} is ${value === undefined ? 'not set' : 'empty'}`,
           `export ${source.name}=… in the environment that runs understudy (for systemd: an EnvironmentFile= with mode 0600)`,
@@ -119,14 +119,17 @@ async function runSecretCommand(
   });
   if (error || timedOut || code !== 0) {
     // stderr is shown (it explains failures such as a locked password store); stdout never is.
+    // 127: the shell found no such command (POSIX sh, "Exit Status" of Shell Command Language).
     const detail = error
       ? error.message
       : timedOut
         ? `it did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped (with everything it started)`
-        : `exit code ${code ?? 'killed by a signal'}`;
+        : code === 127
+          ? 'the command was not found (exit code 127)'
+          : `exit code ${code ?? 'killed by a signal'}`;
     const said = stderr.trim().split('\n')[0]?.slice(0, 200);
     throw new SecretError(
-      'SECRET_COMMAND_FAILED',
+      timedOut ? 'SECRET_TIMEOUT' : code === 127 ? 'SECRET_MISSING' : 'SECRET_COMMAND_FAILED',
       account,
       `${key} failed: ${detail}${said ? ` — it said: ${said}` : ''}`,
       fix,
@@ -146,7 +149,7 @@ async function readSecretFile(account: string, path: string): Promise<string> {
     content = await readFile(path, 'utf8');
   } catch (err) {
     throw new SecretError(
-      'SECRET_FILE_UNREADABLE',
+      (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'SECRET_MISSING' : 'SECRET_FILE_UNREADABLE',
       account,
       `cannot read password_file ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
       `create it with the password on one line: (umask 077; cat > ${path}) and check password_file`,
@@ -188,7 +191,8 @@ async function readKeyring(account: string, service: string, user: string): Prom
       err,
     );
   }
-  if (!secret) throw new SecretError('SECRET_KEYRING_FAILED', account, 'no password in the OS keyring', fix);
+  if (secret === null) throw new SecretError('SECRET_MISSING', account, 'no password in the OS keyring', fix);
+  if (!secret.trim()) throw new SecretError('SECRET_EMPTY', account, 'the OS keyring holds an empty password', fix);
   return secret;
 }
 

@@ -61,7 +61,7 @@ describe('secrets', () => {
       value: 's3cret',
     });
     const err = await failure({ kind: 'env', name: 'PW' });
-    expect(err.code).toBe('SECRET_ENV_MISSING');
+    expect(err.code).toBe('SECRET_MISSING');
     expect(err.message).toMatch(/PW is not set/);
   });
 
@@ -77,7 +77,7 @@ describe('secrets', () => {
     const err = await failure({ kind: 'file', path: open });
     expect(err.code).toBe('SECRET_FILE_PERMISSIONS');
     expect(err.fix).toBe(`chmod 600 ${open}`);
-    expect((await failure({ kind: 'file', path: join(dir, 'missing') })).code).toBe('SECRET_FILE_UNREADABLE');
+    expect((await failure({ kind: 'file', path: join(dir, 'missing') })).code).toBe('SECRET_MISSING');
   });
 });
 
@@ -93,7 +93,7 @@ describe('password_command timeout', () => {
     }).catch((e) => e);
     const took = Date.now() - started;
     expect(err).toBeInstanceOf(SecretError);
-    expect(err.code).toBe('SECRET_COMMAND_FAILED');
+    expect(err.code).toBe('SECRET_TIMEOUT');
     expect(err.message).toMatch(/did not finish within/);
     const pid = Number(readFileSync(childPid, 'utf8'));
     // Running = it exists and is not a zombie waiting to be reaped (a container's pid 1 may be slow).
