@@ -22,14 +22,13 @@ export interface LogLine {
  * before the daemon's logger started) is kept as it is, never dropped.
  */
 export function parseLogLine(line: string): LogLine {
-  let record: Record<string, unknown>;
+  let parsed: unknown = null;
   try {
-    const parsed = JSON.parse(line) as unknown;
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a record');
-    record = parsed as Record<string, unknown>;
-  } catch {
+    parsed = JSON.parse(line);
+  } catch {}
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
     return { time: null, level: null, text: line, record: null };
-  }
+  const record = parsed as Record<string, unknown>;
   const time = typeof record.time === 'number' ? record.time : Date.parse(String(record.time ?? '')) || null;
   const level =
     typeof record.level === 'number' ? (LEVELS[record.level] ?? String(record.level)) : String(record.level ?? 'info');

@@ -3,6 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CliError } from './errors.js';
+import { EXIT } from './exit-codes.js';
 
 export interface ServicePaths {
   node: string;
@@ -19,7 +21,11 @@ export function packageRoot(): string {
   for (const candidate of [resolve(here, '..'), resolve(here, '../..')]) {
     if (existsSync(join(candidate, 'systemd', 'understudy.service.in'))) return candidate;
   }
-  throw new Error(`systemd/understudy.service.in not found near ${here}`);
+  throw new CliError(
+    `systemd/understudy.service.in not found near ${here}: this installation is incomplete; reinstall Understudy`,
+    'INSTALL_INCOMPLETE',
+    EXIT.SOFTWARE,
+  );
 }
 
 export function servicePaths(config: string, dataDir: string, env: NodeJS.ProcessEnv = process.env): ServicePaths {

@@ -1,5 +1,6 @@
 // Turns a stored content into what its author wrote (quotes and signature removed), with its
 // language and junk classification; cached per content in content_text.
+import { UnderstudyError } from '../errors.js';
 import { classifyMessage, type SkipReason } from '../mail/classify.js';
 import { headerText, parseAddresses, parseHeaderBlock } from '../mail/headers.js';
 import { detectLanguage } from '../mail/language.js';
@@ -59,7 +60,9 @@ export function cleanContent(content: {
   try {
     const headers = parseHeaderBlock(content.headers);
     const text = content.body_text;
-    if (text !== null && looksBinary(text)) throw new Error('the text part is binary data, not text');
+    // Caught below: the message is left out with this reason; there is nothing for the user to do.
+    if (text !== null && looksBinary(text))
+      throw new UnderstudyError('BINARY_TEXT', 'final', 'the text part is binary data, not text');
     const reply = replyText({ text, html: content.body_html });
     const ownText = reply.text.length > MAX_OWN_TEXT ? reply.text.slice(0, MAX_OWN_TEXT) : reply.text;
     const attachments = safeJson<{ type: string; filename?: string }[]>(content.attachments, []);

@@ -6,6 +6,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wri
 import { connect, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { UnderstudyError } from '../errors.js';
 
 export interface DovecotInfo {
   dir: string;
@@ -95,7 +96,8 @@ export async function startDovecot(options: StartOptions): Promise<{
   restart: (downMs?: number) => Promise<void>;
 }> {
   if (!dovecotAvailable()) {
-    throw new Error('dovecot is not installed; install it with: sudo apt-get install dovecot-imapd');
+    const fix = 'install it with: sudo apt-get install dovecot-imapd';
+    throw new UnderstudyError('DOVECOT_MISSING', 'config', `dovecot is not installed; ${fix}`, { fix });
   }
   const dir = mkdtempSync(join(tmpdir(), 'understudy-dovecot-'));
   chmodSync(dir, 0o755);
@@ -201,7 +203,15 @@ ${options.namespace ?? DEFAULT_NAMESPACE}
       try {
         log = readFileSync(join(dir, 'dovecot.log'), 'utf8');
       } catch {}
-      throw new Error(`dovecot did not start: ${(err as Error).message}\n${output}\n${log}`);
+      throw new UnderstudyError(
+        'DOVECOT_FAILED',
+        'final',
+        `dovecot did not start: ${(err as Error).message}\n${output}\n${log}`,
+        {
+          fix: 'the lines above are its output and log; check that dovecot runs on this machine (dovecot --version)',
+          cause: err,
+        },
+      );
     }
   };
   await launch();
@@ -251,7 +261,7 @@ ${options.namespace ?? DEFAULT_NAMESPACE}
 async function waitForGreeting(port: number, timeoutMs: number, failed: () => boolean): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (failed()) throw new Error('dovecot exited');
+    if (failed()) throw new UnderstudyError('DOVECOT_FAILED', 'final', 'dovecot exited');
     const ok = await new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1');
       const done = (v: boolean) => {
@@ -265,5 +275,5 @@ async function waitForGreeting(port: number, timeoutMs: number, failed: () => bo
     if (ok) return;
     await new Promise((r) => setTimeout(r, 20));
   }
-  throw new Error(`no greeting on port ${port} within ${timeoutMs} ms`);
+  throw new UnderstudyError('DOVECOT_FAILED', 'final', `no greeting on port ${port} within ${timeoutMs} ms`);
 }

@@ -110,7 +110,7 @@ export class Outbox {
    * UID and the search did not find it yet (it stays planned; the next run's recovery settles it).
    */
   async deliver(draft: NewDraft): Promise<DraftRow> {
-    if (!draft.raw) throw new Error('deliver needs the composed message');
+    if (!draft.raw) throw new Error('deliver needs the composed message'); // assert: compose() always sets raw
     // Order is important: the row is on disk before the server can hold the draft.
     const row = insertDraft(this.db, draft, 'planned', null);
     faultPoint('after-plan');

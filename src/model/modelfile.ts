@@ -4,6 +4,7 @@
 // model exactly as Understudy does. Format: https://github.com/ollama/ollama/blob/main/docs/modelfile.md
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { UnderstudyError } from '../errors.js';
 import { ChatTokenizer } from './chat-tokenizer.js';
 
 // Markers rendered through the chat template, then replaced by Ollama's template variables: the
@@ -53,7 +54,12 @@ export async function renderModelfile(o: ModelfileOptions): Promise<string> {
   const closing = tokenizer.hasChatTemplate && stops[0] ? stops[0] : '';
   const template = `${prompt.replace(SYSTEM_MARK, '{{ .System }}').replace(PROMPT_MARK, '{{ .Prompt }}')}{{ .Response }}${closing}`;
   if (!template.includes('{{ .Prompt }}'))
-    throw new Error(`the chat template of ${o.modelDir} dropped the user turn; cannot write a Modelfile`);
+    throw new UnderstudyError(
+      'MODELFILE_UNSUPPORTED',
+      'final',
+      `the chat template of ${o.modelDir} dropped the user turn; cannot write a Modelfile`,
+      { fix: 'export without --modelfile and write the Modelfile TEMPLATE by hand' },
+    );
   const lines = [
     '# Ollama Modelfile written by `understudy model export`: the prompt layout, stop tokens and',
     '# sampling this version was trained and drafts with. Create the model with',

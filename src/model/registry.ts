@@ -2,6 +2,7 @@
 // and which one is promoted (the one drafts are written with).
 import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { UnderstudyError } from '../errors.js';
 import { type Db, ensurePrivateDir } from '../store/db.js';
 import {
   getVersion,
@@ -67,10 +68,16 @@ export function registerVersion(db: Db, dataDir: string, incompleteDir: string, 
 export function promote(db: Db, id: number): ModelVersion {
   return db.transaction(() => {
     const target = getVersion(db, id);
-    if (!target) throw new Error(`no model version ${id}`);
+    if (!target)
+      throw new UnderstudyError('VERSION_NOT_FOUND', 'final', `no model version ${id}`, {
+        fix: 'understudy model list shows the versions',
+      });
     if (!existsSync(join(target.dir, 'model', 'onnx', 'model.onnx')))
-      throw new Error(
+      throw new UnderstudyError(
+        'VERSION_WITHOUT_MODEL',
+        'final',
         `version ${id} has no ONNX model (${target.dir}: pruned, or its training did not finish); it cannot be used for drafts`,
+        { fix: 'promote another version (understudy model list), or train a new one' },
       );
     retireAnyPromoted(db);
     setVersionStatus(db, id, 'promoted');
@@ -113,11 +120,17 @@ export function rollbackTarget(db: Db, current: ModelVersion): ModelVersion | un
 /** Goes back to the most recent retired version before the promoted one (one that was not pruned). */
 export function rollback(db: Db): ModelVersion {
   const current = promotedVersion(db);
-  if (!current) throw new Error('no promoted version to roll back from');
+  if (!current)
+    throw new UnderstudyError('NOTHING_TO_ROLL_BACK', 'final', 'no promoted version to roll back from', {
+      fix: 'understudy model list shows the versions; understudy model promote ID chooses one',
+    });
   const previous = rollbackTarget(db, current);
   if (!previous)
-    throw new Error(
+    throw new UnderstudyError(
+      'NOTHING_TO_ROLL_BACK',
+      'final',
       `version ${current.id} is the first promoted version (or the earlier ones were pruned); there is nothing to roll back to`,
+      { fix: 'understudy model list shows the versions; understudy model promote ID chooses one' },
     );
   return db.transaction(() => {
     setVersionStatus(db, current.id, 'rejected');

@@ -220,6 +220,7 @@ export async function renderCharts(data: ReportData): Promise<Chart[]> {
   // No chart loads anything: every spec has its data inline. A loader that refuses makes sure.
   const loader = vega.loader();
   loader.load = async (uri: string) => {
+    // assert: every spec has its data inline; a spec that loads is a bug in chartSpecs
     throw new Error(`the report loads nothing, but a chart asked for ${uri}`);
   };
   const charts: Chart[] = [];

@@ -20,6 +20,7 @@ export function ensureAccount(db: Db, account: { name: string; host: string; use
      ON CONFLICT (name) DO UPDATE SET host = excluded.host, user = excluded.user
      RETURNING id`,
   ).get(account.name, account.host, account.user, Date.now());
+  // assert: an INSERT … RETURNING (or upsert) always returns its row
   if (!row) throw new Error(`could not record account ${account.name}`);
   return row.id;
 }

@@ -108,6 +108,7 @@ export function insertDraft(db: Db, d: NewDraft, state: 'planned' | 'failed', re
       now,
     );
   const row = state === 'planned' ? durably(db, write) : write();
+  // assert: an INSERT … RETURNING (or upsert) always returns its row
   if (!row) throw new Error('could not record the draft');
   return row;
 }

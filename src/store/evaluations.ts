@@ -43,6 +43,7 @@ export function saveEvaluation(db: Db, e: EvaluationRecord): number {
       `INSERT INTO evaluations (version_id, run_id, created_at, current_id, promoted, decision, summary)
        VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
     ).get(e.versionId, e.runId, Date.now(), e.currentId, e.promoted ? 1 : 0, e.decision, JSON.stringify(e.summary));
+    // assert: an INSERT … RETURNING (or upsert) always returns its row
     if (!row) throw new Error('could not record the evaluation');
     const insert = stmt(
       db,

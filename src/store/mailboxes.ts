@@ -30,6 +30,7 @@ export function ensureMailbox(
      ON CONFLICT (account_id, path) DO UPDATE SET delimiter = excluded.delimiter, special_use = excluded.special_use
      RETURNING *`,
   ).get(accountId, mailbox.path, mailbox.delimiter ?? null, mailbox.specialUse ?? null);
+  // assert: an INSERT … RETURNING (or upsert) always returns its row
   if (!row) throw new Error(`could not record mailbox ${mailbox.path}`);
   return row;
 }

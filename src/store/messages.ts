@@ -168,6 +168,7 @@ export function insertMessages(db: Db, accountId: number, mailboxId: number, mes
           JSON.stringify(c.attachments),
         )?.id;
       }
+      // assert: the content was found or inserted above, in this same transaction
       if (contentId === undefined) throw new Error(`content ${c.dedupeKey} vanished during the batch`);
       putMessage.run(
         mailboxId,

@@ -5,6 +5,13 @@ import { type Db, stmt } from './db.js';
 /** candidate: trained, not (yet) used; promoted: drafts are written with it (at most one); retired: was promoted; rejected: lost its evaluation or was rolled back. */
 export type VersionStatus = 'candidate' | 'promoted' | 'retired' | 'rejected';
 
+/**
+ * Version 0 is not a trained version: it is the base model's own ONNX export, made by
+ * `understudy model pull`, that the cold-start route drafts with (status 'base', one row, replaced
+ * when another base model is pulled). The trained-version queries below leave it out.
+ */
+export const BASE_VERSION_ID = 0;
+
 /** One trained version as stored (times in ms since the epoch, losses in nats per token, chrF 0..100). */
 export interface ModelVersion {
   id: number;
@@ -67,22 +74,49 @@ export function insertVersion(db: Db, v: NewVersionRow): ModelVersion {
     JSON.stringify(v.metrics),
     JSON.stringify(v.data),
   );
+  // assert: an INSERT … RETURNING (or upsert) always returns its row
   if (!row) throw new Error('could not register the model version');
   return row;
 }
 
-/** Every version, oldest first. */
+/** Every trained version, oldest first. */
 export function listVersions(db: Db): ModelVersion[] {
-  return stmt<[], ModelVersion>(db, 'SELECT * FROM model_versions ORDER BY id').all();
+  return stmt<[], ModelVersion>(db, 'SELECT * FROM model_versions WHERE id > 0 ORDER BY id').all();
 }
 
+/** A trained version by id (never version 0, the base model's export: see baseVersion). */
 export function getVersion(db: Db, id: number): ModelVersion | undefined {
-  return stmt<[number], ModelVersion>(db, 'SELECT * FROM model_versions WHERE id = ?').get(id);
+  return stmt<[number], ModelVersion>(db, 'SELECT * FROM model_versions WHERE id = ? AND id > 0').get(id);
 }
 
-/** The newest version, whatever became of it. */
+/** The newest trained version, whatever became of it. */
 export function latestVersion(db: Db): ModelVersion | undefined {
-  return stmt<[], ModelVersion>(db, 'SELECT * FROM model_versions ORDER BY id DESC LIMIT 1').get();
+  return stmt<[], ModelVersion>(db, 'SELECT * FROM model_versions WHERE id > 0 ORDER BY id DESC LIMIT 1').get();
+}
+
+/** Version 0: the base model's ONNX export the cold-start route drafts with, once registered. */
+export function baseVersion(db: Db): (Omit<ModelVersion, 'status'> & { status: 'base' }) | undefined {
+  return stmt<[number], Omit<ModelVersion, 'status'> & { status: 'base' }>(
+    db,
+    'SELECT * FROM model_versions WHERE id = ?',
+  ).get(BASE_VERSION_ID);
+}
+
+/**
+ * Records `dir` (an ONNX export of the base model in folder `base`) as version 0, replacing the
+ * export of an earlier base model. Its evaluation and training columns stay empty.
+ */
+export function saveBaseVersion(
+  db: Db,
+  v: { base: string; baseRepo: string | null; baseCommit: string | null; dir: string },
+): void {
+  stmt(
+    db,
+    `INSERT INTO model_versions (id, created_at, base, base_repo, base_commit, dir, status, metrics, data)
+     VALUES (?, ?, ?, ?, ?, ?, 'base', '{}', '{}')
+     ON CONFLICT (id) DO UPDATE SET created_at = excluded.created_at, base = excluded.base,
+       base_repo = excluded.base_repo, base_commit = excluded.base_commit, dir = excluded.dir`,
+  ).run(BASE_VERSION_ID, Date.now(), v.base, v.baseRepo, v.baseCommit, v.dir);
 }
 
 /** The version drafts are written with, if any. */

@@ -19,6 +19,7 @@ export function startRun(db: Db, examples: number): number {
     db,
     "INSERT INTO training_runs (started_at, status, examples) VALUES (?, 'running', ?) RETURNING id",
   ).get(Date.now(), examples);
+  // assert: an INSERT … RETURNING (or upsert) always returns its row
   if (!row) throw new Error('could not record the training run');
   return row.id;
 }
