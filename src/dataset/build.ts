@@ -23,8 +23,8 @@ import type { Db } from '../store/db.js';
 import type { Message } from '../store/messages.js';
 import { CLEANING_RULES, type CleanedText, cleanedText } from './clean.js';
 import { dedupeReplies } from './dedupe.js';
-import { excludedCorrespondents, excludedPerson } from './exclude.js';
-import { isFrom, isUser, userIdentity } from './identity.js';
+import { type ExcludedCorrespondents, excludedCorrespondents, excludedPerson } from './exclude.js';
+import { isFrom, isUser, type UserIdentity, userIdentity } from './identity.js';
 import { type PairWarning, pairWarnings } from './pair-warnings.js';
 import {
   addressedTo,
@@ -98,6 +98,12 @@ export interface BuildOptions {
 
 const SETTINGS_VERSION = 'build-3';
 
+/**
+ * Builds (or keeps, when nothing changed) the dataset of one account, in named phases: load the
+ * messages, clean what the user wrote, pair each reply with what it answers, drop copies and
+ * templates, split by time along threads, render and store.
+ * @throws DatasetError NOT_SYNCED when the account was never synced.
+ */
 export function buildDataset(options: BuildOptions): BuildSummary {
   const { db, account, settings } = options;
   const started = Date.now();
@@ -120,30 +126,87 @@ export function buildDataset(options: BuildOptions): BuildSummary {
   }
   const progress = options.onProgress ?? (() => {});
 
-  // 1. Every message once (copies in several mailboxes merged by content).
   progress({ phase: 'load', done: 0, total: 0 });
+  const mail = loadMail(db, accountId, account);
+  const cleaning = cleanOwnMail(db, mail.own, Boolean(options.noCache), progress);
+  const drops: DropRow[] = [];
+  const pairs = pairReplies({ db, mail, cleaning, excluded, settings, drops, progress });
+  const kept = dropCopies(pairs, settings, drops);
+  const threads = threadsOf(kept);
+  const split = splitByTime(
+    kept.map((p) => ({ key: p.key, thread: threads.key(p.key), date: p.reply.date ?? 0 })),
+    settings.evalFraction,
+  );
+
+  progress({ phase: 'write', done: 0, total: kept.length });
+  const examples = renderExamples({ kept, mail, cleaning, excluded, threads, split });
+  replaceDataset(db, accountId, examples, drops);
+  const summary: BuildSummary = {
+    account: account.name,
+    upToDate: false,
+    messages: mail.messages.length,
+    sent: mail.own.length,
+    ...countBuild(kept, examples, drops),
+    cleaned: cleaning.counter.cleaned,
+    durationMs: Date.now() - started,
+  };
+  recordBuild(db, accountId, fingerprint, summary);
+  return summary;
+}
+
+/** The account's stored mail, every message once, with the indexes pairing looks things up in. */
+interface StoredMail {
+  /** Every message once (copies in several mailboxes merged by content). */
+  messages: DatasetMessage[];
+  identity: UserIdentity;
+  /** What the user sent: in a \Sent mailbox, or from one of their addresses. */
+  own: DatasetMessage[];
+  ownContents: Set<number>;
+  /** First message with each Message-ID. */
+  byMessageId: Map<string, DatasetMessage>;
+  /** Mail the user did not send, by base subject (for quote and subject pairing). */
+  bySubject: Map<string, DatasetMessage[]>;
+}
+
+/** Phase 1: every message once, who the user is, and the lookups pairing uses. */
+function loadMail(db: Db, accountId: number, account: AccountConfig): StoredMail {
   const messages = mergeCopies(messagesForDataset(db, accountId));
   const identity = userIdentity(account.addresses, messages);
   const own = messages.filter((m) => m.inSent || isFrom(m.from, identity));
-  const ownSet = new Set(own.map((m) => m.contentId));
+  const ownContents = new Set(own.map((m) => m.contentId));
   const byMessageId = new Map<string, DatasetMessage>();
   for (const m of messages) if (m.messageId && !byMessageId.has(m.messageId)) byMessageId.set(m.messageId, m);
   const bySubject = new Map<string, DatasetMessage[]>();
   for (const m of messages) {
-    if (ownSet.has(m.contentId)) continue;
+    if (ownContents.has(m.contentId)) continue;
     const s = baseSubject(m.subject);
     const list = bySubject.get(s) ?? [];
     list.push(m);
     bySubject.set(s, list);
   }
+  return { messages, identity, own, ownContents, byMessageId, bySubject };
+}
 
-  // 2. Clean what the user wrote (cached per content), and learn their recurring signature.
+/** Cleaned text per content (cached in the store), and the signatures learned from the user's mail. */
+interface Cleaning {
+  clean: (m: DatasetMessage) => CleanedText;
+  counter: { cleaned: number };
+  signatures: string[];
+}
+
+/** Phase 2: clean what the user wrote (cached per content), and learn their recurring signature. */
+function cleanOwnMail(
+  db: Db,
+  own: readonly DatasetMessage[],
+  noCache: boolean,
+  progress: (p: BuildProgress) => void,
+): Cleaning {
   const counter = { cleaned: 0 };
   const cache = new Map<number, CleanedText>();
   const clean = (m: DatasetMessage): CleanedText => {
     let c = cache.get(m.contentId);
     if (!c) {
-      c = cleanedText(db, m.contentId, counter, Boolean(options.noCache));
+      c = cleanedText(db, m.contentId, counter, noCache);
       cache.set(m.contentId, c);
     }
     return c;
@@ -157,97 +220,87 @@ export function buildDataset(options: BuildOptions): BuildSummary {
   const signatures = learnSignatures([
     ...new Set(own.map((m) => cache.get(m.contentId)?.ownText ?? '').filter(Boolean)),
   ]);
+  return { clean, counter, signatures };
+}
 
-  // 3. Pair each reply with the message it answers, then filter.
-  const drops: DropRow[] = [];
-  const drop = (key: string, reason: DropReason, detail: string | null = null) =>
-    drops.push({ reply_key: key, reason, detail });
+/** What pairing reads and where it records the replies it drops. */
+interface PairingContext {
+  db: Db;
+  mail: StoredMail;
+  cleaning: Cleaning;
+  excluded: ExcludedCorrespondents;
+  settings: DatasetSettings;
+  drops: DropRow[];
+  progress: (p: BuildProgress) => void;
+}
+
+/** Phase 3: each reply of the user with the message it answers, filtered; every reply left out is in `drops`. */
+function pairReplies(ctx: PairingContext): Pair[] {
+  const { mail, drops, progress } = ctx;
   const pairs: Pair[] = [];
   const seenKeys = new Set<string>();
-  for (const [i, reply] of own.entries()) {
-    if (i % 200 === 0) progress({ phase: 'pair', done: i, total: own.length });
+  for (const [i, reply] of mail.own.entries()) {
+    if (i % 200 === 0) progress({ phase: 'pair', done: i, total: mail.own.length });
     const key = reply.messageId ?? `content:${reply.contentId}`;
     // Two stored contents with one Message-ID (a copy whose headers an export or a second Sent folder changed) are
     // one message: the first is used; the key of an example must be unique.
     if (seenKeys.has(key)) {
-      drop(`content:${reply.contentId}`, 'duplicate', `copy of ${key}`);
+      drops.push({ reply_key: `content:${reply.contentId}`, reason: 'duplicate', detail: `copy of ${key}` });
       continue;
     }
     seenKeys.add(key);
-    // Mail in Sent from an address that is not the user's (an assistant with delegate access) is someone
-    // else's writing.
-    const author = reply.from[0];
-    if (author?.address && !isUser(author, identity)) {
-      drop(key, 'not_from_user', author.address);
-      continue;
-    }
-    const r = clean(reply);
-    if (r.error) {
-      drop(key, 'unreadable', r.error);
-      continue;
-    }
-    const quoted = r.quoted || r.forwarded ? safeQuoted(db, reply) : null;
-    if (isForwardToThirdParty(reply, quoted)) {
-      drop(key, 'forward', quoted?.from ? `forwards a message of ${personLabel(quoted.from)}` : null);
-      continue;
-    }
-    const found = findParent(reply, quoted, byMessageId, bySubject, (m) => clean(m).ownText);
-    if (!found) {
-      drop(key, reply.inReplyTo || reply.references.length || quoted ? 'parent_not_found' : 'not_a_reply');
-      continue;
-    }
-    const { parent, by } = found;
-    // Privacy first: neither their words nor the user's words to them are learned.
-    const excludedAddress = excludedPerson([...parent.from, ...reply.to, ...reply.cc], excluded);
-    if (excludedAddress) {
-      drop(key, 'excluded_correspondent', excludedAddress);
-      continue;
-    }
-    if (by === 'reconstructed' ? parent.from.some((p) => isUser(p, identity)) : ownSet.has(parent.contentId)) {
-      drop(key, 'reply_to_self');
-      continue;
-    }
-    const parentText = by === 'reconstructed' ? (quoted?.text ?? '') : (clean(parent).ownText ?? '');
-    if (by !== 'reconstructed') {
-      const p = clean(parent);
-      if (p.error) {
-        drop(key, 'unreadable', `parent: ${p.error}`);
-        continue;
-      }
-    }
-    const text = removeLearnedSignature(r.ownText ?? '', signatures);
-    if (!text.trim()) {
-      drop(key, r.quoted ? 'quote_only' : 'empty_reply');
-      continue;
-    }
-    if (r.skipReasons.length) {
-      drop(key, 'junk_reply', r.skipReasons.join(','));
-      continue;
-    }
-    if (by !== 'reconstructed' && clean(parent).skipReasons.length) {
-      drop(key, 'junk_parent', clean(parent).skipReasons.join(','));
-      continue;
-    }
-    if (!parentText.trim()) {
-      drop(key, 'junk_parent', 'the message answered has no text');
-      continue;
-    }
-    if (text.length > settings.maxReplyChars) {
-      drop(key, 'too_long', `${text.length} characters`);
-      continue;
-    }
-    const warnings = pairWarnings({
-      reply,
-      parent,
-      parentText,
-      quoted,
-      by,
-      isUser: (p) => isUser(p, identity),
-    });
-    pairs.push({ reply, parent, by, text, key, parentText, evidence: found.evidence, warnings });
+    const paired = pairReply(ctx, reply, key);
+    if ('reason' in paired) drops.push({ reply_key: key, reason: paired.reason, detail: paired.detail ?? null });
+    else pairs.push(paired);
   }
+  return pairs;
+}
 
-  // 4. Duplicates and templates.
+/** Why a reply is not an example (a DropReason and, where it helps, what was seen). */
+interface Dropped {
+  reason: DropReason;
+  detail?: string | null;
+}
+
+/** One reply: its parent and the cleaned texts of both, or why it is not an example (checks in this order). */
+function pairReply(ctx: PairingContext, reply: DatasetMessage, key: string): Pair | Dropped {
+  const { db, mail, excluded, settings } = ctx;
+  const { clean, signatures } = ctx.cleaning;
+  const isUserPerson = (p: Person) => isUser(p, mail.identity);
+  // Mail in Sent from an address that is not the user's (an assistant with delegate access) is someone else's
+  // writing.
+  const author = reply.from[0];
+  if (author?.address && !isUserPerson(author)) return { reason: 'not_from_user', detail: author.address };
+  const r = clean(reply);
+  if (r.error) return { reason: 'unreadable', detail: r.error };
+  const quoted = r.quoted || r.forwarded ? safeQuoted(db, reply) : null;
+  if (isForwardToThirdParty(reply, quoted))
+    return { reason: 'forward', detail: quoted?.from ? `forwards a message of ${personLabel(quoted.from)}` : null };
+  const found = findParent(reply, quoted, mail.byMessageId, mail.bySubject, (m) => clean(m).ownText);
+  if (!found)
+    return { reason: reply.inReplyTo || reply.references.length || quoted ? 'parent_not_found' : 'not_a_reply' };
+  const { parent, by } = found;
+  // Privacy first: neither their words nor the user's words to them are learned.
+  const excludedAddress = excludedPerson([...parent.from, ...reply.to, ...reply.cc], excluded);
+  if (excludedAddress) return { reason: 'excluded_correspondent', detail: excludedAddress };
+  const reconstructed = by === 'reconstructed';
+  if (reconstructed ? parent.from.some(isUserPerson) : mail.ownContents.has(parent.contentId))
+    return { reason: 'reply_to_self' };
+  const parentText = reconstructed ? (quoted?.text ?? '') : (clean(parent).ownText ?? '');
+  const p = reconstructed ? null : clean(parent);
+  if (p?.error) return { reason: 'unreadable', detail: `parent: ${p.error}` };
+  const text = removeLearnedSignature(r.ownText ?? '', signatures);
+  if (!text.trim()) return { reason: r.quoted ? 'quote_only' : 'empty_reply' };
+  if (r.skipReasons.length) return { reason: 'junk_reply', detail: r.skipReasons.join(',') };
+  if (p?.skipReasons.length) return { reason: 'junk_parent', detail: p.skipReasons.join(',') };
+  if (!parentText.trim()) return { reason: 'junk_parent', detail: 'the message answered has no text' };
+  if (text.length > settings.maxReplyChars) return { reason: 'too_long', detail: `${text.length} characters` };
+  const warnings = pairWarnings({ reply, parent, parentText, quoted, by, isUser: isUserPerson });
+  return { reply, parent, by, text, key, parentText, evidence: found.evidence, warnings };
+}
+
+/** Phase 4: copies of one reply and templates are dropped (recorded in `drops`); the pairs kept. */
+function dropCopies(pairs: readonly Pair[], settings: DatasetSettings, drops: DropRow[]): Pair[] {
   const deduped = dedupeReplies(
     pairs.map((p) => ({
       key: p.key,
@@ -261,12 +314,16 @@ export function buildDataset(options: BuildOptions): BuildSummary {
   );
   for (const [key, reason] of deduped.dropped) {
     const original = deduped.duplicateOf.get(key);
-    drop(key, reason, original ? `copy of ${original}` : null);
+    drops.push({ reply_key: key, reason, detail: original ? `copy of ${original}` : null });
   }
-  const kept = pairs.filter((p) => deduped.keep.has(p.key));
+  return pairs.filter((p) => deduped.keep.has(p.key));
+}
 
-  // 5. Threads and the time split. Old clients set no References: a thread is then its base subject with the
-  // same correspondent, so that a thread's replies stay on one side of the split.
+/**
+ * Phase 5: the threads of the kept pairs, so that a thread's replies stay on one side of the time split. Old
+ * clients set no References: a thread is then its base subject with the same correspondent.
+ */
+function threadsOf(kept: readonly Pair[]): Threads {
   const threads = new Threads();
   for (const p of kept) {
     const ids = [
@@ -279,16 +336,25 @@ export function buildDataset(options: BuildOptions): BuildSummary {
       ids.push(`subject:${baseSubject(p.reply.subject)}|${p.parent.from[0]?.address ?? p.parent.from[0]?.name ?? ''}`);
     for (const id of ids.slice(1)) threads.link(ids[0] as string, id);
   }
-  const split = splitByTime(
-    kept.map((p) => ({ key: p.key, thread: threads.key(p.key), date: p.reply.date ?? 0 })),
-    settings.evalFraction,
-  );
+  return threads;
+}
 
-  // 6. Render and store.
-  progress({ phase: 'write', done: 0, total: kept.length });
+/** Phase 6: each kept pair as the stored example: the prompt's input, the conversation, how it was paired. */
+function renderExamples(input: {
+  kept: readonly Pair[];
+  mail: StoredMail;
+  cleaning: Cleaning;
+  excluded: ExcludedCorrespondents;
+  threads: Threads;
+  split: ReadonlyMap<string, 'train' | 'eval'>;
+}): ExampleRow[] {
+  const { mail, threads, split, excluded } = input;
+  const { clean } = input.cleaning;
+  const { identity } = mail;
   const user = { ...(identity.name ? { name: identity.name } : {}), addresses: [...identity.addresses] };
-  const examples: ExampleRow[] = kept.map((p) => {
-    const input: PromptInput = {
+  return input.kept.map((p) => {
+    const reconstructed = p.by === 'reconstructed';
+    const prompt: PromptInput = {
       user,
       now: p.reply.date ?? Date.now(),
       incoming: {
@@ -299,18 +365,17 @@ export function buildDataset(options: BuildOptions): BuildSummary {
         subject: p.parent.subject,
         body: p.parentText,
       },
-      context:
-        p.by === 'reconstructed'
-          ? []
-          : threadContext(p.parent, byMessageId, (m) => clean(m)).filter((m) => !excludedPerson(m.from, excluded)),
+      context: reconstructed
+        ? []
+        : threadContext(p.parent, mail.byMessageId, clean).filter((m) => !excludedPerson(m.from, excluded)),
     };
-    const conversation = renderConversation(input, p.text);
-    const language = clean(p.reply).language ?? (p.by === 'reconstructed' ? null : clean(p.parent).language) ?? 'und';
+    const conversation = renderConversation(prompt, p.text);
+    const language = clean(p.reply).language ?? (reconstructed ? null : clean(p.parent).language) ?? 'und';
     const pairing: PairingInfo = {
       by: p.by,
       evidence: p.evidence,
       warnings: p.warnings,
-      reconstructed: p.by === 'reconstructed',
+      reconstructed,
       parent: {
         from: p.parent.from[0] ?? null,
         date: p.parent.date,
@@ -330,36 +395,47 @@ export function buildDataset(options: BuildOptions): BuildSummary {
       reply_chars: p.text.length,
       split: split.get(p.key) ?? 'train',
       conversation: JSON.stringify({ messages: conversation }),
-      source: JSON.stringify({ input, reply: p.text }),
+      source: JSON.stringify({ input: prompt, reply: p.text }),
       pairing: JSON.stringify(pairing),
     };
   });
-  replaceDataset(db, accountId, examples, drops);
+}
 
+/** The counts of a build's summary: examples per split and per way of pairing, drops per reason, languages. */
+function countBuild(
+  kept: readonly Pair[],
+  examples: readonly ExampleRow[],
+  drops: readonly DropRow[],
+): Pick<
+  BuildSummary,
+  | 'examples'
+  | 'train'
+  | 'eval'
+  | 'pairedByHeaders'
+  | 'pairedByQuote'
+  | 'pairedByReconstruction'
+  | 'pairedBySubject'
+  | 'flagged'
+  | 'dropped'
+  | 'languages'
+> {
   const dropped: Partial<Record<DropReason, number>> = {};
   for (const d of drops) dropped[d.reason as DropReason] = (dropped[d.reason as DropReason] ?? 0) + 1;
   const languages: Record<string, number> = {};
   for (const e of examples) languages[e.language] = (languages[e.language] ?? 0) + 1;
-  const summary: BuildSummary = {
-    account: account.name,
-    upToDate: false,
-    messages: messages.length,
-    sent: own.length,
+  const pairedBy = (by: ExampleRow['paired_by']) => examples.filter((e) => e.paired_by === by).length;
+  return {
     examples: examples.length,
     train: examples.filter((e) => e.split === 'train').length,
     eval: examples.filter((e) => e.split === 'eval').length,
-    pairedByHeaders: examples.filter((e) => e.paired_by === 'headers').length,
-    pairedByQuote: examples.filter((e) => e.paired_by === 'quote').length,
-    pairedByReconstruction: examples.filter((e) => e.paired_by === 'reconstructed').length,
-    pairedBySubject: examples.filter((e) => e.paired_by === 'subject').length,
+    pairedByHeaders: pairedBy('headers'),
+    pairedByQuote: pairedBy('quote'),
+    pairedByReconstruction: pairedBy('reconstructed'),
+    pairedBySubject: pairedBy('subject'),
     flagged: kept.filter((p) => p.warnings.length > 0).length,
     dropped,
     languages,
-    cleaned: counter.cleaned,
-    durationMs: Date.now() - started,
   };
-  recordBuild(db, accountId, fingerprint, summary);
-  return summary;
 }
 
 /** The dataset cannot be built: NOT_SYNCED (nothing synced yet) exits 66, EX_NOINPUT (src/errors.ts). */
