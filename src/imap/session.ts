@@ -5,6 +5,7 @@ import type { ImapFlow } from 'imapflow';
 import type { AccountConfig, SyncSettings } from '../config/load.js';
 import type { Logger } from '../config/logger.js';
 import { type Credential, resolveSecret } from '../config/secrets.js';
+import { isUnderstudyError } from '../errors.js';
 import { type ConnectOptions, connect } from './connect.js';
 import { classifyImapError, type ImapError } from './errors.js';
 
@@ -73,7 +74,7 @@ export async function openSession(options: SessionOptions): Promise<ImapSession>
  * classified ImapError. Never throws.
  */
 export function sessionFailure(err: unknown, account: AccountConfig): unknown {
-  if ((err as Error | null)?.name === 'SecretError') return err;
+  if (isUnderstudyError(err)) return err; // already typed: a SecretError, an ImapError, a StoreError
   try {
     return classifyImapError(err, { host: account.host, port: account.port, user: account.user });
   } catch (local) {
