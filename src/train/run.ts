@@ -116,17 +116,86 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   }
 }
 
+/**
+ * One training run, in named phases: the data (dataset → shards, or the interrupted run's),
+ * the fine-tune in the worker, the ONNX export into a new version folder, the evaluation of both
+ * routes, and the registration with its promotion decision. A phase that fails records the run
+ * as failed (or cancelled) and removes a version folder it had started.
+ * @throws TrainError GPU_BUSY, BAD_CONFIG (nothing to resume), EMPTY_DATASET; WorkerError from the worker.
+ */
 async function trainModelLocked(options: TrainOptions): Promise<TrainResult> {
   const { db, config } = options;
   const started = Date.now();
   const settings = config.train;
-  const progress = options.onProgress ?? (() => {});
   const base = resolveBaseModel(config);
   const python = findPython(settings.python).executable;
   const busy = options.force ? null : gpuBusyReason(settings.device, settings.gpuBusyFraction);
   if (busy) throw new TrainError('GPU_BUSY', busy);
 
-  // 1. Data: the dataset of every account, tokenized with the base model's own tokenizer.
+  const run = await prepareRun(options, base.dir);
+  const fit = await fineTune(options, run, base.dir, python);
+  const versionDir = await exportVersion(options, run, fit, base.dir, python);
+  const routes = await evaluateRoutes(options, run, fit, versionDir, base.dir, python);
+  const { version, decision } = registerCandidate(options, { run, fit, versionDir, routes, base });
+  const { evaluation, prompted, baseline } = routes;
+  return {
+    runId: run.runId,
+    version: getVersion(db, version.id) ?? version,
+    promoted: decision.promote,
+    decision: decision.why,
+    decisionCode: decision.code,
+    baseEvalLoss: fit.metrics.base_eval_loss ?? null,
+    evalLoss: fit.metrics.eval_loss ?? null,
+    evaluation: evaluation.summary,
+    prompted: prompted.summary,
+    baseline: baseline?.summary ?? null,
+    margin: decision.margin,
+    shards: run.shards,
+    steps: fit.steps,
+    device: fit.device,
+    durationS: (Date.now() - started) / 1000,
+  };
+}
+
+/** A run's data: its row and folders, the shards written and the examples they hold. */
+interface RunData {
+  runId: number;
+  runDir: string;
+  /** The shards (train/eval) the worker reads. */
+  dataDir: string;
+  /** Where the worker writes the adapter and its checkpoints. */
+  adapterDir: string;
+  /** Continuing an interrupted run (--resume). */
+  resuming: boolean;
+  shards: ShardSummary;
+  examples: StoredExample[];
+  /** The account id of each example (parallel to `examples`). */
+  owners: number[];
+}
+
+/** What the fine-tune reported: the device it ran on, the steps done and its metrics (losses in nats per token). */
+interface Fit {
+  device: string;
+  steps: number;
+  metrics: { base_eval_loss?: number | null; eval_loss?: number | null; steps?: number };
+}
+
+/** The three routes' replies to the same held-out messages; baseline is the promoted version's, when there is one. */
+interface Routes {
+  current: ModelVersion | undefined;
+  prompted: Awaited<ReturnType<typeof evaluateRoute>>;
+  evaluation: Awaited<ReturnType<typeof evaluateRoute>>;
+  baseline: Awaited<ReturnType<typeof evaluateRoute>> | null;
+}
+
+/**
+ * Phase 1, data: the dataset of every account, tokenized with the base model's own tokenizer
+ * into the run's shards; a resumed run trains on exactly the shards the interrupted one used.
+ * @throws TrainError BAD_CONFIG when --resume finds no interrupted run, EMPTY_DATASET when there is nothing to train on.
+ */
+async function prepareRun(options: TrainOptions, baseDir: string): Promise<RunData> {
+  const { db, config } = options;
+  const progress = options.onProgress ?? (() => {});
   const resumeFrom = options.resume ? resumableRun(db) : undefined;
   if (options.resume && !resumeFrom)
     throw new TrainError('BAD_CONFIG', 'there is no interrupted training run to resume');
@@ -135,13 +204,11 @@ async function trainModelLocked(options: TrainOptions): Promise<TrainResult> {
   const dataDir = join(runDir, 'data');
   const adapterDir = join(runDir, 'adapter');
   ensurePrivateDir(runDir);
-  const tokenizer = await ChatTokenizer.load(base.dir);
+  const tokenizer = await ChatTokenizer.load(baseDir);
   let shards: ShardSummary;
   let examples: StoredExample[];
-  /** The account id of each example (parallel to `examples`). */
   let owners: number[];
   if (resumeFrom && existsSync(join(runDir, 'examples.json'))) {
-    // Resuming trains on exactly the shards the interrupted run used.
     const saved = JSON.parse(readFileSync(join(runDir, 'examples.json'), 'utf8')) as {
       shards: ShardSummary;
       examples: StoredExample[];
@@ -152,18 +219,9 @@ async function trainModelLocked(options: TrainOptions): Promise<TrainResult> {
     owners = saved.owners ?? examples.map(() => first);
   } else {
     progress({ phase: 'dataset' });
-    examples = [];
-    owners = [];
-    for (const account of config.accounts) {
-      const accountId = accountIdByName(db, account.name);
-      if (accountId === undefined) continue;
-      buildDataset({ db, account, settings: config.dataset });
-      const own = storedExamples(db, accountId);
-      examples.push(...own);
-      owners.push(...own.map(() => accountId));
-    }
+    ({ examples, owners } = everyAccountsExamples(options));
     progress({ phase: 'tokenize' });
-    shards = writeShards(dataDir, examples, tokenizer, settings.maxSeqLen);
+    shards = writeShards(dataDir, examples, tokenizer, config.train.maxSeqLen);
     writeFileSync(join(runDir, 'examples.json'), JSON.stringify({ shards, examples, owners }), { mode: 0o600 });
   }
   if (shards.splits.train.examples === 0) {
@@ -173,20 +231,44 @@ async function trainModelLocked(options: TrainOptions): Promise<TrainResult> {
       'there are no training examples yet: sync your mail (understudy sync) and check understudy dataset stats for why replies were left out',
     );
   }
+  return { runId, runDir, dataDir, adapterDir, resuming: Boolean(resumeFrom), shards, examples, owners };
+}
 
-  // 2. Fine-tune.
-  let device: string = settings.device;
-  let steps = 0;
+/** Each synced account's dataset, built (or kept when unchanged), with the account of each example. */
+function everyAccountsExamples(options: TrainOptions): { examples: StoredExample[]; owners: number[] } {
+  const { db, config } = options;
+  const examples: StoredExample[] = [];
+  const owners: number[] = [];
+  for (const account of config.accounts) {
+    const accountId = accountIdByName(db, account.name);
+    if (accountId === undefined) continue;
+    buildDataset({ db, account, settings: config.dataset });
+    const own = storedExamples(db, accountId);
+    examples.push(...own);
+    owners.push(...own.map(() => accountId));
+  }
+  return { examples, owners };
+}
+
+/**
+ * Phase 2, fit: the LoRA fine-tune in the Python worker, its loss curve recorded as it goes.
+ * A failure (or Ctrl-C: CANCELLED) marks the run failed (cancelled) and is rethrown.
+ */
+async function fineTune(options: TrainOptions, run: RunData, baseDir: string, python: string): Promise<Fit> {
+  const { db } = options;
+  const settings = options.config.train;
+  const progress = options.onProgress ?? (() => {});
+  const fit: Fit = { device: settings.device, steps: 0, metrics: {} };
   let done: WorkerEvent;
   try {
-    const run = runWorker({
+    const worker = runWorker({
       python,
       command: 'train',
       nice: settings.nice,
       config: {
-        model_dir: base.dir,
-        data_dir: dataDir,
-        out_dir: adapterDir,
+        model_dir: baseDir,
+        data_dir: run.dataDir,
+        out_dir: run.adapterDir,
         device: settings.device,
         seed: settings.seed,
         lora: { r: settings.lora.r, alpha: settings.lora.alpha, dropout: settings.lora.dropout },
@@ -196,22 +278,14 @@ async function trainModelLocked(options: TrainOptions): Promise<TrainResult> {
         batch_size: settings.batchSize,
         grad_accum: settings.gradAccum,
         checkpoint_every: 50,
-        // About ten held-out losses along the way: the report's training curve.
-        eval_every: Math.max(
-          5,
-          Math.ceil(
-            (settings.maxSteps ??
-              Math.ceil((shards.splits.train.examples * settings.epochs) / (settings.batchSize * settings.gradAccum))) /
-              10,
-          ),
-        ),
-        resume: Boolean(resumeFrom && existsSync(join(adapterDir, 'checkpoint.pt'))),
+        eval_every: evalEvery(settings, run.shards.splits.train.examples),
+        resume: run.resuming && existsSync(join(run.adapterDir, 'checkpoint.pt')),
       },
       onEvent: (e) => {
-        if (e.event === 'start') device = String(e.device ?? device);
+        if (e.event === 'start') fit.device = String(e.device ?? fit.device);
         if (e.event === 'step') {
-          steps = Number(e.step);
-          recordCurvePoint(db, runId, 'train', steps, Number(e.loss));
+          fit.steps = Number(e.step);
+          recordCurvePoint(db, run.runId, 'train', fit.steps, Number(e.loss));
           progress({
             phase: 'train',
             step: Number(e.step),
@@ -222,7 +296,7 @@ async function trainModelLocked(options: TrainOptions): Promise<TrainResult> {
           });
         }
         if (e.event === 'eval') {
-          recordCurvePoint(db, runId, e.adapter ? 'eval' : 'base_eval', Number(e.step), Number(e.loss));
+          recordCurvePoint(db, run.runId, e.adapter ? 'eval' : 'base_eval', Number(e.step), Number(e.loss));
           progress({
             phase: 'train',
             message: `held-out loss ${Number(e.loss).toFixed(3)} (${e.adapter ? 'adapter' : 'base model'})`,
@@ -231,71 +305,113 @@ async function trainModelLocked(options: TrainOptions): Promise<TrainResult> {
       },
       ...(options.onLog ? { onLog: options.onLog } : {}),
     });
-    options.onWorker?.(run);
-    done = await run.result;
+    options.onWorker?.(worker);
+    done = await worker.result;
   } catch (err) {
     const cancelled = err instanceof WorkerError && err.code === 'CANCELLED';
-    finishRun(db, runId, { status: cancelled ? 'cancelled' : 'failed', device, steps, error: (err as Error).message });
+    finishRun(db, run.runId, {
+      status: cancelled ? 'cancelled' : 'failed',
+      device: fit.device,
+      steps: fit.steps,
+      error: (err as Error).message,
+    });
     throw err;
   }
-  const metrics = (done.metrics ?? {}) as { base_eval_loss?: number | null; eval_loss?: number | null; steps?: number };
-  steps = metrics.steps ?? steps;
+  fit.metrics = (done.metrics ?? {}) as Fit['metrics'];
+  fit.steps = fit.metrics.steps ?? fit.steps;
+  return fit;
+}
 
-  // 3. Export the merged model for inference, into a new version folder.
-  progress({ phase: 'export' });
-  const versionDir = newVersionDir(config.dataDir);
+/** Steps between held-out losses: about ten along the way (the report's training curve), at least 5. */
+function evalEvery(settings: Config['train'], trainExamples: number): number {
+  const steps =
+    settings.maxSteps ?? Math.ceil((trainExamples * settings.epochs) / (settings.batchSize * settings.gradAccum));
+  return Math.max(5, Math.ceil(steps / 10));
+}
+
+/** Marks the run failed and removes the version folder it had started (phases 3 and 4). */
+function failVersion(db: Db, run: RunData, fit: Fit, versionDir: string, err: unknown): void {
+  rmSync(versionDir, { recursive: true, force: true });
+  finishRun(db, run.runId, { status: 'failed', device: fit.device, steps: fit.steps, error: (err as Error).message });
+}
+
+/** Phase 3, export: the merged model for inference, and the adapter, into a new version folder. */
+async function exportVersion(
+  options: TrainOptions,
+  run: RunData,
+  fit: Fit,
+  baseDir: string,
+  python: string,
+): Promise<string> {
+  (options.onProgress ?? (() => {}))({ phase: 'export' });
+  const versionDir = newVersionDir(options.config.dataDir);
   try {
     await runWorker({
       python,
       command: 'export',
-      nice: settings.nice,
-      config: { model_dir: base.dir, adapter_dir: adapterDir, out_dir: join(versionDir, 'model') },
+      nice: options.config.train.nice,
+      config: { model_dir: baseDir, adapter_dir: run.adapterDir, out_dir: join(versionDir, 'model') },
     }).result;
     mkdirSync(join(versionDir, 'adapter'), { recursive: true });
     for (const f of ['adapter_config.json', 'adapter_model.safetensors', 'metrics.json']) {
-      writeFileSync(join(versionDir, 'adapter', f), readFileSync(join(adapterDir, f)));
+      writeFileSync(join(versionDir, 'adapter', f), readFileSync(join(run.adapterDir, f)));
     }
   } catch (err) {
-    rmSync(versionDir, { recursive: true, force: true });
-    finishRun(db, runId, { status: 'failed', device, steps, error: (err as Error).message });
+    failVersion(options.db, run, fit, versionDir, err);
     throw err;
   }
+  return versionDir;
+}
 
-  // 4. Evaluate both routes on the same held-out messages, as drafts are written (ONNX, greedy):
-  // the prompted route (base model + a few past replies), the candidate, the promoted version.
+/**
+ * Phase 4, evaluate: both routes on the same held-out messages, as drafts are written (ONNX,
+ * greedy): the prompted route (base model + a few past replies), the candidate, the promoted version.
+ */
+async function evaluateRoutes(
+  options: TrainOptions,
+  run: RunData,
+  fit: Fit,
+  versionDir: string,
+  baseDir: string,
+  python: string,
+): Promise<Routes> {
+  const { db, config } = options;
+  const progress = options.onProgress ?? (() => {});
   progress({ phase: 'evaluate' });
-  const held = heldOutMessages(examples, owners, settings.evalSamples);
+  const held = heldOutMessages(run.examples, run.owners, config.train.evalSamples);
   const current = promotedVersion(db);
   const routeOptions = { held, maxNewTokens: EVAL_MAX_NEW_TOKENS, threads: config.drafts.threads };
-  let prompted: Awaited<ReturnType<typeof evaluateRoute>>;
-  let evaluation: Awaited<ReturnType<typeof evaluateRoute>>;
-  let baseline: Awaited<ReturnType<typeof evaluateRoute>> | null = null;
   try {
-    const baseOnnx = await ensureBaseOnnx(config.dataDir, base.dir, python);
-    prompted = await evaluateRoute({ ...routeOptions, modelDir: baseOnnx, prompted: true });
+    const baseOnnx = await ensureBaseOnnx(config.dataDir, baseDir, python);
+    const prompted = await evaluateRoute({ ...routeOptions, modelDir: baseOnnx, prompted: true });
     progress({ phase: 'evaluate', message: `prompted route: ${describeRoute(prompted.summary)}` });
-    evaluation = await evaluateRoute({ ...routeOptions, modelDir: join(versionDir, 'model'), prompted: false });
+    const evaluation = await evaluateRoute({ ...routeOptions, modelDir: join(versionDir, 'model'), prompted: false });
     progress({ phase: 'evaluate', message: `tuned: ${describeRoute(evaluation.summary)}` });
+    let baseline: Routes['baseline'] = null;
     if (current && existsSync(join(current.dir, 'model', 'onnx', 'model.onnx'))) {
       baseline = await evaluateRoute({ ...routeOptions, modelDir: join(current.dir, 'model'), prompted: false });
       progress({ phase: 'evaluate', message: `version ${current.id}: ${describeRoute(baseline.summary)}` });
     }
+    return { current, prompted, evaluation, baseline };
   } catch (err) {
-    rmSync(versionDir, { recursive: true, force: true });
-    finishRun(db, runId, { status: 'failed', device, steps, error: (err as Error).message });
+    failVersion(db, run, fit, versionDir, err);
     throw err;
   }
+}
 
-  // 5. Register, and promote only a measured win.
-  progress({ phase: 'register' });
-  const data = {
-    examples: examples.length,
-    train: shards.splits.train,
-    eval: shards.splits.eval,
-    tooLong: shards.tooLong,
-    from: examples.length ? new Date(Math.min(...examples.map((e) => e.reply_date))).toISOString() : null,
-    to: examples.length ? new Date(Math.max(...examples.map((e) => e.reply_date))).toISOString() : null,
-  };
+/**
+ * Phase 5, register: the version folder's metrics and data files, the version row, the promotion
+ * decision (promoted only on a measured win), the stored evaluation, and the finished run.
+ */
+function registerCandidate(
+  options: TrainOptions,
+  parts: { run: RunData; fit: Fit; versionDir: string; routes: Routes; base: ReturnType<typeof resolveBaseModel> },
+): { version: ModelVersion; decision: PromotionDecision } {
+  const { db, config } = options;
+  const { run, fit, versionDir, routes, base } = parts;
+  const { current, prompted, evaluation, baseline } = routes;
+  (options.onProgress ?? (() => {}))({ phase: 'register' });
+  const data = versionData(run);
   const summaries = {
     evaluation: evaluation.summary,
     prompted: prompted.summary,
@@ -303,7 +419,7 @@ async function trainModelLocked(options: TrainOptions): Promise<TrainResult> {
   };
   writeFileSync(
     join(versionDir, 'metrics.json'),
-    `${JSON.stringify({ training: metrics, ...summaries, samples: evaluation.scores.map((s) => ({ replyKey: s.replyKey, generated: s.generated })) }, null, 2)}\n`,
+    `${JSON.stringify({ training: fit.metrics, ...summaries, samples: evaluation.scores.map((s) => ({ replyKey: s.replyKey, generated: s.generated })) }, null, 2)}\n`,
     { mode: 0o600 },
   );
   writeFileSync(join(versionDir, 'data.json'), `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
@@ -311,11 +427,11 @@ async function trainModelLocked(options: TrainOptions): Promise<TrainResult> {
     base: resolve(base.dir),
     baseRepo: base.repo,
     baseCommit: base.commit,
-    evalLoss: metrics.eval_loss ?? null,
-    baseEvalLoss: metrics.base_eval_loss ?? null,
+    evalLoss: fit.metrics.eval_loss ?? null,
+    baseEvalLoss: fit.metrics.base_eval_loss ?? null,
     score: evaluation.summary.samples ? evaluation.summary.chrf : null,
     styleMatch: evaluation.summary.samples ? evaluation.summary.style : null,
-    metrics: { training: metrics, ...summaries },
+    metrics: { training: fit.metrics, ...summaries },
     data,
   });
   const decision = decidePromotion({
@@ -327,7 +443,7 @@ async function trainModelLocked(options: TrainOptions): Promise<TrainResult> {
   else reject(db, version.id);
   saveEvaluation(db, {
     versionId: version.id,
-    runId,
+    runId: run.runId,
     currentId: current?.id ?? null,
     promoted: decision.promote,
     decision: decision.why,
@@ -342,23 +458,20 @@ async function trainModelLocked(options: TrainOptions): Promise<TrainResult> {
       ...(baseline && current ? { current: { modelVersion: current.id, scores: baseline.scores } } : {}),
     },
   });
-  finishRun(db, runId, { status: 'done', device, steps, versionId: version.id });
+  finishRun(db, run.runId, { status: 'done', device: fit.device, steps: fit.steps, versionId: version.id });
+  return { version, decision };
+}
+
+/** What a version was trained on (data.json and the row's data): example counts, tokens, the replies' date range. */
+function versionData(run: RunData) {
+  const { examples, shards } = run;
   return {
-    runId,
-    version: getVersion(db, version.id) ?? version,
-    promoted: decision.promote,
-    decision: decision.why,
-    decisionCode: decision.code,
-    baseEvalLoss: metrics.base_eval_loss ?? null,
-    evalLoss: metrics.eval_loss ?? null,
-    evaluation: evaluation.summary,
-    prompted: prompted.summary,
-    baseline: baseline?.summary ?? null,
-    margin: decision.margin,
-    shards,
-    steps,
-    device,
-    durationS: (Date.now() - started) / 1000,
+    examples: examples.length,
+    train: shards.splits.train,
+    eval: shards.splits.eval,
+    tooLong: shards.tooLong,
+    from: examples.length ? new Date(Math.min(...examples.map((e) => e.reply_date))).toISOString() : null,
+    to: examples.length ? new Date(Math.max(...examples.map((e) => e.reply_date))).toISOString() : null,
   };
 }
 
