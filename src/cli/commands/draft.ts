@@ -1,7 +1,6 @@
 // `understudy draft`: write replies to new mail into your Drafts folder (never sends).
 import type { Command } from 'commander';
 import { OUTBOX_SKIP_LABELS, type OutboxSkip } from '../../drafts/candidates.js';
-import { DraftError } from '../../drafts/errors.js';
 import { loadDraftModel } from '../../drafts/model.js';
 import { type DraftRunSummary, draftReplies } from '../../drafts/run.js';
 import { SKIP_LABELS, type TriageSkip } from '../../drafts/triage.js';
@@ -93,13 +92,8 @@ export function registerDraft(program: Command): void {
             if (result.failed.length && exit === EXIT.OK) exit = EXIT.FAILURE;
             if (!opts.json) process.stdout.write(`${format(result, Boolean(opts.dryRun))}\n`);
           } catch (err) {
-            if (err instanceof DraftError) {
-              // No model yet is a setup step still to do (EX_CONFIG, so a service does not
-              // restart-loop on it), not a crash: say what to run.
-              process.stderr.write(`${account.name}: ${err.message}\n  fix: ${err.fix}\n`);
-              exit = EXIT.CONFIG;
-              continue;
-            }
+            // No model yet (DraftError MODEL_UNAVAILABLE) is a setup step still to do: its message,
+            // its fix and exit 78 (EX_CONFIG, so a service does not restart-loop on it), not a crash.
             const r = describeError(err);
             process.stderr.write(`${account.name}: ${r.message}\n`);
             exit = r.exitCode;
