@@ -1,31 +1,25 @@
-// `understudy daemon`: the composition root. Runs in the foreground as service managers expect:
-// IDLE on each INBOX (new mail → sync → triage → draft), cron schedules for the full sync and
-// for training, a single-flight queue per job kind, SIGTERM/SIGINT to stop cleanly, SIGHUP to
-// reload the config, and a status file for `understudy status`.
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// `understudy daemon`: the composition root. Reads the config, opens the store (one daemon per
+// data folder), and wires the parts together: IDLE on each INBOX (src/imap/watch.ts: new mail →
+// sync → triage → draft), cron schedules for the full sync and for training (src/train/schedule.ts
+// decides whether it is due), a single-flight queue per job kind (jobs.ts, work.ts), SIGTERM/SIGINT
+// to stop cleanly, SIGHUP to reload the config, and the status file for `understudy status`.
 import cron, { type ScheduledTask } from 'node-cron';
 import { type Config, loadConfig } from '../src/config/load.js';
 import { disableOnnxTelemetry } from '../src/config/no-telemetry.js';
-import { buildDataset } from '../src/dataset/build.js';
-import { type DraftModel, loadDraftModel } from '../src/drafts/model.js';
-import { draftReplies } from '../src/drafts/run.js';
-import { exitCodeOf, isUnderstudyError, logFields } from '../src/errors.js';
-import { syncAccount } from '../src/imap/sync-account.js';
 import { type IdleWatcher, watchInbox } from '../src/imap/watch.js';
-import { latestVersion, promotedVersion } from '../src/model/registry.js';
 import { listAccounts } from '../src/store/accounts.js';
 import { type DaemonStatus, writeDaemonStatus } from '../src/store/daemon-status-file.js';
-import { accountIdByName, storedExamples } from '../src/store/dataset.js';
 import { type Db, ensurePrivateDir, openStore } from '../src/store/db.js';
 import { draftCounts } from '../src/store/drafts.js';
 import { storeErrorFrom } from '../src/store/errors.js';
 import { acquireDataLock } from '../src/store/lock.js';
-import { gpuBusyReason } from '../src/train/gpu.js';
+import { promotedVersion } from '../src/store/model-versions.js';
+import { TrainingSchedule } from '../src/train/schedule.js';
+import { type PermanentFailure, permanentFailure } from './exit.js';
 import { JobQueue } from './jobs.js';
 import { daemonLogger } from './log.js';
+import { describeOutcome } from './train-child.js';
+import { type DaemonRuntime, DraftModelSlot, draftAccounts, syncAccounts, trainWhenDue } from './work.js';
 
 export interface DaemonOptions {
   configPath?: string;
@@ -33,22 +27,15 @@ export interface DaemonOptions {
 }
 
 /**
- * A failure that retrying cannot fix, so the daemon stops (and its unit does not restart it): an
- * error of kind `auth` (the server refused the login: 77) or `config` (the config or the
- * account's secret: 78), with the exit code every command uses for it (src/errors.ts). Null for
- * anything else: `temporary` (network, server down) is retried, `final` skips that piece of work.
+ * Runs the daemon until SIGTERM/SIGINT (resolves 0) or a failure that needs the user (resolves
+ * its exit code: 77 refused login, 78 config or secret). Throws, before anything runs, what keeps
+ * it from starting: ConfigError (78), LockError (75), a StoreError (73/74).
  */
-export function permanentFailure(err: unknown): { code: string; exitCode: number; message: string } | null {
-  if (!isUnderstudyError(err) || (err.kind !== 'auth' && err.kind !== 'config')) return null;
-  // One line for `understudy status`.
-  const fix = err.fix && !err.fixInMessage ? `; fix: ${err.fix}` : '';
-  return { code: err.code, exitCode: exitCodeOf(err), message: `${err.message}${fix}` };
-}
-
 export async function runDaemon(options: DaemonOptions): Promise<number> {
   disableOnnxTelemetry(); // drafting runs onnxruntime in this process; training in a child
   // Fail fast, with every problem at once (ConfigError → exit 78, no restart loop).
-  let config: Config = loadConfig(options.configPath ? { configPath: options.configPath } : {});
+  const load = () => loadConfig(options.configPath ? { configPath: options.configPath } : {});
+  let config: Config = load();
   const logger = daemonLogger(options.logLevel ?? config.logLevel);
   // One daemon per data folder, and no `sync` or `draft` beside it (LockError → exit 75).
   try {
@@ -65,20 +52,29 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     releaseLock();
     throw err;
   }
+
   const startedAt = Date.now();
   const abort = new AbortController();
+  const model = new DraftModelSlot();
+  const schedule = new TrainingSchedule();
   let state: DaemonStatus['state'] = 'starting';
-  let model: DraftModel | null = null;
   let lastTraining: DaemonStatus['lastTraining'] = null;
   let watchers = new Map<string, IdleWatcher>();
   let tasks: ScheduledTask[] = [];
   let stopped: DaemonStatus['stopped'] = null;
   /** Set once the stop sequence exists: stops the daemon for a failure retrying cannot fix. */
-  let stopFor: (failure: NonNullable<ReturnType<typeof permanentFailure>>) => void = () => {};
-  const checkPermanent = (err: unknown): boolean => {
-    const failure = permanentFailure(err);
-    if (failure) stopFor(failure);
-    return Boolean(failure);
+  let stopFor: (failure: PermanentFailure) => void = () => {};
+  const runtime: DaemonRuntime = {
+    db,
+    config: () => config,
+    configPath: options.configPath ?? null,
+    logger,
+    signal: abort.signal,
+    stopIfPermanent: (err) => {
+      const failure = permanentFailure(err);
+      if (failure) stopFor(failure);
+      return Boolean(failure);
+    },
   };
 
   const status = () => {
@@ -98,15 +94,18 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
             lastError: s?.last_error ?? null,
           };
         }),
-        jobs: queue.states().map((j) => ({
-          kind: j.kind,
-          running: j.running,
-          progress: j.progress,
-          lastFinishedAt: j.lastFinishedAt,
-          lastError: j.lastError,
-          runs: j.runs,
+        jobs: queue.states().map(({ kind, running, progress, lastFinishedAt, lastError, runs }) => ({
+          kind,
+          running,
+          progress,
+          lastFinishedAt,
+          lastError,
+          runs,
         })),
-        model: { version: model?.version ?? promotedVersion(db)?.id ?? null, mode: model?.mode ?? null },
+        model: {
+          version: model.current?.version ?? promotedVersion(db)?.id ?? null,
+          mode: model.current?.mode ?? null,
+        },
         nextTraining: tasks[1]?.getNextRun()?.getTime() ?? null,
         lastTraining,
         draftsToday: draftCounts(db).today,
@@ -117,71 +116,27 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     }
   };
   const queue = new JobQueue(status);
-
-  const syncAll = async () => {
-    for (const account of config.accounts) {
-      if (abort.signal.aborted) return;
-      try {
-        const r = await syncAccount({ db, account, settings: config.sync, logger, signal: abort.signal });
-        const added = r.mailboxes.reduce((n, m) => n + m.added, 0);
-        logger.info({ account: account.name, added, ms: r.durationMs }, 'synced');
-      } catch (err) {
-        logger.error({ account: account.name, ...logFields(err) }, 'sync failed');
-        if (checkPermanent(err)) return;
-      }
-    }
-  };
-
   queue.define('sync', async () => {
-    await syncAll();
+    await syncAccounts(runtime);
     queue.request('draft');
   });
   queue.define('draft', async () => {
-    await syncAll();
-    for (const account of config.accounts) {
-      if (abort.signal.aborted) return;
-      try {
-        const r = await draftReplies({
-          db,
-          config,
-          account,
-          logger,
-          model: async () => {
-            // Hot swap: a newly promoted version is picked up here, the old one released.
-            model = await loadDraftModel(db, config, model);
-            return model;
-          },
-          onProgress: (m) => queue.setProgress('draft', m),
-        });
-        for (const d of r.drafted)
-          logger.info(
-            { account: account.name, uid: d.uid, draftUid: d.draftUid, mode: d.mode, seconds: d.seconds },
-            'draft written',
-          );
-        for (const f of r.failed) logger.warn({ account: account.name, uid: f.uid, reason: f.reason }, 'draft refused');
-      } catch (err) {
-        logger.error({ account: account.name, ...logFields(err) }, 'drafting failed');
-        if (checkPermanent(err)) return;
-      }
-    }
+    await syncAccounts(runtime);
+    await draftAccounts(runtime, model, (m) => queue.setProgress('draft', m));
   });
   queue.define('train', async () => {
-    const reason = trainingBlocker(db, config);
-    if (reason) {
-      logger.info({ reason }, 'training skipped');
-      lastTraining = { at: Date.now(), outcome: `skipped: ${reason}` };
-      return;
-    }
-    logger.info('training started');
-    const outcome = await trainInChild(config, options.configPath, abort.signal, (line) =>
-      queue.setProgress('train', line),
-    );
-    lastTraining = { at: Date.now(), outcome };
-    logger.info({ outcome }, 'training finished');
-    if (outcome.startsWith('promoted')) queue.request('draft');
+    const outcome = await trainWhenDue(runtime, schedule, (line) => queue.setProgress('train', line));
+    lastTraining = {
+      at: Date.now(),
+      status: outcome.status,
+      version: 'version' in outcome ? outcome.version : null,
+      outcome: describeOutcome(outcome),
+    };
+    // A new promoted version drafts what is waiting with it (the slot swaps the model).
+    if (outcome.status === 'promoted') queue.request('draft');
   });
 
-  const schedule = () => {
+  const scheduleJobs = () => {
     for (const t of tasks) void t.destroy();
     tasks = [
       cron.schedule(config.daemon.syncCron, () => queue.request('sync'), { name: 'sync', noOverlap: true }),
@@ -190,8 +145,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   };
   const watch = () => {
     const next = new Map<string, IdleWatcher>();
-    for (const account of config.accounts) {
-      if (!config.daemon.idle) continue;
+    if (!config.daemon.idle) return next;
+    for (const account of config.accounts)
       next.set(
         account.name,
         watchInbox({
@@ -203,14 +158,13 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
             queue.request('draft');
           },
           onReconnect: () => queue.request('draft'),
-          onFatal: (err) => checkPermanent(err),
+          onFatal: runtime.stopIfPermanent,
         }),
       );
-    }
     return next;
   };
 
-  schedule();
+  scheduleJobs();
   watchers = watch();
   state = 'running';
   queue.request('draft');
@@ -228,9 +182,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   // SIGHUP: reload; a broken file is reported and the running config kept.
   process.on('SIGHUP', () => {
     try {
-      const next = loadConfig(options.configPath ? { configPath: options.configPath } : {});
-      config = next;
-      schedule();
+      config = load();
+      scheduleJobs();
       const old = watchers;
       watchers = watch();
       for (const w of old.values()) void w.stop();
@@ -255,8 +208,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       const finished = await queue.drain(config.daemon.shutdownTimeoutMs);
       if (!finished) logger.warn('a job did not finish in time; it resumes on the next start');
       clearInterval(heartbeat);
-      const loaded = model as DraftModel | null;
-      if (loaded) await loaded.generator.close().catch(() => {});
+      await model.close();
       if (stopped) {
         state = 'stopped';
         status(); // kept after exit: `understudy status` says why the daemon is not running
@@ -279,72 +231,5 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     };
     process.once('SIGTERM', () => void stop('SIGTERM'));
     process.once('SIGINT', () => void stop('SIGINT'));
-  });
-}
-
-/** Why training should not run now, or null: too few new examples, or the GPU is busy. */
-function trainingBlocker(db: Db, config: Config): string | null {
-  let examples = 0;
-  for (const account of config.accounts) {
-    const id = accountIdByName(db, account.name);
-    if (id === undefined) continue;
-    buildDataset({ db, account, settings: config.dataset });
-    examples += storedExamples(db, id).length;
-  }
-  // Counted from the last training, promoted or not: a version that lost to the current one
-  // must not start another training on the same data at every tick.
-  const last = latestVersion(db);
-  const before = last ? Number((JSON.parse(last.data) as { examples?: number }).examples ?? 0) : 0;
-  const fresh = examples - before;
-  if (fresh < config.daemon.minNewExamples)
-    return `${fresh} new examples since the last training (daemon.min_new_examples = ${config.daemon.minNewExamples})`;
-  return gpuBusyReason(config.train.device, config.train.gpuBusyFraction);
-}
-
-/**
- * Training runs as its own process (`understudy train`), so its memory and CPU never block
- * drafting; its worker runs at lower priority (train.nice). On stop it is asked to checkpoint.
- */
-function trainInChild(
-  config: Config,
-  configPath: string | undefined,
-  signal: AbortSignal,
-  onLine: (line: string) => void,
-): Promise<string> {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const cli =
-    [join(here, '../bin/understudy.js'), join(here, '../../bin/understudy.js')].find((p) => existsSync(p)) ??
-    join(here, '../bin/understudy.js');
-  const args = [cli, ...(configPath ? ['--config', configPath] : []), 'train', '--json'];
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, UNDERSTUDY_CONFIG: config.file, UNDERSTUDY_PARENT_PID: String(process.pid) },
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => {
-      err += b.toString();
-      const last = b.toString().trim().split('\n').at(-1);
-      if (last) onLine(last);
-    });
-    const onAbort = () => child.kill('SIGINT');
-    signal.addEventListener('abort', onAbort, { once: true });
-    // Could not start at all (EAGAIN, EMFILE): a failed training, never an unhandled 'error'.
-    child.on('error', (e) => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(`failed to start: ${e.message}`);
-    });
-    child.on('close', (code) => {
-      signal.removeEventListener('abort', onAbort);
-      if (code !== 0) return resolve(`failed (exit ${code}): ${err.trim().split('\n').at(-1) ?? ''}`);
-      try {
-        const r = JSON.parse(out) as { promoted: boolean; version: { id: number }; decision: string };
-        resolve(`${r.promoted ? 'promoted' : 'not promoted'} version ${r.version.id}: ${r.decision}`);
-      } catch {
-        resolve('finished');
-      }
-    });
   });
 }

@@ -1,4 +1,5 @@
-// Builds the CLI with esbuild into dist/: the entry points understudy.js and daemon.js, and the
+// Builds the CLI with esbuild into dist/: the entry points understudy.js (src/cli/main.ts) and
+// daemon.js (daemon/entry.ts; bin/understudy.js starts it for `understudy daemon`), and the
 // chunks they share. Few large modules instead of hundreds of small ones make every `understudy`
 // invocation start ~80 ms faster (measured: --help 230 → 150 ms); code splitting then lets a
 // command load only its own code (src/cli/main.ts imports each command when it runs): a no-change
@@ -11,7 +12,7 @@ import { build } from 'esbuild';
 
 const outdir = 'dist';
 const result = await build({
-  entryPoints: { understudy: 'src/cli/main.ts', daemon: 'daemon/main.ts' },
+  entryPoints: { understudy: 'src/cli/main.ts', daemon: 'daemon/entry.ts' },
   outdir,
   bundle: true,
   // Chunks stay in dist/ itself: code that finds files next to it (new URL('./daemon.js',
@@ -45,7 +46,7 @@ const result = await build({
 
 // Chunk names carry a content hash, so each build leaves the previous build's chunks behind.
 // Remove those, but only once they are an hour old: a command started before this build may
-// still import its chunks lazily (the daemon loads dist/daemon.js when it starts).
+// still import its chunks lazily (a command loads its own chunk when it runs).
 const written = new Set(Object.keys(result.metafile.outputs).map((f) => basename(f)));
 const hourAgo = Date.now() - 3600_000;
 for (const name of readdirSync(outdir)) {

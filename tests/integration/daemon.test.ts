@@ -159,7 +159,7 @@ describe('service files', () => {
     expect(p.ProgramArguments).toEqual([process.execPath, expect.stringMatching(/bin\/understudy\.js$/), 'daemon']);
     // The unit does not restart on the codes that need the user, and they are the daemon's codes;
     // launchd cannot skip codes, so the plist tells the daemon to exit 0 for those instead.
-    const { NO_RESTART_EXIT_CODES } = await import('../../src/cli/commands/daemon.js');
+    const { NO_RESTART_EXIT_CODES } = await import('../../daemon/exit.js');
     const prevent = /^RestartPreventExitStatus=(.*)$/m.exec(readFileSync(unit, 'utf8'))?.[1]?.split(/\s+/).map(Number);
     expect(prevent?.sort()).toEqual([...NO_RESTART_EXIT_CODES].sort());
     expect(NO_RESTART_EXIT_CODES).toEqual(expect.arrayContaining([77, 78]));
