@@ -1,4 +1,9 @@
 // Tells which messages must never become training data or get a drafted reply (auto-replies, bulk, lists, bounces…).
+// The rules are here; the subjects and sentences they look for, per language, are in src/mail/locales/.
+import { LOCALES, mergeLocales } from './locales/index.js';
+import { alternation } from './regex-text.js';
+
+const PHRASES = mergeLocales(LOCALES);
 
 export type SkipReason =
   | 'auto_reply'
@@ -176,8 +181,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * entregar:", it "Non recapitabile:"). Alone they prove nothing (a person may forward one), so they count
  * only together with a bounce sender.
  */
-const FAILURE_SUBJECT =
-  /^(?:undelivered mail|undeliverable|delivery status notification|mail delivery fail|delivery failure|failure notice|returned mail|message not delivered|unzustellbar|nicht zustellbar|onbestelbaar|niet bezorgd|non remis|no se puede entregar|non recapitabile)/i;
+const FAILURE_SUBJECT = new RegExp(`^(?:${alternation(PHRASES.bounceSubjects)})`, 'i');
 
 function isBounce(m: Message): boolean {
   // RFC 6522 multipart/report with report-type delivery-status is a DSN (RFC 3464; RFC 6533's
@@ -208,37 +212,7 @@ const CALENDAR_TYPES = new Set(['text/calendar', 'application/ics']);
  * fr, es. Only at the very start and only with the colon: "Re: Invitation: …" is a person answering one.
  * French puts a (no-break) space before the colon.
  */
-const CALENDAR_SUBJECT = new RegExp(
-  `^(?:${[
-    'invitation',
-    'updated invitation',
-    'updated invitation with note',
-    'accepted',
-    'declined',
-    'tentative',
-    'tentatively accepted',
-    'canceled',
-    'cancelled',
-    'canceled event',
-    'cancelled event',
-    'uitnodiging',
-    'bijgewerkte uitnodiging',
-    'geaccepteerd',
-    'geweigerd',
-    'einladung',
-    'aktualisierte einladung',
-    'angenommen',
-    'abgelehnt',
-    'invitation mise à jour',
-    'accepté',
-    'refusé',
-    'invitación',
-    'invitación actualizada',
-    'aceptado',
-    'rechazado',
-  ].join('|')})\\s*:`,
-  'i',
-);
+const CALENDAR_SUBJECT = new RegExp(`^(?:${alternation(PHRASES.calendarSubjects)})\\s*:`, 'i');
 
 function isCalendar(m: Message): boolean {
   // An iCalendar object (RFC 5545) sent as mail is an iTIP message (RFC 6047): invitation, reply, cancel.
@@ -261,34 +235,15 @@ function isCalendar(m: Message): boolean {
  * writes "Auto: …", which is not here: in Dutch and German "Auto" is a car; its Auto-Submitted header
  * (RFC 5230 §5.1) catches it instead.
  */
-const AUTO_REPLY_SUBJECT = new RegExp(
-  `^[[(]?\\s*(?:${[
-    'auto(?:matic)?[ -]?repl(?:y|ies)',
-    'auto(?:matic)?[ -]?response',
-    'automated (?:reply|response)',
-    'out of (?:the )?office(?: auto[ -]?reply)?',
-    'automatisch antwoord',
-    'afwezigheidsmelding',
-    'afwezig',
-    'automatische antwort',
-    'abwesenheitsnotiz',
-    'r[ée]ponse automatique',
-    'absence du bureau',
-    'respuesta autom[áa]tica',
-    'fuera de la oficina',
-  ].join('|')})\\s*(?::|[\\])]|$)`,
-  'i',
-);
+const AUTO_REPLY_SUBJECT = new RegExp(`^[[(]?\\s*(?:${PHRASES.autoReplyPatterns.join('|')})\\s*(?::|[\\])]|$)`, 'i');
 
 /**
  * A greeting line, and a "thank you for your message" sentence, that out-of-office notices open with: they
  * are skipped so that the notice itself is at the start. Only thanks for the *message* are skipped: after
  * "Thanks for the slides." a person is talking.
  */
-const OPENING_GREETING =
-  /^(?:hi|hello|hey|dear|greetings|good (?:morning|afternoon|day)|beste|hallo|hoi|geachte|goedemorgen|goedemiddag|guten (?:tag|morgen)|sehr geehrte|liebe|lieber|bonjour|bonsoir|madame|monsieur|hola|estimad[oa]s?|buenos d[íi]as|buenas tardes)\b[^,!:\n]{0,60}[,!:\n]\s*/;
-const OPENING_THANKS =
-  /^(?:(?:many )?thanks? (?:you )?for your (?:e-?mail|message|mail|note)|(?:bedankt|dank u|dank je|hartelijk dank) voor (?:uw|je|jouw) (?:e-?mail|bericht|mail)|(?:vielen )?dank(?:e)? f[üu]r (?:ihre|deine) (?:e-?mail|nachricht|mail)|merci (?:pour|de) (?:votre|ton) (?:e-?mail|message|mail|courriel)|(?:muchas )?gracias por (?:su|tu) (?:e-?mail|mensaje|correo)(?: electr[óo]nico)?)[^.!\n]{0,60}[.!\n]\s*/;
+const OPENING_GREETING = new RegExp(`^(?:${PHRASES.greetingPatterns.join('|')})\\b[^,!:\\n]{0,60}[,!:\\n]\\s*`);
+const OPENING_THANKS = new RegExp(`^(?:${PHRASES.thanksPatterns.join('|')})[^.!\\n]{0,60}[.!\\n]\\s*`);
 
 /**
  * The first sentence of an out-of-office notice, in en, nl, de, fr, es: a statement that the writer is
@@ -297,30 +252,7 @@ const OPENING_THANKS =
  * or that this is an automatic reply. A plain "I'll be out of office next week" names no period and is
  * what a person writes, so the future tense needs "until"/"from" and the like.
  */
-const OUT_OF_OFFICE_OPENING = new RegExp(
-  `^(?:${[
-    // en
-    '(?:this is an? )?(?:automatic|automated|auto-generated) (?:reply|response|message|e-?mail)',
-    "(?:i am|i'm|im)(?: currently| presently| now)? (?:out of (?:the )?office|away from (?:the|my) (?:office|desk)|away until|absent|not in the office|on (?:annual |parental |maternity |paternity |sick )?(?:leave|vacation|holidays?))",
-    "(?:i will|i'll|i shall) be (?:out of (?:the )?office|away|absent|on (?:annual )?(?:leave|vacation|holidays?))[^!?\\n]{0,30}?\\b(?:until|till|through|from|between|returning)\\b",
-    // nl
-    '(?:dit is een )?automatisch (?:antwoord|bericht|gegenereerd)',
-    'ik ben\\b[^!?\\n]{0,60}?\\b(?:afwezig|niet (?:aanwezig|op kantoor|bereikbaar)|met (?:vakantie|verlof)|op vakantie|buiten kantoor|out of office)',
-    'ik zal\\b[^!?\\n]{0,60}?\\bafwezig zijn',
-    // de
-    '(?:dies ist eine )?automatische (?:antwort|nachricht|abwesenheitsnotiz)',
-    'ich bin\\b[^!?\\n]{0,60}?\\b(?:nicht im b[üu]ro|nicht im hause|nicht am arbeitsplatz|nicht erreichbar|abwesend|au(?:ß|ss)er haus|im urlaub|in urlaub)',
-    'ich befinde mich\\b[^!?\\n]{0,60}?\\b(?:im urlaub|au(?:ß|ss)er haus|nicht im b[üu]ro|auf (?:dienst|gesch[äa]fts)reise)',
-    // fr
-    '(?:ceci est une? )?(?:r[ée]ponse|message) automatique',
-    'je suis(?: actuellement| en ce moment)? (?:absente?|en (?:cong[ée]s?|vacances)|hors du bureau|en d[ée]placement)',
-    'je serai (?:absente?|en (?:cong[ée]s?|vacances)|hors du bureau)[^!?\\n]{0,30}?\\b(?:jusqu|du|à partir)',
-    // es
-    '(?:este es un |esta es una )?(?:respuesta|mensaje) autom[áa]tic[oa]',
-    '(?:estoy|me encuentro)(?: actualmente| ahora)? (?:fuera de la oficina|de vacaciones|ausente)',
-    'estar[ée] (?:fuera de la oficina|de vacaciones|ausente)[^!?\\n]{0,30}?\\b(?:hasta|del|desde|a partir)',
-  ].join('|')})`,
-);
+const OUT_OF_OFFICE_OPENING = new RegExp(`^(?:${PHRASES.outOfOfficePatterns.join('|')})`);
 
 function isAutoReply(m: Message): boolean {
   // RFC 3834 §5: Auto-Submitted: auto-replied / auto-generated (or an extension); only "no" means a person.
@@ -367,84 +299,29 @@ function hasOutOfOfficeOpening(ownText: string | null): boolean {
  * Forward prefixes (en "Fwd:"/"Fw:", de "WG:", nl "Doorst:", fr "TR:", es "RV:", pt "Enc:"), possibly with a
  * counter ("Fw[2]:") and after reply prefixes (Re, AW, Antw, SV, R), or the old "[Fwd: …]" form.
  */
-const FORWARD_SUBJECT =
-  /^(?:(?:re|aw|antw|sv|r)\s*(?:\[\d+\])?\s*:\s*)*(?:(?:fwd?|wg|doorst|tr|rv|enc)\s*(?:\[\d+\])?\s*:|\[fwd?:)/i;
+const FORWARD_SUBJECT = new RegExp(
+  `^(?:(?:${PHRASES.replyBeforeForward.join('|')})\\s*(?:\\[\\d+\\])?\\s*:\\s*)*` +
+    `(?:(?:${PHRASES.forwardPatterns.join('|')})\\s*(?:\\[\\d+\\])?\\s*:|\\[fwd?:)`,
+  'i',
+);
 
 /**
  * Notes that say nothing but "here it is" (en, nl, de, fr, es), removed before the words are counted;
  * longest first so that "see below" goes before "see".
  */
-const TRIVIAL_PHRASES = [
-  'for your information',
-  'for your info',
-  'please see below',
-  'please see attached',
-  'see below',
-  'see attached',
-  'see attachment',
-  'fyi',
-  'fya',
-  'ter informatie',
-  'ter info',
-  'ter kennisname',
-  'zie hieronder',
-  'zie onder',
-  'zie bijlage',
-  'zur kenntnisnahme',
-  'zur kenntnis',
-  'zur information',
-  'zur info',
-  'siehe unten',
-  'siehe anhang',
-  'pour information',
-  'pour info',
-  'voir ci-dessous',
-  'voir ci dessous',
-  'pour ta gouverne',
-  'pfi',
-  'para tu información',
-  'para su información',
-  'para tu info',
-  'para su info',
-  'ver abajo',
-  'véase abajo',
-];
+const TRIVIAL_PHRASES = PHRASES.trivialPhrases;
 /** Greetings, thanks and sign-offs of more than one word, removed like the trivial phrases. */
-const COURTESY_PHRASES = [
-  'thank you',
-  'many thanks',
-  'kind regards',
-  'best regards',
-  'dank je wel',
-  'dank u wel',
-  'dank je',
-  'dank u',
-  'met vriendelijke groet',
-  'vielen dank',
-  'viele grüße',
-  'liebe grüße',
-  'beste grüße',
-  'bien à toi',
-  'bien à vous',
-  'muchas gracias',
-  'un saludo',
-];
+const COURTESY_PHRASES = PHRASES.courtesyPhrases;
+// Longest first, so that "dank je wel" goes before "dank je"; a space or hyphen in a phrase matches either.
 const TRIVIAL_PHRASE = new RegExp(
   `(?<![\\p{L}\\p{N}])(?:${[...TRIVIAL_PHRASES, ...COURTESY_PHRASES]
+    .sort((a, b) => b.length - a.length)
     .map((p) => p.replace(/[-\s]+/g, '[-\\s]+'))
     .join('|')})(?![\\p{L}\\p{N}])`,
   'gu',
 );
 /** Single-word greetings, thanks and sign-offs, which carry no message either. */
-const COURTESY_WORDS = new Set(
-  (
-    'hi hello hey dear thanks thx cheers regards best ' +
-    'hoi hallo beste dag lieve bedankt groet groeten gr mvg vg ' +
-    'liebe lieber danke gruß grüße gruss grüsse lg mfg ' +
-    'bonjour salut merci cordialement bises amitiés ' +
-    'hola gracias saludos abrazo'
-  ).split(' '),
-);
+const COURTESY_WORDS = new Set(PHRASES.courtesyWords);
 
 /**
  * A forward whose own text is missing or trivial ("FYI", "Zie onder.", "Hi Anna, see below. Bob"): not

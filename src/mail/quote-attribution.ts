@@ -1,7 +1,32 @@
 // Reads who and when out of an attribution line or a quoted header block (pure), for recovering a reply's parent.
 
+import { LOCALES, mergeLocales } from './locales/index.js';
 import { cleanLine, type HeaderLine, normaliseAttribution, trimChars } from './quote-patterns.js';
-import type { Attribution } from './reply-text.js';
+import { alternation } from './regex-text.js';
+
+/** Who wrote a quoted message and when, as read from its attribution line or header block. */
+export interface Attribution {
+  name?: string;
+  address?: string;
+  /** the date as written */
+  date?: string;
+  /** parsed, ms since epoch, when parseable */
+  dateMs?: number | null;
+}
+
+const PHRASES = mergeLocales(LOCALES);
+/** The closing verb of an attribution ("wrote:", "a écrit :"), removed to leave "start date, name". */
+const CLOSING_VERB = new RegExp(
+  `\\s*(?:${alternation(PHRASES.parsedVerbPatterns, { patterns: true })})\\s*[:：]?\\s*$`,
+  'iu',
+);
+/** The start word before the date ("On", "Am", "Il giorno"). */
+const START_WORD = new RegExp(`^(?:${alternation(PHRASES.parsedStartWords)})\\s+`, 'iu');
+/** Connectives between date and name: "…, Ann", "… schreef Ann", "… heeft Ann het volgende", "… от Ann". */
+const NAME_CONNECTIVE = new RegExp(
+  `^[\\s,，、]*(?:at\\s+)?(?:${alternation(PHRASES.nameConnectivePatterns, { patterns: true })})?\\s*`,
+  'iu',
+);
 
 const EMAIL_G = /[\w.+'-]+@[\w-]+(?:\.[\w-]+)+/g;
 
@@ -25,22 +50,13 @@ export function parseAttributionLine(text: string): Attribution {
     .replace(/[<([]\s*[\w.+'-]+@[\w-]+(?:\.[\w-]+)+\s*[>)\]]/g, ' ')
     .replace(EMAIL_G, ' ')
     .replace(/\s+/g, ' ');
-  s = s.replace(
-    /\s*(?:wrote|sent|writes|het volgende geschreven|a [ée]crit|escribi[óo]|ha escrit|ha scritto|escreveu|skrev|napisał\(a\)|napisała|napisał|pisze|написал\(а\)|написала|написал|kirjoitti|írta|đã viết|写道|작성|のメッセージ)\s*[:：]?\s*$/iu,
-    '',
-  );
+  s = s.replace(CLOSING_VERB, '');
   s = trimChars(s, ' :：,"\'<>');
-  s = s.replace(/^(?:on|op|am|le|el|il giorno|il|in data|em|w dniu|dnia|den|på|vào|在)\s+/iu, '');
+  s = s.replace(START_WORD, '');
   const dateEnd = endOfDate(s);
   let date = dateEnd > 0 ? s.slice(0, dateEnd) : '';
   let name = dateEnd > 0 ? s.slice(dateEnd) : s;
-  // Connectives between date and name: "…, Ann", "… schreef Ann", "… heeft Ann het volgende", "… от Ann".
-  name = name
-    .replace(
-      /^[\s,，、]*(?:at\s+)?(?:schreef|schrieb|skrev|heeft|from|от|de|von|użytkownik|пользователь|uhr\s+schrieb|uhr)?\s*/iu,
-      '',
-    )
-    .replace(/\s+het volgende$/iu, '');
+  name = name.replace(NAME_CONNECTIVE, '').replace(/\s+het volgende$/iu, '');
   name = trimChars(name, ' ,"\'“”()');
   date = trimChars(date, ' ,');
   if (name && !/@/.test(name) && name.length <= 80) out.name = name;
@@ -103,77 +119,8 @@ function endOfDate(s: string): number {
   return last;
 }
 
-/** Month names and abbreviations (en, nl, de, fr, es, it, pt, sv, da, no, pl, fi) by prefix → month 1–12. */
-const MONTH_PREFIXES: readonly [string, number][] = [
-  ['tammi', 1],
-  ['helmi', 2],
-  ['maalis', 3],
-  ['huhti', 4],
-  ['touko', 5],
-  ['kesä', 6],
-  ['heinä', 7],
-  ['elo', 8],
-  ['syys', 9],
-  ['loka', 10],
-  ['marras', 11],
-  ['joulu', 12],
-  ['janv', 1],
-  ['févr', 2],
-  ['fevr', 2],
-  ['mars', 3],
-  ['avr', 4],
-  ['juin', 6],
-  ['juil', 7],
-  ['août', 8],
-  ['aout', 8],
-  ['sept', 9],
-  ['déc', 12],
-  ['jan', 1],
-  ['ene', 1],
-  ['gen', 1],
-  ['sty', 1],
-  ['feb', 2],
-  ['fev', 2],
-  ['fév', 2],
-  ['lut', 2],
-  ['maa', 3],
-  ['mrt', 3],
-  ['mär', 3],
-  ['mrz', 3],
-  ['mar', 3],
-  ['apr', 4],
-  ['abr', 4],
-  ['kwi', 4],
-  ['may', 5],
-  ['mei', 5],
-  ['mai', 5],
-  ['maj', 5],
-  ['mag', 5],
-  ['jun', 6],
-  ['giu', 6],
-  ['cze', 6],
-  ['jul', 7],
-  ['lug', 7],
-  ['lip', 7],
-  ['aug', 8],
-  ['ago', 8],
-  ['sie', 8],
-  ['sep', 9],
-  ['set', 9],
-  ['wrz', 9],
-  ['oct', 10],
-  ['okt', 10],
-  ['ott', 10],
-  ['out', 10],
-  ['paź', 10],
-  ['nov', 11],
-  ['lis', 11],
-  ['dec', 12],
-  ['dez', 12],
-  ['dic', 12],
-  ['des', 12],
-  ['gru', 12],
-];
+/** Month prefixes of every known language → month 1–12, longest first ("marras" is November, "mar" March). */
+const MONTH_PREFIXES: readonly [string, number][] = PHRASES.monthPrefixes;
 
 function monthOf(word: string): number | null {
   const w = word.toLowerCase();

@@ -1,8 +1,17 @@
 // Line patterns for reply extraction (pure): attribution lines, header blocks, separators, forward markers, mobile
-// footers, sign-offs and disclaimers, in the mail clients and languages Understudy meets.
+// footers, sign-offs and disclaimers. The technique is here; the words of each language are in src/mail/locales/, and
+// the patterns are compiled from them once, when this module loads.
 //
 // Every pattern is applied to one line (or a few joined lines) no longer than MAX_PATTERN_LINE: callers treat longer
 // lines as plain content, so no pattern here can be driven into quadratic backtracking by a huge line.
+
+import { type HeaderField, LOCALES, type MailPhrases, mergeLocales } from './locales/index.js';
+import { alternation } from './regex-text.js';
+
+export type { HeaderField } from './locales/index.js';
+
+/** Every known language's phrases, merged once. */
+const PHRASES: MailPhrases = mergeLocales(LOCALES);
 
 /** Lines longer than this are never an attribution, header, separator or footer. */
 export const MAX_PATTERN_LINE = 400;
@@ -51,103 +60,54 @@ export function trimChars(s: string, chars: string): string {
   return s.slice(a, b);
 }
 
-const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const alternation = (words: readonly string[]) =>
-  [...words]
-    .sort((a, b) => b.length - a.length)
-    .map(escapeRegExp)
-    .join('|');
-
 // ---------------------------------------------------------------------------------------------------------------
 // Attribution lines: "On Tue, 3 Jan 2023 at 10:12, Ann <a@b> wrote:" and its translations, as written by Gmail,
 // Apple Mail, Thunderbird, Outlook for Mac, Android and webmail clients.
 
-/** Verbs that end an attribution ("… wrote:"), by language. */
-const WROTE_VERBS = [
-  'wrote', // en: Gmail, Apple Mail, Thunderbird
-  'het volgende geschreven', // nl: Apple Mail ("Op … heeft X het volgende geschreven:")
-  'geschreven', // nl: iOS ("Op 24 feb. 2015 om 22:48 heeft Jan <j@x> geschreven:")
-  'schreef', // nl: Gmail ("Op di 3 jan. 2023 om 10:12 schreef Ann <a@b>:")
-  'schrieb', // de: Gmail, Apple Mail ("Am 03.01.2023 um 10:12 schrieb Ann:")
-  'geschrieben',
-  'a écrit', // fr: Gmail, Apple Mail ("Le 3 janv. 2023 à 10:12, Ann <a@b> a écrit :")
-  'a ecrit',
-  'escribió', // es: Gmail ("El mar, 3 ene 2023 a las 10:12, Ann (<a@b>) escribió:")
-  'escribio',
-  'ha escrito',
-  'ha escrit', // ca
-  'va escriure',
-  'ha scritto', // it: "Il giorno … ha scritto:"
-  'scrive', // it: "Marco scrive:"
-  'escreveu', // pt: "Em … escreveu:"
-  'schreef het volgende',
-  'heeft geschreven',
-  'napísal(a)', // sk
-  'napísala',
-  'napísal',
-  'je napisal', // sl, hr
-  'je napisala',
-  'napisao je', // hr, bs, sr
-  'napisala je',
-  'написа', // bg
-  'rašė', // lt
-  'rakstīja', // lv
-  'kirjutas', // et
-  'skrifaði', // is
-  'ने लिखा', // hi
-  'כתב', // he
-  'كتب', // ar
-  'เขียน', // th
-  'menulis', // id, ms
-  'skrev følgende', // da/no/sv
-  'skrev',
-  'napisał(a)', // pl: "W dniu … użytkownik X napisał:"
-  'napisała',
-  'napisał',
-  'pisze',
-  'написал(а)', // ru: Gmail, mail.ru
-  'написала',
-  'написал',
-  'пишет',
-  'написав', // uk
-  'написала',
-  'пише',
-  'kirjoitti', // fi
-  'írta', // hu
-  'napsal(a)', // cs
-  'napsala',
-  'napsal',
-  'yazdı', // tr
-  'έγραψε', // el
-  'a scris', // ro
-  'đã viết', // vi
-  '写道', // zh
-  '寫道',
-  '작성', // ko: iOS ("2016. 11. 8. 오후 12:39 Ann <a@b> 작성:")
-  'のメッセージ', // ja: iOS
-  '書きました',
-];
-/** Weak verbs: "… I sent:" is ordinary prose, so these need an e-mail address on the line as well. */
-const WEAK_VERBS = ['sent', 'writes'];
+/** The patterns that recognise attribution lines, compiled from a set of languages' phrases. */
+export interface AttributionPatterns {
+  /** A closing verb at the end ("… wrote:"). */
+  verbEnd: RegExp;
+  /** A weak closing verb at the end ("… sent:"), which needs an address as well. */
+  weakVerbEnd: RegExp;
+  /** A closing verb mid-line, before the sender's name ("schreef Ann <a@b>:"). */
+  verbMid: RegExp;
+  /** A start word at the beginning ("On", "Am", "W dniu"). */
+  startWords: RegExp;
+  /** A date or time somewhere in the text: "10:12", "2023", "03.01.23", "Jan 3", "3 janv.", "2023年". */
+  dateish: RegExp;
+  /** Start words glued to reply text mid-line ("thanks! On Wed, …"), capitalised, global. */
+  midLineStart: RegExp;
+  /** Last words of the verbs ("a écrit" → "écrit"), for a cheap test before any regex runs. */
+  verbLastWords: ReadonlySet<string>;
+}
 
-const VERB_END = new RegExp(`(?:^|[\\s,"'>)\\]])(?:${alternation(WROTE_VERBS)})\\s*[:：]?$`, 'iu');
-const WEAK_VERB_END = new RegExp(`(?:^|[\\s,"'>)\\]])(?:${alternation(WEAK_VERBS)})\\s*[:：]?$`, 'iu');
-/** Verbs that also appear mid-line, before the sender's name (nl/de/da/no "schreef/schrieb/skrev Ann <a@b>:"). */
-const VERB_MID = new RegExp(`(?:^|[\\s,"'>])(?:${alternation(WROTE_VERBS)})(?=[\\s:：])`, 'iu');
+/**
+ * Compiles the attribution patterns from merged locale phrases (see mergeLocales in src/mail/locales). The module's own
+ * functions use the patterns of every known language; pass the result to isAttribution to try another set.
+ */
+export function attributionPatterns(phrases: MailPhrases): AttributionPatterns {
+  const verbs = alternation(phrases.verbs);
+  const weak = alternation(phrases.weakVerbs);
+  const months = alternation(phrases.monthAbbreviations);
+  return {
+    verbEnd: new RegExp(`(?:^|[\\s,"'>)\\]])(?:${verbs})\\s*[:：]?$`, 'iu'),
+    weakVerbEnd: new RegExp(`(?:^|[\\s,"'>)\\]])(?:${weak})\\s*[:：]?$`, 'iu'),
+    verbMid: new RegExp(`(?:^|[\\s,"'>])(?:${verbs})(?=[\\s:：])`, 'iu'),
+    startWords: new RegExp(`^(?:${alternation(phrases.startWords)})(?=[\\s,])`, 'iu'),
+    dateish: new RegExp(
+      `\\d{1,2}[:.h]\\d{2}(?!\\d)|(?:^|\\D)(?:19|20)\\d{2}(?!\\d)|\\d{1,4}[./-]\\d{1,2}[./-]\\d{1,4}|[年月]|(?:^|[^\\p{L}])(?:${months})\\p{L}*\\.?\\s*\\d{1,2}(?!\\d)|\\d{1,2}\\.?\\s*(?:${months})`,
+      'iu',
+    ),
+    midLineStart: new RegExp(`(?:[\\s\\-–—]|^)(${alternation(phrases.midLineStartWords)})\\s`, 'g'),
+    verbLastWords: new Set([...phrases.verbs, ...phrases.weakVerbs].map((v) => v.split(' ').pop()?.toLowerCase() ?? v)),
+  };
+}
 
-/** Words an attribution starts with, by language ("On", "Op", "Am", "Le", "El", "Il", "Em", "W dniu", …). */
-const START_WORDS = new RegExp(
-  `^(?:${alternation(['on', 'op', 'am', 'le', 'el', 'il', 'il giorno', 'in data', 'em', 'w dniu', 'dnia', 'den', 'på', 'vào', 'dana', 'dne', 'dňa', 'στις', 'în', 'в', '在'])})(?=[\\s,])`,
-  'iu',
-);
-
-const MONTHS =
-  'jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mrt|mei|okt|mär|mai|dez|janv|févr|fév|avr|juil|déc|ene|abr|ago|dic|gen|mag|giu|lug|set|ott|fev|out|sty|lut|kwi|maj|cze|lip|sie|wrz|paź|lis|gru';
-/** A date or time somewhere in the text: "10:12", "2023", "03.01.23", "Jan 3", "3 janv.", "2023年". */
-const DATEISH = new RegExp(
-  `\\d{1,2}[:.h]\\d{2}(?!\\d)|(?:^|\\D)(?:19|20)\\d{2}(?!\\d)|\\d{1,4}[./-]\\d{1,2}[./-]\\d{1,4}|[年月]|(?:^|[^\\p{L}])(?:${MONTHS})\\p{L}*\\.?\\s*\\d{1,2}(?!\\d)|\\d{1,2}\\.?\\s*(?:${MONTHS})`,
-  'iu',
-);
+/** The attribution patterns of every known language. */
+const ATTRIBUTION = attributionPatterns(PHRASES);
+const START_WORDS = ATTRIBUTION.startWords;
+const DATEISH = ATTRIBUTION.dateish;
 const EMAIL = /[\w.+'-]+@[\w-]+(?:\.[\w-]+)+/;
 const EMAIL_END_COLON = /@[\w-]+(?:\.[\w-]+)+[>)\]\s]*[:：]$/;
 const EMAIL_END = /@[\w-]+(?:\.[\w-]+)+[>)\]]*$/;
@@ -158,28 +118,26 @@ export function normaliseAttribution(text: string): string {
   return trimChars(collapsed, ' >*-–—•|\t');
 }
 
-/** Last words of the verbs above ("a écrit" → "écrit"), for a cheap test before any regex runs. */
-const VERB_LAST_WORDS = new Set([...WROTE_VERBS, ...WEAK_VERBS].map((v) => v.split(' ').pop()?.toLowerCase() ?? v));
-
 /**
  * Cheap pre-check on a raw line: an attribution has a colon, ends in dashes or an address, or ends with one of the
  * verbs. Most lines of prose fail it without running a regex.
  */
-export function mayBeAttributionLine(line: string): boolean {
+export function mayBeAttributionLine(line: string, p: AttributionPatterns = ATTRIBUTION): boolean {
   if (line.length > MAX_PATTERN_LINE * 2) return false;
   if (line.includes(':') || line.includes('：') || line.includes('@')) return true;
   const t = line.trimEnd();
   const last = t[t.length - 1];
   if (last === '-' || last === '—' || last === '–') return true;
   const word = t.slice(t.lastIndexOf(' ') + 1).toLowerCase();
-  return VERB_LAST_WORDS.has(word);
+  return p.verbLastWords.has(word);
 }
 
 /**
  * Whether `raw` (one line, or a few wrapped lines joined by spaces) is an attribution line. `nextIsQuoted`: the first
  * line after it is `>`-quoted, which lets a date-and-address line without verb or colon count (Gmail, 2011).
+ * `p`: the languages' patterns (default: every known language; see attributionPatterns).
  */
-export function isAttribution(raw: string, nextIsQuoted: boolean): boolean {
+export function isAttribution(raw: string, nextIsQuoted: boolean, p: AttributionPatterns = ATTRIBUTION): boolean {
   if (raw.length > MAX_PATTERN_LINE * 2) return false;
   const t = normaliseAttribution(raw);
   if (t.length < 6 || t.length > MAX_PATTERN_LINE) return false;
@@ -188,18 +146,18 @@ export function isAttribution(raw: string, nextIsQuoted: boolean): boolean {
   const dashWrapped = /^[-–—]{2,}/.test(lead) && /[-–—]{2}$/.test(lead.trimEnd());
   const endsColon = t.endsWith(':') || t.endsWith('：');
   const hasEmail = t.includes('@') && EMAIL.test(t);
-  const hasDate = DATEISH.test(t);
-  const startWord = START_WORDS.test(t);
+  const hasDate = p.dateish.test(t);
+  const startWord = p.startWords.test(t);
   const dateFirst = /\d/.test(t.slice(0, 16));
 
-  if (VERB_END.test(t)) {
+  if (p.verbEnd.test(t)) {
     // "Marco ha scritto:" introduces a quote when `>` lines follow; above unmarked text ("Something wrote:\nDuis …")
     // a name and a verb alone are too weak to cut the rest of the message.
-    if (endsColon) return startWord || hasDate || hasEmail || dashWrapped || (nextIsQuoted && namedOnly(t));
+    if (endsColon) return startWord || hasDate || hasEmail || dashWrapped || (nextIsQuoted && namedOnly(t, p.verbEnd));
     return dashWrapped || (startWord && (hasDate || hasEmail));
   }
-  if (WEAK_VERB_END.test(t)) return hasEmail && (startWord || hasDate);
-  if (endsColon && VERB_MID.test(t)) {
+  if (p.weakVerbEnd.test(t)) return hasEmail && (startWord || hasDate);
+  if (endsColon && p.verbMid.test(t)) {
     // "Op 3 jan. om 10:12 schreef Ann <a@b>:", and name first: "Ann <a@b> schrieb am Do., 20. Juni 2024, 14:49:".
     if ((startWord || dateFirst) && (hasDate || hasEmail)) return true;
     if (hasEmail && hasDate) return true;
@@ -247,8 +205,8 @@ function nameThenAddress(t: string): boolean {
 }
 
 /** "Marco ha scritto:", "Ann Example wrote:": a name (one to four capitalised words) and a verb, nothing else. */
-function namedOnly(t: string): boolean {
-  const m = VERB_END.exec(t);
+function namedOnly(t: string, verbEnd: RegExp): boolean {
+  const m = verbEnd.exec(t);
   if (!m) return false;
   const subject = t
     .slice(0, m.index + 1)
@@ -291,7 +249,7 @@ export function attributionStartInLine(line: string): number {
   const t = cleanLine(line);
   const lead = trimChars(t, ' \t>*-–—');
   if (START_WORDS.test(lead) || /^\d/.test(lead)) return 0;
-  const re = /(?:[\s\-–—]|^)(On|Op|Am|Le|El|Il|Em|W dniu|Dnia|Den|På)\s/g;
+  const re = new RegExp(ATTRIBUTION.midLineStart.source, ATTRIBUTION.midLineStart.flags);
   for (let m = re.exec(t); m !== null; m = re.exec(t)) {
     const at = m.index + m[0].length - (m[1]?.length ?? 0) - 1;
     if (at > 0 && DATEISH.test(t.slice(at))) return at;
@@ -303,131 +261,8 @@ export function attributionStartInLine(line: string): number {
 // Header blocks of a quoted or forwarded message: Outlook "From: … Sent: … To: … Subject:", localised, and the same
 // in other clients (Lotus Notes, AOL, Yahoo, Zimbra, Windows Mail).
 
-export type HeaderField = 'from' | 'date' | 'to' | 'cc' | 'subject' | 'other';
-
-const HEADER_KEYS: Record<HeaderField, readonly string[]> = {
-  from: [
-    'from',
-    'von',
-    'van',
-    'de',
-    'da',
-    'od',
-    'fra',
-    'från',
-    'frá',
-    'от',
-    'отправитель',
-    '发件人',
-    '寄件者',
-    'lähettäjä',
-    'feladó',
-    'kimden',
-    '差出人',
-    '보낸 사람',
-    'mittente',
-    'remetente',
-    'afzender',
-    'absender',
-    'expéditeur',
-    'remitente',
-  ],
-  date: [
-    'sent',
-    'date',
-    'datum',
-    'gesendet',
-    'verzonden',
-    'verstuurd',
-    'envoyé le',
-    'envoyé',
-    'envoye',
-    "date d'envoi",
-    'enviado el',
-    'enviado',
-    'enviada',
-    'inviato',
-    'data',
-    'wysłano',
-    'sendt',
-    'skickat',
-    'отправлено',
-    'дата',
-    '发送时间',
-    '發送時間',
-    '日期',
-    'lähetetty',
-    'päivämäärä',
-    'fecha',
-    'elküldve',
-    'dátum',
-    'gönderildi',
-    'tarih',
-    '送信日時',
-    '보낸 날짜',
-    'message du',
-  ],
-  to: [
-    'to',
-    'an',
-    'aan',
-    'à',
-    'a',
-    'para',
-    'per',
-    'til',
-    'till',
-    'do',
-    'кому',
-    '收件人',
-    '收件者',
-    'vastaanottaja',
-    'címzett',
-    'kime',
-    '宛先',
-    '받는 사람',
-    'destinataire',
-    'empfänger',
-  ],
-  cc: ['cc', 'kopie', 'copie à', 'copie', 'copia', 'kopia', 'копия', '抄送', '副本', 'kopio', 'másolat', 'bilgi'],
-  subject: [
-    'subject',
-    'betreff',
-    'onderwerp',
-    'betreft',
-    'objet',
-    'sujet',
-    'asunto',
-    'assunto',
-    'oggetto',
-    'temat',
-    'emne',
-    'ämne',
-    'тема',
-    '主题',
-    '主旨',
-    'aihe',
-    'tárgy',
-    'konu',
-    '件名',
-    '제목',
-  ],
-  other: [
-    'reply-to',
-    'antwort an',
-    'répondre à',
-    'responder a',
-    'bcc',
-    'importance',
-    'priority',
-    'wichtigkeit',
-    'attachments',
-    'bijlagen',
-    'anlagen',
-    'pièces jointes',
-    'adjuntos',
-  ],
-};
+/** Localised header labels by the field they name, from every known language. */
+const HEADER_KEYS: Record<HeaderField, readonly string[]> = PHRASES.headerLabels;
 
 const KEY_TO_FIELD = new Map<string, HeaderField>();
 for (const [field, keys] of Object.entries(HEADER_KEYS) as [HeaderField, readonly string[]][]) {
@@ -512,138 +347,11 @@ export function groupWiseAttribution(line: string): SenderDate | null {
 // ---------------------------------------------------------------------------------------------------------------
 // Separator lines.
 
-/** "-----Original Message-----" (Outlook) and its translations; the quoted message follows. */
-const ORIGINAL_MESSAGE = [
-  'original message',
-  'reply message',
-  'original appointment',
-  'ursprüngliche nachricht',
-  'originalnachricht',
-  'antwort nachricht',
-  'oorspronkelijk bericht',
-  'origineel bericht',
-  "message d'origine",
-  'message d’origine',
-  'message original',
-  'courriel d’origine', // K-9 Mail (fr)
-  'הודעה מקורית', // he
-  'الرسالة الأصلية', // ar
-  'pesan asli', // id
-  'thư gốc', // vi
-  'orijinal ileti', // tr
-  'originaalsõnum', // et
-  'pradinis laiškas', // lt
-  'sākotnējā ziņa', // lv
-  "courriel d'origine",
-  'courriel original',
-  'pôvodná správa', // sk
-  'izvirno sporočilo', // sl
-  'izvorna poruka', // hr, bs
-  'originalna poruka',
-  'mesajul original', // ro
-  'mesaj original',
-  'αρχικό μήνυμα', // el
-  'оригинално съобщение', // bg
-  'оригінальне повідомлення', // uk
-  'originalbericht',
-  'originale nachricht',
-  'originalmeldung',
-  'originalt meddelande',
-  'originalmelding',
-  'mensaje original',
-  'mensagem original',
-  'messaggio originale',
-  'oprindelig meddelelse',
-  'oprindelig besked',
-  'opprinnelig melding',
-  'originalmeddelande',
-  'ursprungligt meddelande',
-  'alkuperäinen viesti',
-  'wiadomość oryginalna',
-  'oryginalna wiadomość',
-  'исходное сообщение',
-  'původní zpráva',
-  'eredeti üzenet',
-  'orijinal mesaj',
-  '原始邮件',
-  '原始郵件',
-  '元のメッセージ',
-  '원본 메시지',
-];
-/** "---------- Forwarded message ---------" (Gmail), "-------- Forwarded Message --------" (Thunderbird), … */
-const FORWARDED_MESSAGE = [
-  'forwarded message',
-  'forwarded e-mail',
-  'inline attachment follows', // Yahoo! Mail (2001)
-  'original forwarded message',
-  'doorgestuurd bericht',
-  'doorgestuurde e-mail',
-  'weitergeleitete nachricht',
-  'weitergeleitete e-mail',
-  'message transféré',
-  'message transmis',
-  'courriel transféré',
-  'mensaje reenviado',
-  'messaggio inoltrato',
-  'mensagem encaminhada',
-  'mensagem reencaminhada',
-  'vidarebefordrat meddelande',
-  'videresendt meddelelse',
-  'videresendt besked',
-  'videresendt melding',
-  'wiadomość przekazana dalej',
-  'przekazana wiadomość',
-  'пересылаемое сообщение',
-  'переадресованное сообщение',
-  'välitetty viesti',
-  'továbbított üzenet',
-  'přeposlaná zpráva',
-  'preposlaná správa', // sk
-  'הודעה שהועברה', // he
-  'رسالة معاد توجيهها', // ar
-  'pesan terusan', // id
-  'thư chuyển tiếp', // vi
-  'iletilmiş ileti', // tr
-  'edasi saadetud sõnum', // et
-  'posredovano sporočilo', // sl
-  'proslijeđena poruka', // hr
-  'prosleđena poruka', // sr
-  'mesaj redirecționat', // ro
-  'mesaj redirectionat',
-  'προωθημένο μήνυμα', // el
-  'препратено съобщение', // bg
-  'переслане повідомлення', // uk
-  'пересланное сообщение',
-  'továbbított levél',
-  'message réexpédié',
-  'courriel transmis',
-  'e-mail transféré',
-  'videresendt e-post',
-  'vidarebefordrat mejl',
-  'forwarded mail',
-  'iletilen ileti',
-  '转发的邮件',
-  '転送されたメッセージ',
-];
-/** "Begin forwarded message:" (Apple Mail) and its translations. */
-const BEGIN_FORWARDED = [
-  'begin forwarded message',
-  'anfang der weitergeleiteten nachricht',
-  'begin doorgestuurd bericht',
-  'début du message réexpédié',
-  'début du message transféré',
-  'inicio del mensaje reenviado',
-  'comienzo del mensaje reenviado',
-  'inizio messaggio inoltrato',
-  'início da mensagem reencaminhada',
-  'início da mensagem encaminhada',
-  'början på vidarebefordrat meddelande',
-  'start på videresendt besked',
-  'start på videresendt meddelelse',
-  'begynnelse på videresendt melding',
-  'początek przekazywanej wiadomości',
-  'начало переадресованного сообщения',
-];
+// The phrases (localised, from src/mail/locales): "-----Original Message-----" (Outlook), "---------- Forwarded
+// message ---------" (Gmail, Thunderbird) and "Begin forwarded message:" (Apple Mail).
+const ORIGINAL_MESSAGE = PHRASES.originalMessage;
+const FORWARDED_MESSAGE = PHRASES.forwardedMessage;
+const BEGIN_FORWARDED = PHRASES.beginForwarded;
 const ORIGINAL_RE = new RegExp(`^(?:${alternation(ORIGINAL_MESSAGE)})$`, 'iu');
 const FORWARDED_RE = new RegExp(`^(?:${alternation(FORWARDED_MESSAGE)})$`, 'iu');
 const BEGIN_FORWARDED_RE = new RegExp(`^(?:${alternation(BEGIN_FORWARDED)})\\s*[:：]?$`, 'iu');
@@ -718,19 +426,8 @@ export function isListFooterStart(lines: readonly string[], i: number): boolean 
 // ---------------------------------------------------------------------------------------------------------------
 // Mobile and webmail footers ("Sent from my iPhone" and its translations, Outlook mobile's "Get Outlook for iOS").
 
-const DEVICE_FOOTERS: readonly RegExp[] = [
-  /^sent (?:wirelessly )?(?:from|with|via|using|on|by) (?:my |an? |the )?(.+)$/i,
-  /^(?:envoyé|envoye)(?: sans fil)? (?:de|depuis|à partir de|a partir de|par|avec|du) (?:mon |ma |l'|un |une )?(.+)$/i,
-  /^enviad[oa] (?:desde|con|do|da|pelo|pela|a partir d[eo]) (?:mi |meu |minha |o |a |el |la )?(.+)$/i,
-  /^(?:verstuurd|verzonden) (?:vanaf|vanuit|met|via|van) (?:mijn |een |de )?(.+)$/i,
-  /^gesendet (?:von|mit|vom|über|aus) (?:meinem |meiner |mein |der |dem )?(.+)$/i,
-  /^von meinem (.+) gesendet$/i,
-  /^inviato (?:da|dal|dalla|con|tramite) (?:mio |il mio |la mia )?(.+)$/i,
-  /^(?:skickat|sendt|sendt) (?:från|fra|med) (?:min |mitt |mi )?(.+)$/i,
-  /^wysłane (?:z|ze|przez) (?:mojego |mojej )?(.+)$/i,
-  /^отправлено (?:с|из|через) (.+)$/i,
-  /^(?:get|download|obtenir|télécharger|holen sie sich|obtener|descargar|scarica|baixe|haal|download) outlook (?:for|pour|für|para|per|voor) (ios|android)$/i,
-];
+/** Footer patterns of every known language, each with the device or app as its first group. */
+const DEVICE_FOOTERS: readonly RegExp[] = PHRASES.deviceFooters;
 
 /**
  * Whether a line is a device/app footer such as "Sent from my iPhone", "Verstuurd vanaf mijn iPhone", "Von meinem
@@ -758,135 +455,8 @@ export function isDeviceFooter(line: string): boolean {
 // ---------------------------------------------------------------------------------------------------------------
 // Sign-offs and signature blocks.
 
-const VALEDICTIONS = [
-  // en
-  'best',
-  'best regards',
-  'best wishes',
-  'all the best',
-  'kind regards',
-  'kindest regards',
-  'warm regards',
-  'warmest regards',
-  'warm wishes',
-  'regards',
-  'many thanks',
-  'thanks',
-  'thanks again',
-  'thanks in advance',
-  'thanks so much',
-  'thanks a lot',
-  'thank you',
-  'thank you very much',
-  'thx',
-  'ta',
-  'cheers',
-  'sincerely',
-  'yours',
-  'yours sincerely',
-  'sincerely yours',
-  'yours truly',
-  'yours faithfully',
-  'take care',
-  'talk soon',
-  'speak soon',
-  'love',
-  'with thanks',
-  'kh', // da: kærlig hilsen
-  'respectfully',
-  'br',
-  'at your service',
-  // nl
-  'met vriendelijke groet',
-  'met vriendelijke groeten',
-  'vriendelijke groet',
-  'vriendelijke groeten',
-  'met hartelijke groet',
-  'hartelijke groet',
-  'hartelijke groeten',
-  'hartelijk dank',
-  'groet',
-  'groeten',
-  'groetjes',
-  'mvg',
-  'gr',
-  'bedankt',
-  'dank je wel',
-  'dank u wel',
-  'alvast bedankt',
-  // de
-  'viele grüße',
-  'viele grüsse',
-  'liebe grüße',
-  'liebe grüsse',
-  'beste grüße',
-  'beste grüsse',
-  'herzliche grüße',
-  'herzliche grüsse',
-  'mit freundlichen grüßen',
-  'mit freundlichen grüssen',
-  'freundliche grüße',
-  'freundliche grüsse',
-  'mit besten grüßen',
-  'grüße',
-  'grüsse',
-  'gruß',
-  'gruss',
-  'lg',
-  'vg',
-  'mfg',
-  'danke',
-  'vielen dank',
-  // fr
-  'cordialement',
-  'bien cordialement',
-  'bien à vous',
-  'amicalement',
-  'amitiés',
-  'bonne journée',
-  'bonne soirée',
-  'merci',
-  'merci beaucoup',
-  'salutations',
-  'sincères salutations',
-  'bisous',
-  'bises',
-  // es
-  'saludos',
-  'un saludo',
-  'saludos cordiales',
-  'un abrazo',
-  'abrazos',
-  'atentamente',
-  'gracias',
-  'muchas gracias',
-  // it / pt
-  'cordiali saluti',
-  'distinti saluti',
-  'saluti',
-  'grazie',
-  'grazie mille',
-  'atenciosamente',
-  'abraços',
-  'obrigado',
-  'obrigada',
-  'cumprimentos',
-  // sv / da / no / pl / ru
-  'med vänlig hälsning',
-  'vänliga hälsningar',
-  'hälsningar',
-  'mvh',
-  'med venlig hilsen',
-  'venlig hilsen',
-  'med vennlig hilsen',
-  'vennlig hilsen',
-  'hilsen',
-  'pozdrawiam',
-  'z poważaniem',
-  'z powazaniem',
-  'с уважением',
-  'спасибо',
-];
+/** Valedictions of every known language ("best regards", "viele grüße", "cordialement"). */
+const VALEDICTIONS = PHRASES.signOffs;
 const VALEDICTION_RE = new RegExp(`^(?:${alternation(VALEDICTIONS)})(?![\\p{L}])([\\s,.!:;–—-]*)(.*)$`, 'iu');
 
 /**
@@ -970,37 +540,7 @@ export function isSignatureLike(line: string): boolean {
 // ---------------------------------------------------------------------------------------------------------------
 // Legal disclaimers and confidentiality notices, matched per paragraph.
 
-const DISCLAIMER_RE = new RegExp(
-  [
-    // en
-    'this (?:e-?mail|message|communication|transmission)(?: and any (?:attachments?|files?)(?: transmitted with it)?)? (?:is|are|may be|may contain|contains?) (?:strictly )?(?:confidential|privileged|intended)',
-    'intended (?:only |solely )?for the (?:sole |exclusive )?use of the (?:individual|addressee|person|recipient|entity)',
-    'if you (?:are not the intended recipient|have received this (?:e-?mail|message|communication)? ?in error)',
-    'confidentiality (?:notice|note|statement)',
-    'privileged and confidential|confidential and privileged',
-    'the information (?:contained )?in this (?:e-?mail|message|communication|transmission)',
-    'please consider the environment before printing',
-    // nl
-    'dit (?:e-?mail)?bericht is (?:uitsluitend|alleen) bestemd voor',
-    'de informatie (?:verzonden )?(?:in|met) dit (?:e-?mail)?bericht',
-    'indien u (?:dit bericht )?(?:niet de (?:beoogde )?geadresseerde bent|dit bericht onterecht)',
-    // de
-    'diese (?:e-?mail|nachricht) (?:enthält|kann) vertrauliche',
-    'wenn sie nicht der (?:richtige|beabsichtigte) (?:adressat|empfänger) sind',
-    'vertrauliche und/oder rechtlich geschützte',
-    // fr
-    'ce (?:message|courriel|e-?mail)(?: et (?:toutes )?(?:les|ses) pièces jointes)? (?:sont|est|peu(?:ven)?t contenir) (?:strictement )?(?:confidentiel|établis|destiné)',
-    "si vous (?:avez reçu ce (?:message|courriel) par erreur|n'êtes pas (?:le )?destinataire)",
-    // es
-    'este (?:mensaje|correo)(?: electrónico)?(?: y sus (?:anexos|adjuntos))? (?:es|son|puede contener|contiene) (?:confidencial|información confidencial|privilegiad)',
-    'si (?:usted )?(?:ha recibido este (?:mensaje|correo) por error|no es el destinatario)',
-    // it
-    'le informazioni contenute in questo messaggio',
-    'questo messaggio(?: e i suoi allegati)? (?:è|sono) (?:riservat|confidenzial)',
-    'se (?:avete|ha) ricevuto questo messaggio per errore',
-  ].join('|'),
-  'i',
-);
+const DISCLAIMER_RE = new RegExp(PHRASES.disclaimerPatterns.join('|'), 'i');
 
 /** Whether a paragraph reads as a legal disclaimer or confidentiality notice. */
 export function isDisclaimer(paragraph: string): boolean {

@@ -1,5 +1,5 @@
 // What the author wrote in a message (pure): quotes, attributions, forwarded parts and signatures removed.
-import { parseAttributionLine, parseHeaderFields } from './quote-attribution.js';
+import { type Attribution, parseAttributionLine, parseHeaderFields } from './quote-attribution.js';
 import { htmlToQuotedText } from './quote-html.js';
 import { isAttribution, isBlank, unquoteOnce } from './quote-patterns.js';
 import { type QuotedPart, SIGNATURE_MARK, scanReply } from './reply-scan.js';
@@ -23,14 +23,8 @@ export interface ReplyText {
   signature: string | null;
 }
 
-export interface Attribution {
-  name?: string;
-  address?: string;
-  /** the date as written */
-  date?: string;
-  /** parsed, ms since epoch, when parseable */
-  dateMs?: number | null;
-}
+// Attribution is defined where it is read (quote-attribution.ts), so that module need not import this one.
+export type { Attribution } from './quote-attribution.js';
 
 /**
  * Text beyond this many characters is not read: a reply is written at the top, and a cap keeps one pathological

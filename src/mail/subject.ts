@@ -1,72 +1,15 @@
 // Reply prefixes of subjects (pure): the localised "Re:" of the mail clients people use, so a
 // reply's subject is "Re: " plus the bare subject and never "Re: 回复: …".
+import { LOCALES, mergeLocales } from './locales/index.js';
+import { alternation } from './regex-text.js';
 
 /**
- * Reply prefixes, compared case-insensitively. Sources: Thunderbird's `mailnews.localizedRe`
- * across its locales, Outlook's localised "RE:", and what Foxmail, Apple Mail and the Asian
- * webmails write. Forward prefixes (Fwd, WG, TR, RV …) are not here on purpose: a forwarded
- * message's subject keeps its "Fwd:" in the reply, as every client does.
+ * Reply prefixes of every known language (src/mail/locales), compared case-insensitively. Sources: Thunderbird's
+ * `mailnews.localizedRe` across its locales, Outlook's localised "RE:", and what Foxmail, Apple Mail and the Asian
+ * webmails write. Forward prefixes (Fwd, WG, TR, RV …) are not here on purpose: a forwarded message's subject keeps
+ * its "Fwd:" in the reply, as every client does.
  */
-export const REPLY_PREFIXES: readonly string[] = [
-  // Latin script
-  're', // English and most clients
-  'res', // Portuguese
-  'aw', // German (Antwort)
-  'antw', // Dutch, German (older Outlook)
-  'antwort',
-  'antwoord',
-  'sv', // Swedish, Danish, Norwegian, Icelandic (Svar)
-  'svar',
-  'vs', // Finnish (Vastaus), Estonian
-  'vast',
-  'odp', // Polish, Czech, Slovak (Odpověď)
-  'odg', // Croatian, Slovenian (Odgovor)
-  'ynt', // Turkish (Yanıt)
-  'yanıt',
-  'yanit', // "YANIT": the dotless ı upper-cases to a plain I
-  'cevap',
-  'vá', // Hungarian (Válasz)
-  'válasz',
-  'r', // Italian
-  'rif', // Italian (Riferimento)
-  'réf', // French
-  'ref',
-  'rép', // French (Réponse)
-  'atb', // Latvian (Atbilde), Welsh (Ateb)
-  'ats', // Lithuanian (Atsakymas)
-  'bls', // Indonesian (Balas)
-  'balas',
-  'trả lời', // Vietnamese
-  'răspuns', // Romanian
-  // Greek
-  'απ', // Απάντηση (Outlook)
-  'σχετ', // Σχετικά (Thunderbird)
-  // Cyrillic
-  'отв', // Russian, Bulgarian (Ответ/Отговор)
-  'ответ',
-  'од', // Serbian, Macedonian
-  'вд', // Ukrainian (Відповідь)
-  'відп',
-  // Hebrew, Arabic, Persian
-  'תשובה',
-  'השב',
-  'رد',
-  'پاسخ',
-  // Chinese, Japanese, Korean
-  '回复', // Simplified Chinese (Foxmail, Outlook)
-  '答复',
-  '回覆', // Traditional Chinese
-  '答覆',
-  '返信', // Japanese
-  '返覆',
-  '回信',
-  '회신', // Korean (Outlook)
-  '답장',
-  // Thai
-  'ตอบกลับ',
-];
-
-const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+export const REPLY_PREFIXES: readonly string[] = mergeLocales(LOCALES).replyPrefixes;
 
 // One prefix at the start: the word (an abbreviation may end in "."), an optional counter
 // (Re[2]:, Re(2):, Re^2:), an ASCII or full-width colon (Chinese and Japanese input methods
@@ -74,12 +17,7 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 // Longest alternatives first so "antwort" is not read as "antw" + garbage. Whitespace runs are
 // bounded so that no crafted subject makes the match slower than linear.
 const ONE_PREFIX = new RegExp(
-  `^[\\s\\u3000]{0,16}(?:${[...REPLY_PREFIXES]
-    .sort((a, b) => b.length - a.length)
-    .map(escapeRegExp)
-    .join(
-      '|',
-    )})\\.?[ \\t\\u00a0\\u3000]{0,3}(?:\\[\\d{1,6}\\]|\\(\\d{1,6}\\)|\\^\\d{1,6})?[ \\t\\u00a0\\u3000]{0,3}[:：﹕︓]`,
+  `^[\\s\\u3000]{0,16}(?:${alternation(REPLY_PREFIXES)})\\.?[ \\t\\u00a0\\u3000]{0,3}(?:\\[\\d{1,6}\\]|\\(\\d{1,6}\\)|\\^\\d{1,6})?[ \\t\\u00a0\\u3000]{0,3}[:：﹕︓]`,
   'iu',
 );
 
