@@ -54,23 +54,38 @@ export function putContentText(db: Db, row: ContentTextRow): void {
   ).run(row);
 }
 
-export interface ExampleRow {
+/**
+ * One training example, a reply pair as stored: an incoming message (the parent) and the user's
+ * reply to it, rendered as a chat conversation. Dates in ms since the epoch.
+ */
+export interface Example {
+  /** Message-ID of the reply, or `content:ID` for one without. */
   reply_key: string;
   reply_content: number;
   /** The parent's content; for a reconstructed parent the reply's own content, which holds it as a quote. */
   parent_content: number;
   paired_by: 'headers' | 'quote' | 'reconstructed' | 'subject';
+  /** The thread's key: a thread never straddles the train/eval split. */
   thread_key: string;
   reply_date: number;
+  /** Address of the parent's sender. */
   correspondent: string | null;
   language: string;
   reply_chars: number;
   split: 'train' | 'eval';
+  /** JSON {messages: [{role, content}, …]} as rendered for training. */
   conversation: string;
+  /** JSON {input: PromptInput, reply}: re-rendered when the context must shrink to fit. */
   source: string;
-  /** JSON PairingInfo (src/dataset/build.ts): how the parent was found, evidence, warnings. */
-  pairing: string;
+  /** JSON PairingInfo (src/dataset/build.ts): how the parent was found, evidence, warnings; null for examples built before it was recorded. */
+  pairing: string | null;
 }
+
+/** An example as a build writes it (how it was paired is always recorded). */
+export type NewExample = Example & { pairing: string };
+/** The names importers used before `Example`: the same shape. */
+export type ExampleRow = NewExample;
+export type StoredExample = Example;
 
 export interface DropRow {
   reply_key: string;
@@ -79,7 +94,7 @@ export interface DropRow {
 }
 
 /** Replaces the account's examples and drops in one transaction (they are derived data). */
-export function replaceDataset(db: Db, accountId: number, examples: ExampleRow[], drops: DropRow[]): void {
+export function replaceDataset(db: Db, accountId: number, examples: NewExample[], drops: DropRow[]): void {
   const putExample = stmt(
     db,
     `INSERT INTO examples (account_id, reply_key, reply_content, parent_content, paired_by, thread_key, reply_date,
@@ -126,33 +141,14 @@ export function storeFingerprint(db: Db, accountId: number): string {
   return `${row?.n ?? 0}:${row?.max_id ?? 0}:${row?.sum_content ?? 0}`;
 }
 
-export interface StoredExample {
-  reply_key: string;
-  reply_content: number;
-  parent_content: number;
-  paired_by: string;
-  thread_key: string;
-  reply_date: number;
-  correspondent: string | null;
-  language: string;
-  reply_chars: number;
-  split: string;
-  conversation: string;
-  source: string;
-  /** JSON PairingInfo, or null for examples built before it was recorded. */
-  pairing: string | null;
-}
-
-export function storedExamples(db: Db, accountId: number, split?: 'train' | 'eval'): StoredExample[] {
+/** The account's examples (of one split, or all), oldest reply first. */
+export function storedExamples(db: Db, accountId: number, split?: 'train' | 'eval'): Example[] {
   const base = `SELECT reply_key, reply_content, parent_content, paired_by, thread_key, reply_date, correspondent, language,
                        reply_chars, split, conversation, source, pairing
                 FROM examples WHERE account_id = ?`;
   if (split)
-    return stmt<[number, string], StoredExample>(db, `${base} AND split = ? ORDER BY reply_date, id`).all(
-      accountId,
-      split,
-    );
-  return stmt<[number], StoredExample>(db, `${base} ORDER BY reply_date, id`).all(accountId);
+    return stmt<[number, string], Example>(db, `${base} AND split = ? ORDER BY reply_date, id`).all(accountId, split);
+  return stmt<[number], Example>(db, `${base} ORDER BY reply_date, id`).all(accountId);
 }
 
 export function storedDrops(db: Db, accountId: number): DropRow[] {

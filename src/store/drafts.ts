@@ -13,7 +13,8 @@ export type DraftState =
   | 'discarded'
   | 'failed';
 
-export interface DraftRow {
+/** One row of the drafts outbox (the journal of our drafts: states in src/drafts/outbox.ts); times in ms since the epoch. */
+export interface OutboxEntry {
   id: number;
   account_id: number;
   draft_key: string;
@@ -40,8 +41,12 @@ export interface DraftRow {
   updated_at: number;
 }
 
+/** The name importers used before `OutboxEntry`: the same shape. */
+export type DraftRow = OutboxEntry;
+
+/** What a new outbox row records (its state, reason and times are set by insertDraft). */
 export type NewDraft = Pick<
-  DraftRow,
+  OutboxEntry,
   | 'account_id'
   | 'draft_key'
   | 'message_id'
@@ -79,10 +84,10 @@ export function durably<T>(db: Db, write: () => T): T {
  * the APPEND follows) or a failed one (why, and the text that was refused).
  * @throws Error when SQLite returns no row (it always does for RETURNING).
  */
-export function insertDraft(db: Db, d: NewDraft, state: 'planned' | 'failed', reason: string | null): DraftRow {
+export function insertDraft(db: Db, d: NewDraft, state: 'planned' | 'failed', reason: string | null): OutboxEntry {
   const now = Date.now();
   const write = () =>
-    stmt<unknown[], DraftRow>(
+    stmt<unknown[], OutboxEntry>(
       db,
       `INSERT INTO drafts (account_id, draft_key, message_id, parent_message_id, parent_content, parent_mailbox, parent_uidvalidity, parent_uid, thread_key, state, reason, raw, body, mode, model_version, model_key, generation, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
@@ -149,16 +154,16 @@ export function updateDraft(
   else write();
 }
 
-export function draftsInState(db: Db, accountId: number, states: readonly DraftState[]): DraftRow[] {
-  return stmt<[number], DraftRow>(
+export function draftsInState(db: Db, accountId: number, states: readonly DraftState[]): OutboxEntry[] {
+  return stmt<[number], OutboxEntry>(
     db,
     `SELECT * FROM drafts WHERE account_id = ? AND state IN (${states.map((s) => `'${s}'`).join(',')}) ORDER BY id`,
   ).all(accountId);
 }
 
 /** Every journal row of the account, oldest first (the outbox gate reads them once per run). */
-export function allDrafts(db: Db, accountId: number): DraftRow[] {
-  return stmt<[number], DraftRow>(db, 'SELECT * FROM drafts WHERE account_id = ? ORDER BY id').all(accountId);
+export function allDrafts(db: Db, accountId: number): OutboxEntry[] {
+  return stmt<[number], OutboxEntry>(db, 'SELECT * FROM drafts WHERE account_id = ? ORDER BY id').all(accountId);
 }
 
 export interface DraftCounts {
