@@ -1,14 +1,13 @@
 // Which model writes drafts: the promoted version, or — before any training — the base model
-// prompted with a few of the user's own replies (cold start).
-import { existsSync } from 'node:fs';
-import { basename, join } from 'node:path';
+// prompted with a few of the user's own replies (cold start), from its ONNX export (version 0).
+import { join } from 'node:path';
 import type { Config } from '../config/load.js';
 import { Generator } from '../generate/generator.js';
+import { resolveBaseModel } from '../model/base-model.js';
+import { exportBaseVersion, registeredBaseExport } from '../model/base-onnx.js';
 import { promotedVersion } from '../model/registry.js';
 import type { Db } from '../store/db.js';
-import { resolveBaseModel } from '../train/run.js';
 import { findPython } from '../worker/python.js';
-import { runWorker } from '../worker/run.js';
 
 export interface DraftModel {
   generator: Generator;
@@ -27,21 +26,28 @@ export function currentModelKey(db: Db, config: Config): string {
   return promoted ? `version:${promoted.id}` : `base:${config.train.baseModel}`;
 }
 
-/** The folder of the model that should write drafts now. */
+/**
+ * The folder of the model that should write drafts now: the promoted version's merged model, else
+ * the base model's export registered as version 0 by `understudy model pull`.
+ * @throws ModelError NO_BASE_MODEL when there is neither a promoted version nor a base model;
+ *   WorkerError when the one-time export of an unregistered base model fails (see below).
+ */
 export async function currentModelDir(
   db: Db,
   config: Config,
 ): Promise<{ dir: string; mode: DraftModel['mode']; version: number | null }> {
   const promoted = promotedVersion(db);
   if (promoted) return { dir: join(promoted.dir, 'model'), mode: 'model', version: promoted.id };
-  // Cold start: the base model, exported to ONNX once (needs the training worker's Python).
   const base = resolveBaseModel(config);
-  const dir = join(config.dataDir, 'models', 'base-onnx', basename(base.dir));
-  if (!existsSync(join(dir, 'onnx', 'model.onnx'))) {
-    const python = findPython(config.train.python).executable;
-    await runWorker({ python, command: 'export', config: { model_dir: base.dir, adapter_dir: null, out_dir: dir } })
-      .result;
-  }
+  const registered = registeredBaseExport(db, base.dir);
+  if (registered) return { dir: registered, mode: 'cold_start', version: null };
+  // No version 0 for this base model: a store whose base was pulled before `model pull` made the
+  // export, or a base_model folder given by path (never pulled). Drafting then exports once, as it
+  // did before, and registers version 0, so it never happens again. Failing with "run understudy
+  // model pull again" instead would stop an upgraded daemon's drafts until the user reads its log
+  // (it drafts unattended); the export costs what the first draft always cost. An export already
+  // on disk from an earlier drafting is registered without running the worker.
+  const dir = await exportBaseVersion(db, config.dataDir, base, () => findPython(config.train.python).executable);
   return { dir, mode: 'cold_start', version: null };
 }
 

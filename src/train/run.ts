@@ -6,11 +6,10 @@ import { join, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import { buildDataset } from '../dataset/build.js';
 import { contextVariants, type ShardSummary, writeShards } from '../dataset/shards.js';
-import { baseModelProblem } from '../model/base-model-name.js';
+import { resolveBaseModel } from '../model/base-model.js';
+import { ensureBaseOnnx } from '../model/base-onnx.js';
 import { ChatTokenizer } from '../model/chat-tokenizer.js';
-import { findPreset } from '../model/presets.js';
 import type { ChatMessage } from '../model/prompt.js';
-import { baseModelDir, readManifest } from '../model/pull.js';
 import {
   getVersion,
   type ModelVersion,
@@ -28,7 +27,6 @@ import { WorkerError } from '../worker/errors.js';
 import type { WorkerEvent } from '../worker/protocol.js';
 import { findPython } from '../worker/python.js';
 import { runWorker, type WorkerRun } from '../worker/run.js';
-import { ensureBaseOnnx } from './base-onnx.js';
 import { TrainError } from './errors.js';
 import { type EvalSummary, type ReplyScore, scoreReply, summarize } from './evaluate.js';
 import { gpuBusyReason } from './gpu.js';
@@ -83,28 +81,6 @@ export interface TrainResult {
   steps: number;
   device: string;
   durationS: number;
-}
-
-/** The base model folder: a pulled preset/repository, or a folder given in the config. */
-export function resolveBaseModel(config: Config): { dir: string; repo: string | null; commit: string | null } {
-  const name = config.train.baseModel;
-  if (name.startsWith('/') && existsSync(join(name, 'config.json'))) {
-    const manifest = readManifest(name);
-    return { dir: name, repo: manifest?.repo ?? null, commit: manifest?.commit ?? null };
-  }
-  // A path that is no model folder, a GGUF file, an Ollama name: `model pull` cannot help.
-  const problem = baseModelProblem(name);
-  if (problem) throw new TrainError('NO_BASE_MODEL', `${problem.message}. ${problem.fix}`);
-  const repo = findPreset(name)?.repo ?? name;
-  const dir = baseModelDir(config.dataDir, repo);
-  const manifest = readManifest(dir);
-  if (!manifest) {
-    throw new TrainError(
-      'NO_BASE_MODEL',
-      `the base model ${name} is not downloaded yet; run: understudy model pull ${name}`,
-    );
-  }
-  return { dir, repo: manifest.repo, commit: manifest.commit };
 }
 
 export async function trainModel(options: TrainOptions): Promise<TrainResult> {

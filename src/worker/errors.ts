@@ -1,5 +1,6 @@
 // The error codes of the Python worker as the TypeScript side knows them, and the one error type
 // its client throws, so that `train`, `model` and `drafts` branch on the same codes.
+import { type ErrorKind, UnderstudyError } from '../errors.js';
 
 /**
  * The codes the worker itself reports in an `{"event":"error","code":…}` line: the keys of
@@ -37,14 +38,11 @@ export function isWorkerErrorCode(code: unknown): code is WorkerErrorCode {
   );
 }
 
-/** Whether retrying can help (the kinds of src/errors.ts): every worker failure is a setup problem or final. */
-export type WorkerErrorKind = 'config' | 'final';
-
 /**
  * What each code means for the user: its kind (a command's exit code; whether the daemon goes on)
  * and the one line telling them what to do.
  */
-export const WORKER_ERRORS: Record<WorkerErrorCode, { kind: WorkerErrorKind; fix: string }> = {
+export const WORKER_ERRORS: Record<WorkerErrorCode, { kind: ErrorKind; fix: string }> = {
   NO_TORCH: {
     kind: 'config',
     fix: 'install PyTorch and numpy for that Python (Debian/Ubuntu: sudo apt-get install python3-torch python3-numpy; else pip install torch numpy), or set train.python to one that has them',
@@ -102,19 +100,14 @@ export const WORKER_ERRORS: Record<WorkerErrorCode, { kind: WorkerErrorKind; fix
 
 /**
  * A failure of the Python worker or of starting it. `message` says what happened (the worker's
- * own message for its codes), `kind` and `fix` come from WORKER_ERRORS, `cause` is the underlying
- * error when there is one. It carries the fields of src/errors.ts's UnderstudyError, so every
- * printer and the daemon treat it as one.
+ * own message for its codes); `kind` and `fix` come from WORKER_ERRORS; `cause` is the underlying
+ * error when there is one.
  */
-export class WorkerError extends Error {
-  readonly code: WorkerErrorCode;
-  readonly kind: WorkerErrorKind;
-  readonly fix: string;
+export class WorkerError extends UnderstudyError {
+  declare readonly code: WorkerErrorCode;
   constructor(code: WorkerErrorCode, message: string, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
+    const meaning = WORKER_ERRORS[code] ?? WORKER_ERRORS.INTERNAL;
+    super(code, meaning.kind, message, { fix: meaning.fix, cause });
     this.name = 'WorkerError';
-    this.code = code;
-    this.kind = WORKER_ERRORS[code].kind;
-    this.fix = WORKER_ERRORS[code].fix;
   }
 }

@@ -127,8 +127,8 @@ export function registerConfig(program: Command): void {
 /** The base model folder `train` will use, or why there is none yet (never downloads). */
 async function baseModelState(config: Config): Promise<{ name: string; dir: string | null; problem: string | null }> {
   try {
-    // Loaded here only: the training code is large, and only this line of config check needs it.
-    const { resolveBaseModel } = await import('../../train/run.js');
+    // Loaded here only: only this line of config check needs base-model resolution.
+    const { resolveBaseModel } = await import('../../model/base-model.js');
     return { name: config.train.baseModel, dir: resolveBaseModel(config).dir, problem: null };
   } catch (err) {
     return { name: config.train.baseModel, dir: null, problem: describeError(err).message };

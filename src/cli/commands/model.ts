@@ -1,10 +1,15 @@
 // `understudy model pull|presets|list|promote|rollback|prune|export`: base models and trained versions.
 
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import type { Config } from '../../config/load.js';
 import { mergeCopies } from '../../dataset/build.js';
 import { userIdentity } from '../../dataset/identity.js';
+import { resolveBaseModel } from '../../model/base-model.js';
+import { baseOnnxDir, exportBaseVersion } from '../../model/base-onnx.js';
+import { ModelError } from '../../model/errors.js';
 import { exportGguf, type GgufPrecision } from '../../model/export-gguf.js';
 import { writeModelfile } from '../../model/modelfile.js';
 import { DEFAULT_PRESET, PRESETS } from '../../model/presets.js';
@@ -15,7 +20,6 @@ import { listAccounts } from '../../store/accounts.js';
 import { messagesForDataset } from '../../store/dataset.js';
 import type { Db } from '../../store/db.js';
 import { TrainError } from '../../train/errors.js';
-import { resolveBaseModel } from '../../train/run.js';
 import { WorkerError } from '../../worker/errors.js';
 import { findPython } from '../../worker/python.js';
 import { CliContext } from '../context.js';
@@ -71,6 +75,10 @@ export function registerModel(program: Command): void {
         process.stdout.write(
           `${result.manifest.repo} at ${result.manifest.commit.slice(0, 12)}: ${result.manifest.files.length} files, ${bytes(size)} in ${result.dir} (${result.downloaded} downloaded now, all verified)\n`,
         );
+        // The cold-start route drafts with the base model's ONNX export: made here, once, so
+        // that drafting never runs the worker (src/model/base-onnx.ts).
+        const exported = await exportPulledBase(ctx.db, ctx.config, result);
+        process.stdout.write(`version 0 (the base model, drafts before your first training): ${exported}\n`);
       } catch (err) {
         bar?.stop();
         if (err instanceof PullError)
@@ -298,7 +306,7 @@ export function registerModel(program: Command): void {
             process.stdout.write(`wrote ${file}: load it with  ollama create NAME -f ${file}\n`);
           }
         } catch (err) {
-          if (err instanceof TrainError || err instanceof WorkerError) {
+          if (err instanceof TrainError || err instanceof WorkerError || err instanceof ModelError) {
             const exit = err.code === 'NO_TORCH' ? EXIT.CONFIG : EXIT.FAILURE;
             throw new CliError(err.message, `EXPORT_${err.code}`, exit);
           }
@@ -308,6 +316,32 @@ export function registerModel(program: Command): void {
         }
       },
     );
+}
+
+/**
+ * Exports a freshly pulled base model to ONNX (when not exported yet) and registers it as
+ * version 0. A failed export keeps the download and says how to finish.
+ * @throws CliError PULL_EXPORT_<worker code>: exit 78 for a setup problem (no PyTorch), else 1.
+ */
+async function exportPulledBase(
+  db: Db,
+  config: Config,
+  pulled: { dir: string; manifest: { repo: string; commit: string } },
+): Promise<string> {
+  const base = { dir: pulled.dir, repo: pulled.manifest.repo, commit: pulled.manifest.commit };
+  if (!existsSync(join(baseOnnxDir(config.dataDir, base.dir), 'onnx', 'model.onnx')))
+    process.stderr.write(`exporting ${base.repo} to ONNX for drafting (once; minutes for a large model)\n`);
+  try {
+    return await exportBaseVersion(db, config.dataDir, base, () => findPython(config.train.python).executable);
+  } catch (err) {
+    if (!(err instanceof WorkerError)) throw err;
+    throw new CliError(
+      `${base.repo} is downloaded, but its ONNX export for drafting failed: ${err.message}\n  fix: ${err.fix}; then run understudy model pull again (nothing is downloaded twice)`,
+      `PULL_EXPORT_${err.code}`,
+      err.kind === 'config' ? EXIT.CONFIG : EXIT.FAILURE,
+      err,
+    );
+  }
 }
 
 /**

@@ -2,6 +2,7 @@
 
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { ModelError } from '../../model/errors.js';
 import { TrainError } from '../../train/errors.js';
 import { trainModel } from '../../train/run.js';
 import { WorkerError } from '../../worker/errors.js';
@@ -121,7 +122,7 @@ export function registerTrain(program: Command): void {
         process.stdout.write(`${out.join('\n')}\n`);
       } catch (err) {
         bar?.stop();
-        if (err instanceof TrainError || err instanceof WorkerError) {
+        if (err instanceof TrainError || err instanceof WorkerError || err instanceof ModelError) {
           const exit =
             err.code === 'CANCELLED'
               ? EXIT.CANCELLED
