@@ -169,6 +169,7 @@ export interface PruneResult {
  */
 export function pruneVersions(db: Db, options: { keep: number; dryRun?: boolean }): PruneResult {
   const { keep, dryRun = false } = options;
+  // assert: `model prune --keep` is checked by the command line (exit 64) before it gets here
   if (!Number.isInteger(keep) || keep < 1) throw new RangeError(`keep must be a positive whole number, got ${keep}`);
   const usable = listVersions(db)
     .filter(hasOnnxModel)

@@ -1,14 +1,16 @@
 // Every error Understudy throws on purpose is an UnderstudyError (src/errors.ts: code, kind, fix,
 // cause), so the CLI and the daemon can map it to an exit code and a fix. This walks src/ and
-// daemon/ and fails on a plain `throw new Error(` (or `throw Error(`, `reject(new Error(`), except
-// where a comment `// assert: WHY` on that line or the line above marks a programming error: a
-// state the code itself rules out (an INSERT … RETURNING that returned nothing), never bad input.
+// daemon/ and fails on a plain `throw new Error(` (or `throw Error(`, `reject(new Error(`, a
+// TypeError or RangeError), except where a comment `// assert: WHY` on that line or the line
+// above marks a programming error: a state the code itself rules out (an INSERT … RETURNING that
+// returned nothing), never bad input.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const PLAIN = /\bthrow\s+(new\s+)?Error\s*\(|\breject\(\s*new\s+Error\s*\(/;
+// Error and the built-in kinds of it (TypeError, RangeError…): none has a code, a kind or a fix.
+const PLAIN = /\bthrow\s+(new\s+)?(Type|Range|Syntax)?Error\s*\(|\breject\(\s*new\s+(Type|Range|Syntax)?Error\s*\(/;
 const MARKER = /\/\/\s*assert:\s*\S/;
 /** Programming-error assertions are rare by design; raise this only with a reason in review. */
 const MAX_ASSERTIONS = 12;
@@ -43,9 +45,10 @@ describe('errors thrown on purpose are UnderstudyErrors', () => {
       "child.on('error', (e) => reject(new Error(e.message)));",
       "throw Error('x'); // assert: unreachable, every kind is handled above",
       "throw new UnderstudyError('X', 'final', 'x');",
+      "if (n < 1) throw new RangeError('n must be positive');",
       "// throw new Error('in a comment')",
     ].join('\n');
-    expect(plainThrows(sample)).toEqual({ unmarked: [1, 4], marked: [3, 5] });
+    expect(plainThrows(sample)).toEqual({ unmarked: [1, 4, 7], marked: [3, 5] });
   });
 
   it('src/ and daemon/ throw no plain Error except marked assertions', () => {
