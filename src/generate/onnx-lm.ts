@@ -146,6 +146,7 @@ export class OnnxCausalLm {
     const { into } = options;
     if (into && this.sharesCache) return this.forwardInPlace(ids, cache, into, options.allLogits ?? false);
     if (into && (total > into.capacity || into.holds(cache))) {
+      // assert: the generator sizes `into` for the whole context and alternates two buffer pairs
       throw new RangeError(
         into.holds(cache)
           ? 'forward: `into` holds the cache this pass reads'
