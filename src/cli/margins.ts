@@ -2,7 +2,7 @@
 // drafts and by how much it beat the prompted route (the base model shown a few past replies) on
 // that account's held-out messages, from the stored evaluation.
 import { promotedVersion } from '../model/registry.js';
-import { accountIdByName } from '../store/dataset.js';
+import { accountIdByName } from '../store/accounts.js';
 import type { Db } from '../store/db.js';
 import { type AccountMargin, promotedMargins } from '../store/evaluations.js';
 

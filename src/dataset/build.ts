@@ -8,19 +8,13 @@ import { parseMessageIds } from '../mail/headers.js';
 import { type QuotedMessage, quotedMessage } from '../mail/quoted-message.js';
 import { learnSignatures } from '../mail/signatures.js';
 import { type Person, type PromptInput, renderConversation, type ThreadMessage } from '../model/prompt.js';
-import {
-  accountIdByName,
-  contentForCleaning,
-  type DropRow,
-  type ExampleRow,
-  lastBuild,
-  messagesForDataset,
-  recordBuild,
-  replaceDataset,
-  storeFingerprint,
-} from '../store/dataset.js';
+import { accountIdByName } from '../store/accounts.js';
+import { contentForCleaning } from '../store/content-text.js';
+import { lastBuild, recordBuild, storeFingerprint } from '../store/dataset-builds.js';
 import type { Db } from '../store/db.js';
+import { type DropRow, type ExampleRow, replaceDataset } from '../store/examples.js';
 import type { Message } from '../store/messages.js';
+import { messagesForDataset } from '../store/messages.js';
 import { CLEANING_RULES, type CleanedText, cleanedText } from './clean.js';
 import { dedupeReplies } from './dedupe.js';
 import { type ExcludedCorrespondents, excludedCorrespondents, excludedPerson } from './exclude.js';

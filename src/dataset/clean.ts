@@ -5,7 +5,7 @@ import { classifyMessage, type SkipReason } from '../mail/classify.js';
 import { headerText, parseAddresses, parseHeaderBlock } from '../mail/headers.js';
 import { detectLanguage } from '../mail/language.js';
 import { replyText } from '../mail/reply-text.js';
-import { type ContentTextRow, contentForCleaning, contentText, putContentText } from '../store/dataset.js';
+import { type ContentTextRow, contentForCleaning, contentText, putContentText } from '../store/content-text.js';
 import type { Db } from '../store/db.js';
 
 /** Bump when cleaning changes, so cached rows are made again. */

@@ -1,8 +1,8 @@
 // Writes the dataset as JSONL chat records ({"messages":[…]} per line): the format Hugging Face
 // TRL, MLX-LM and OpenAI-style fine-tuning tools read.
 import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
-import { storedExamples } from '../store/dataset.js';
 import type { Db } from '../store/db.js';
+import { storedExamples } from '../store/examples.js';
 
 export interface ExportOptions {
   split?: 'train' | 'eval';

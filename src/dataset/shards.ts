@@ -5,7 +5,7 @@ import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync, writ
 import { join } from 'node:path';
 import type { ChatTokenizer } from '../model/chat-tokenizer.js';
 import { type ChatMessage, type PromptInput, renderConversation } from '../model/prompt.js';
-import type { StoredExample } from '../store/dataset.js';
+import type { StoredExample } from '../store/examples.js';
 
 export const SHARD_FORMAT = { format: 'understudy-shards', version: 1 } as const;
 

@@ -2,8 +2,8 @@
 // reply, how the parent was found, and the warnings of the automatic checks.
 
 import type { Person } from '../model/prompt.js';
-import { type StoredExample, storedExamples } from '../store/dataset.js';
 import type { Db } from '../store/db.js';
+import { type StoredExample, storedExamples } from '../store/examples.js';
 import type { PairingInfo } from './build.js';
 
 export interface PairView {

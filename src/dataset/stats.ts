@@ -1,7 +1,8 @@
 // Dataset statistics for `understudy dataset stats`: sizes, languages, reply lengths,
 // correspondents and why sent messages were left out.
-import { type StoredExample, storedDrops, storedExamples, unreadableContents } from '../store/dataset.js';
+import { unreadableContents } from '../store/content-text.js';
 import type { Db } from '../store/db.js';
+import { type StoredExample, storedDrops, storedExamples } from '../store/examples.js';
 
 export interface DatasetStats {
   examples: number;

@@ -4,10 +4,11 @@
 import type { Config } from '../config/load.js';
 import { datasetStats } from '../dataset/stats.js';
 import { listVersions } from '../model/registry.js';
-import { accountIdByName, storedExamples } from '../store/dataset.js';
+import { accountIdByName } from '../store/accounts.js';
 import type { Db } from '../store/db.js';
 import { draftOutcomes } from '../store/drafts.js';
 import { listEvaluations } from '../store/evaluations.js';
+import { storedExamples } from '../store/examples.js';
 import { type CurvePoint, trainingCurves } from '../store/training-runs.js';
 import type { RouteName, RouteSummary } from '../train/routes.js';
 import { noDraftReasons } from './no-draft.js';

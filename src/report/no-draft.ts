@@ -7,9 +7,9 @@ import { cleanedText } from '../dataset/clean.js';
 import { userIdentity } from '../dataset/identity.js';
 import { triageCandidate } from '../drafts/candidates.js';
 import { SKIP_LABELS, type TriageSkip, triage } from '../drafts/triage.js';
-import { messagesForDataset } from '../store/dataset.js';
 import type { Db } from '../store/db.js';
 import { answeredMessageIds, draftParents, inboxMessages } from '../store/drafts.js';
+import { messagesForDataset } from '../store/messages.js';
 
 /** Reason label → number of INBOX messages. */
 export function noDraftReasons(

@@ -73,3 +73,8 @@ export function recordAccountUnfinished(
     name,
   );
 }
+
+/** The id of the account named `name`; undefined before its first sync. */
+export function accountIdByName(db: Db, name: string): number | undefined {
+  return stmt<[string], { id: number }>(db, 'SELECT id FROM accounts WHERE name = ?').get(name)?.id;
+}

@@ -287,3 +287,15 @@ export function inboxUid(db: Db, accountId: number, ref: { uid: number } | { mes
      ORDER BY m.uid DESC LIMIT 1`,
   ).get(accountId, ref.messageId)?.uid;
 }
+
+/** Every stored copy of every message of the account, by content (copies of one content together), then by row. */
+export function messagesForDataset(db: Db, accountId: number): Message[] {
+  return stmt<[number], MessageRow>(
+    db,
+    `SELECT ${MESSAGE_COLUMNS}
+     FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id
+     WHERE b.account_id = ? ORDER BY m.content_id, m.id`,
+  )
+    .all(accountId)
+    .map(toMessage);
+}

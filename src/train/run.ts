@@ -19,9 +19,10 @@ import {
   registerVersion,
   reject,
 } from '../model/registry.js';
-import { accountIdByName, type StoredExample, storedExamples } from '../store/dataset.js';
+import { accountIdByName } from '../store/accounts.js';
 import { type Db, ensurePrivateDir } from '../store/db.js';
 import { saveEvaluation } from '../store/evaluations.js';
+import { type StoredExample, storedExamples } from '../store/examples.js';
 import { finishRun, recordCurvePoint, resumableRun, startRun } from '../store/training-runs.js';
 import { WorkerError } from '../worker/errors.js';
 import type { WorkerEvent } from '../worker/protocol.js';

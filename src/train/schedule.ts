@@ -4,7 +4,8 @@
 // the dataset settings) with the previous tick's, and rebuilds the datasets only when it moved.
 import type { Config } from '../config/load.js';
 import { type BuildOptions, type BuildSummary, buildDataset } from '../dataset/build.js';
-import { accountIdByName, storeFingerprint } from '../store/dataset.js';
+import { accountIdByName } from '../store/accounts.js';
+import { storeFingerprint } from '../store/dataset-builds.js';
 import type { Db } from '../store/db.js';
 import { storedExclusions } from '../store/excluded-correspondents.js';
 import { latestVersion } from '../store/model-versions.js';

@@ -7,9 +7,10 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { syncAccount } from '../../src/imap/sync-account.js';
 import { listVersions } from '../../src/model/registry.js';
-import { accountIdByName, storedExamples } from '../../src/store/dataset.js';
+import { accountIdByName } from '../../src/store/accounts.js';
 import { type Db, openStore } from '../../src/store/db.js';
 import { evaluationOf, evaluationScores, listEvaluations } from '../../src/store/evaluations.js';
+import { storedExamples } from '../../src/store/examples.js';
 import { trainingCurves } from '../../src/store/training-runs.js';
 import { trainModel } from '../../src/train/run.js';
 import { newAccount, type TestAccount } from '../helpers/account.js';

@@ -6,11 +6,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ensureAccount } from '../../src/store/accounts.js';
 import { addressesFromColumn, addressesToColumn } from '../../src/store/addresses.js';
-import { messagesForDataset } from '../../src/store/dataset.js';
 import { openStore } from '../../src/store/db.js';
 import { answeredMessageIds, inboxMessages, possibleSentCopies } from '../../src/store/drafts.js';
 import { ensureMailbox } from '../../src/store/mailboxes.js';
-import { inboxUid, insertMessages, type NewMessage } from '../../src/store/messages.js';
+import { inboxUid, insertMessages, messagesForDataset, type NewMessage } from '../../src/store/messages.js';
 
 function message(uid: number, id: string, extra: Partial<NewMessage> = {}): NewMessage {
   return {

@@ -5,7 +5,7 @@ import { type BuildSummary, buildDataset, DatasetError } from '../../dataset/bui
 import { exportJsonl, jsonlLines } from '../../dataset/export.js';
 import { pairsToShow } from '../../dataset/show.js';
 import { datasetStats } from '../../dataset/stats.js';
-import { accountIdByName } from '../../store/dataset.js';
+import { accountIdByName } from '../../store/accounts.js';
 import { pickAccounts } from '../accounts.js';
 import { CliContext } from '../context.js';
 import { CliError } from '../errors.js';

@@ -5,7 +5,7 @@ import { loadDraftModel } from '../../drafts/model.js';
 import { type DraftRunSummary, draftReplies } from '../../drafts/run.js';
 import { SKIP_LABELS, type TriageSkip } from '../../drafts/triage.js';
 import { syncAccount } from '../../imap/sync-account.js';
-import { accountIdByName } from '../../store/dataset.js';
+import { accountIdByName } from '../../store/accounts.js';
 import { pickAccounts } from '../accounts.js';
 import { CliContext } from '../context.js';
 import { CliError, describeError } from '../errors.js';

@@ -13,7 +13,7 @@ import { resolveSecret } from '../../config/secrets.js';
 import { connect, disconnect } from '../../imap/connect.js';
 import { removeOwnDraft } from '../../imap/drafts.js';
 import { headerText, parseHeaderBlock } from '../../mail/headers.js';
-import { accountIdByName } from '../../store/dataset.js';
+import { accountIdByName } from '../../store/accounts.js';
 import type { Db } from '../../store/db.js';
 import { type DraftRow, draftsInState, updateDraft } from '../../store/drafts.js';
 import { CliContext } from '../context.js';
