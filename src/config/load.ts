@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import type { z } from 'zod';
-import { baseModelProblem } from '../model/base-model-name.js';
+import { baseModelProblem } from './base-model-name.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { configFilePath, defaultDataDir, type Env, resolveConfigPath } from './paths.js';
 import { checkRules, configSchema, type RawAccount, type RawConfig, SECRET_KEYS, type TlsMode } from './schema.js';

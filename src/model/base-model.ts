@@ -2,10 +2,10 @@
 // a folder given by path), with the repository and commit it came from when it was pulled.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { baseModelProblem } from '../config/base-model-name.js';
 import type { Config } from '../config/load.js';
-import { baseModelProblem } from './base-model-name.js';
+import { findPreset } from '../config/presets.js';
 import { ModelError } from './errors.js';
-import { findPreset } from './presets.js';
 import { baseModelDir, readManifest } from './pull.js';
 
 /** A base model folder in Hugging Face layout and where it came from (null when not pulled). */

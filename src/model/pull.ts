@@ -20,10 +20,10 @@ import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { listCommits, listFiles } from '@huggingface/hub';
+import { BASE_MODEL_FIX, baseModelProblem } from '../config/base-model-name.js';
+import { findPreset } from '../config/presets.js';
 import { type ErrorKind, UnderstudyError } from '../errors.js';
 import { ensurePrivateDir } from '../store/db.js';
-import { BASE_MODEL_FIX, baseModelProblem } from './base-model-name.js';
-import { findPreset } from './presets.js';
 
 export const HUB_URL = 'https://huggingface.co';
 

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { reflow, wrapLines } from '../../src/cli/help-layout.js';
+import { baseModelProblem } from '../../src/config/base-model-name.js';
 import { parseConfig } from '../../src/config/load.js';
-import { baseModelProblem } from '../../src/model/base-model-name.js';
 import { PullError, pullModel } from '../../src/model/pull.js';
 
 describe('help layout', () => {

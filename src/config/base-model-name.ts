@@ -1,6 +1,8 @@
 // Recognises base_model values Understudy cannot use: a GGUF file or an Ollama model name are
 // what a llama.cpp or Ollama user has at hand, but training needs the Hugging Face layout
 // (config.json, tokenizer, safetensors). Saying so beats advising `model pull llama3.2:1b`.
+// Part of the config (loading checks train.base_model with it); src/model/base-model.ts resolves
+// an accepted name to its folder.
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_PRESET, findPreset, PRESETS } from './presets.js';

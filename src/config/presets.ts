@@ -1,4 +1,6 @@
-// Base models Understudy knows how to fine-tune, with what a user needs to choose one.
+// Base models Understudy knows how to fine-tune, with what a user needs to choose one: the names
+// train.base_model and `model pull` accept besides a repository id or a folder. Config vocabulary
+// (the config is checked against it when loaded); src/model/base-model.ts resolves a name to a folder.
 
 export interface ModelPreset {
   id: string;
