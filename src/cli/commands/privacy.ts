@@ -23,6 +23,7 @@ function rule(text: string) {
   return r;
 }
 
+/** Registers `understudy privacy` and its subcommands exclude, include and list. */
 export function registerPrivacy(program: Command): void {
   const privacy = program
     .command('privacy')
@@ -34,7 +35,13 @@ export function registerPrivacy(program: Command): void {
         'builds first). To also never draft a reply to them, add them to [drafts] exclude_senders or\n' +
         'exclude_domains. The config’s [dataset] exclude_senders and exclude_domains work like these.',
     );
+  registerExclude(privacy);
+  registerInclude(privacy);
+  registerList(privacy);
+}
 
+/** `privacy exclude ADDRESS-OR-DOMAIN`: stores the rule (already there: a note, exit 0). */
+function registerExclude(privacy: Command): void {
   privacy
     .command('exclude')
     .argument('<address-or-domain>', 'ann@example.com, *@example.com, or example.com (subdomains too)')
@@ -57,7 +64,10 @@ export function registerPrivacy(program: Command): void {
         ctx.close();
       }
     });
+}
 
+/** `privacy include ADDRESS-OR-DOMAIN`: removes a stored rule, and says when the config still excludes it. */
+function registerInclude(privacy: Command): void {
   privacy
     .command('include')
     .argument('<address-or-domain>', 'a pattern shown by understudy privacy list')
@@ -88,7 +98,10 @@ export function registerPrivacy(program: Command): void {
         ctx.close();
       }
     });
+}
 
+/** `privacy list`: the stored rules and the config's, with where each comes from. */
+function registerList(privacy: Command): void {
   privacy
     .command('list')
     .summary('the correspondents kept out of training, here and in the config')
