@@ -8,7 +8,12 @@ export type ModelErrorCode = 'NO_BASE_MODEL';
 export class ModelError extends UnderstudyError {
   declare readonly code: ModelErrorCode;
   constructor(code: ModelErrorCode, message: string, cause?: unknown) {
-    super(code, 'config', message, { fix: 'download it with understudy model pull, or set train.base_model', cause });
+    // Both messages end with what to run (understudy model pull NAME), so printers show them alone.
+    super(code, 'config', message, {
+      fix: 'download it with understudy model pull, or set train.base_model',
+      fixInMessage: true,
+      cause,
+    });
     this.name = 'ModelError';
   }
 }

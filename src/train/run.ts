@@ -98,7 +98,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
  * the fine-tune in the worker, the ONNX export into a new version folder, the evaluation of both
  * routes, and the registration with its promotion decision. A phase that fails records the run
  * as failed (or cancelled) and removes a version folder it had started.
- * @throws TrainError GPU_BUSY, BAD_CONFIG (nothing to resume), EMPTY_DATASET; WorkerError from the worker.
+ * @throws TrainError GPU_BUSY, NOTHING_TO_RESUME, EMPTY_DATASET; WorkerError from the worker.
  */
 async function trainModelLocked(options: TrainOptions): Promise<TrainResult> {
   const { db, config } = options;
@@ -168,14 +168,14 @@ interface Routes {
 /**
  * Phase 1, data: the dataset of every account, tokenized with the base model's own tokenizer
  * into the run's shards; a resumed run trains on exactly the shards the interrupted one used.
- * @throws TrainError BAD_CONFIG when --resume finds no interrupted run, EMPTY_DATASET when there is nothing to train on.
+ * @throws TrainError NOTHING_TO_RESUME when --resume finds no interrupted run (exit 64), EMPTY_DATASET when there is nothing to train on.
  */
 async function prepareRun(options: TrainOptions, baseDir: string): Promise<RunData> {
   const { db, config } = options;
   const progress = options.onProgress ?? (() => {});
   const resumeFrom = options.resume ? resumableRun(db) : undefined;
   if (options.resume && !resumeFrom)
-    throw new TrainError('BAD_CONFIG', 'there is no interrupted training run to resume');
+    throw new TrainError('NOTHING_TO_RESUME', 'there is no interrupted training run to resume');
   const runId = resumeFrom?.id ?? startRun(db, 0);
   const runDir = join(config.dataDir, 'runs', `run-${String(runId).padStart(4, '0')}`);
   const dataDir = join(runDir, 'data');

@@ -95,19 +95,22 @@ export const WORKER_ERRORS: Record<WorkerErrorCode, { kind: ErrorKind; fix: stri
     kind: 'final',
     fix: 'the lines above are the worker’s last output; if it was killed for memory, lower train.batch_size or train.max_seq_len',
   },
-  CANCELLED: { kind: 'final', fix: 'continue with understudy train --resume' },
+  // The client's own message ends with these words, so they are printed once.
+  CANCELLED: { kind: 'final', fix: 'continue with --resume' },
 };
 
 /**
  * A failure of the Python worker or of starting it. `message` says what happened (the worker's
- * own message for its codes); `kind` and `fix` come from WORKER_ERRORS; `cause` is the underlying
- * error when there is one.
+ * own message for its codes); `kind` and `fix` come from WORKER_ERRORS, and printers show the fix
+ * under the message unless `fixInMessage` says the message already gives it in its own words;
+ * `cause` is the underlying error when there is one.
  */
 export class WorkerError extends UnderstudyError {
   declare readonly code: WorkerErrorCode;
-  constructor(code: WorkerErrorCode, message: string, cause?: unknown) {
+  declare readonly fix: string;
+  constructor(code: WorkerErrorCode, message: string, cause?: unknown, options: { fixInMessage?: boolean } = {}) {
     const meaning = WORKER_ERRORS[code] ?? WORKER_ERRORS.INTERNAL;
-    super(code, meaning.kind, message, { fix: meaning.fix, cause });
+    super(code, meaning.kind, message, { fix: meaning.fix, cause, fixInMessage: options.fixInMessage ?? false });
     this.name = 'WorkerError';
   }
 }

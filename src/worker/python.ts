@@ -31,5 +31,7 @@ export function findPython(configured?: string, env: NodeJS.ProcessEnv = process
     `no Python with PyTorch found (tried ${tried.join('; ')}). Install it: sudo apt-get install python3-torch python3-numpy ` +
       '(Debian/Ubuntu, CPU), or pip install torch numpy in a venv (https://pytorch.org/get-started/locally/ for CUDA) and set ' +
       'train.python in the config to that interpreter.',
+    undefined,
+    { fixInMessage: true },
   );
 }

@@ -5,8 +5,8 @@ import { describeError } from '../../src/cli/errors.js';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { ConfigError, SecretError } from '../../src/config/errors.js';
 import { ImapError } from '../../src/imap/errors.js';
+import { ModelError } from '../../src/model/errors.js';
 import { LockError } from '../../src/store/lock.js';
-import { TrainError } from '../../src/train/errors.js';
 
 const STACK = /^\s+at .+[:(]/m;
 
@@ -32,8 +32,8 @@ describe('describeError', () => {
       EXIT.TEMPFAIL,
     ],
     [
-      'TrainError NO_BASE_MODEL',
-      new TrainError('NO_BASE_MODEL', 'no base model; run understudy model pull'),
+      'ModelError NO_BASE_MODEL',
+      new ModelError('NO_BASE_MODEL', 'no base model; run understudy model pull'),
       EXIT.CONFIG,
     ],
     [

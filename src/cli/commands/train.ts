@@ -2,13 +2,9 @@
 
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { ModelError } from '../../model/errors.js';
-import { TrainError } from '../../train/errors.js';
 import { trainModel } from '../../train/run.js';
-import { WorkerError } from '../../worker/errors.js';
 import type { WorkerRun } from '../../worker/run.js';
 import { CliContext } from '../context.js';
-import { CliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { plural } from '../plural.js';
 
@@ -122,17 +118,8 @@ export function registerTrain(program: Command): void {
         process.stdout.write(`${out.join('\n')}\n`);
       } catch (err) {
         bar?.stop();
-        if (err instanceof TrainError || err instanceof WorkerError || err instanceof ModelError) {
-          const exit =
-            err.code === 'CANCELLED'
-              ? EXIT.CANCELLED
-              : err.code === 'GPU_BUSY' || err.code === 'TRAINING_RUNNING'
-                ? EXIT.TEMPFAIL
-                : ['NO_TORCH', 'NO_BASE_MODEL', 'BAD_CONFIG'].includes(err.code)
-                  ? EXIT.CONFIG
-                  : EXIT.FAILURE;
-          throw new CliError(err.message, `TRAIN_${err.code}`, exit);
-        }
+        // TrainError, WorkerError, ModelError: describeError prints them with the exit code of
+        // their code and kind (src/errors.ts exitCodeOf), the one mapping every command shares.
         throw err;
       } finally {
         process.off('SIGINT', onSigint);
