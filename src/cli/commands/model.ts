@@ -37,7 +37,9 @@ export function registerModel(program: Command): void {
     .description(
       'Downloads config, tokenizer and safetensors weights of a base model from the Hugging Face hub\n' +
         'into the data dir, verifying sizes and hashes. Interrupted downloads resume. Nothing else in\n' +
-        'Understudy downloads anything. A token for gated models is read from $HF_TOKEN.',
+        'Understudy downloads anything. A token for gated models is read from $HF_TOKEN.\n' +
+        'Then exports the model to ONNX once (with train.python) and registers the export as version 0,\n' +
+        'which writes drafts until a trained version is promoted.',
     )
     .option('--revision <rev>', 'branch, tag or commit to pull (default: the preset’s)')
     .option('--hub-url <url>', 'hub address (default https://huggingface.co; for mirrors)')
