@@ -1,10 +1,10 @@
 // Synchronises every selected mailbox of one account, over a few parallel connections, and
 // retries temporary failures on fresh connections, waiting as session.ts's SYNC_BACKOFF says.
 import type { ImapFlow } from 'imapflow';
-import { SecretError } from '../config/errors.js';
 import type { AccountConfig, SyncSettings } from '../config/load.js';
 import type { Logger } from '../config/logger.js';
 import type { Credential } from '../config/secrets.js';
+import { isUnderstudyError } from '../errors.js';
 import { ensureAccount, recordAccountSync } from '../store/accounts.js';
 import type { Db } from '../store/db.js';
 import { storeErrorFrom } from '../store/errors.js';
@@ -16,7 +16,7 @@ import {
 } from '../store/mailboxes.js';
 import { disconnect } from './connect.js';
 import { listMailboxes, type MailboxInfo, type Selection, selectMailboxes, type UnmatchedGlob } from './discover.js';
-import { classifyImapError, ImapError, underlyingError } from './errors.js';
+import { classifyImapError, type ImapError, underlyingError } from './errors.js';
 import { skipIfUnchanged, statusQueryFor } from './mailbox-status.js';
 import { openSession, reconnectDelay, SYNC_BACKOFF } from './session.js';
 import { type MailboxProgress, type MailboxSyncContext, type MailboxSyncResult, syncMailbox } from './sync-mailbox.js';
@@ -183,11 +183,10 @@ export async function syncAccount(options: AccountSyncOptions): Promise<AccountS
       });
     return result;
   } catch (err) {
-    const error = err instanceof SecretError ? err : classifyImapError(err, where);
-    recordAccountSync(db, accountId, {
-      at: Date.now(),
-      error: { message: error.message, kind: error instanceof ImapError ? error.kind : 'auth' },
-    });
+    // The account's own setup (its secret: kind config) is recorded as it is; anything else is
+    // classified as an IMAP failure (a local storage failure is thrown unrecorded: the store fails).
+    const error = isUnderstudyError(err) && err.kind === 'config' ? err : classifyImapError(err, where);
+    recordAccountSync(db, accountId, { at: Date.now(), error: { message: error.message, kind: error.kind } });
     throw error;
   }
 }
