@@ -8,18 +8,17 @@ import type { Config } from '../../config/load.js';
 import { DEFAULT_PRESET, PRESETS } from '../../config/presets.js';
 import { mergeCopies } from '../../dataset/build.js';
 import { userIdentity } from '../../dataset/identity.js';
+import { exitCodeOf } from '../../errors.js';
 import { resolveBaseModel } from '../../model/base-model.js';
 import { baseOnnxDir, exportBaseVersion } from '../../model/base-onnx.js';
-import { ModelError } from '../../model/errors.js';
 import { exportGguf, type GgufPrecision } from '../../model/export-gguf.js';
 import { writeModelfile } from '../../model/modelfile.js';
 import { systemPrompt } from '../../model/prompt.js';
-import { PullError, pullModel } from '../../model/pull.js';
+import { pullModel } from '../../model/pull.js';
 import { hasOnnxModel, listVersions, promote, pruneVersions, retirePromoted, rollback } from '../../model/registry.js';
 import { listAccounts } from '../../store/accounts.js';
 import type { Db } from '../../store/db.js';
 import { messagesForDataset } from '../../store/messages.js';
-import { TrainError } from '../../train/errors.js';
 import { WorkerError } from '../../worker/errors.js';
 import { findPython } from '../../worker/python.js';
 import { CliContext } from '../context.js';
@@ -83,8 +82,7 @@ export function registerModel(program: Command): void {
         process.stdout.write(`version 0 (the base model, drafts before your first training): ${exported}\n`);
       } catch (err) {
         bar?.stop();
-        if (err instanceof PullError)
-          throw new CliError(err.message, `PULL_${err.code}`, err.code === 'NETWORK' ? EXIT.TEMPFAIL : EXIT.FAILURE);
+        // A PullError's exit code comes from its kind (src/errors.ts): 75 for an unreachable hub, else 1.
         throw err;
       } finally {
         ctx.close();
@@ -155,8 +153,6 @@ export function registerModel(program: Command): void {
       try {
         const v = promote(ctx.db, Number(version));
         process.stdout.write(`version ${v.id} is now promoted: drafts are written with it\n`);
-      } catch (err) {
-        throw new CliError((err as Error).message, 'PROMOTE_FAILED', EXIT.FAILURE);
       } finally {
         ctx.close();
       }
@@ -185,8 +181,6 @@ export function registerModel(program: Command): void {
         }
         const v = rollback(ctx.db);
         process.stdout.write(`rolled back: version ${v.id} is promoted again\n`);
-      } catch (err) {
-        throw new CliError((err as Error).message, 'ROLLBACK_FAILED', EXIT.FAILURE);
       } finally {
         ctx.close();
       }
@@ -307,13 +301,8 @@ export function registerModel(program: Command): void {
             });
             process.stdout.write(`wrote ${file}: load it with  ollama create NAME -f ${file}\n`);
           }
-        } catch (err) {
-          if (err instanceof TrainError || err instanceof WorkerError || err instanceof ModelError) {
-            const exit = err.code === 'NO_TORCH' ? EXIT.CONFIG : EXIT.FAILURE;
-            throw new CliError(err.message, `EXPORT_${err.code}`, exit);
-          }
-          throw err;
         } finally {
+          // A WorkerError or ModelError reaches describeError: its message, fix and exit code.
           ctx.close();
         }
       },
@@ -323,7 +312,7 @@ export function registerModel(program: Command): void {
 /**
  * Exports a freshly pulled base model to ONNX (when not exported yet) and registers it as
  * version 0. A failed export keeps the download and says how to finish.
- * @throws CliError PULL_EXPORT_<worker code>: exit 78 for a setup problem (no PyTorch), else 1.
+ * @throws CliError PULL_EXPORT_<worker code>, with the worker error's exit code (78 for no PyTorch, else 1).
  */
 async function exportPulledBase(
   db: Db,
@@ -340,7 +329,7 @@ async function exportPulledBase(
     throw new CliError(
       `${base.repo} is downloaded, but its ONNX export for drafting failed: ${err.message}\n  fix: ${err.fix}; then run understudy model pull again (nothing is downloaded twice)`,
       `PULL_EXPORT_${err.code}`,
-      err.kind === 'config' ? EXIT.CONFIG : EXIT.FAILURE,
+      exitCodeOf(err),
       err,
     );
   }
