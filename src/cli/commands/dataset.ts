@@ -1,10 +1,11 @@
 // `understudy dataset build|stats|export`: the writing-style dataset made from your sent replies.
 import { once } from 'node:events';
 import type { Command } from 'commander';
-import { type BuildSummary, buildDataset, DatasetError } from '../../dataset/build.js';
+import { type BuildSummary, buildDataset } from '../../dataset/build.js';
 import { exportJsonl, jsonlLines } from '../../dataset/export.js';
 import { pairsToShow } from '../../dataset/show.js';
 import { datasetStats } from '../../dataset/stats.js';
+import { exitCodeOf, isUnderstudyError } from '../../errors.js';
 import { accountIdByName } from '../../store/accounts.js';
 import { pickAccounts } from '../accounts.js';
 import { CliContext } from '../context.js';
@@ -80,9 +81,9 @@ export function registerDataset(program: Command): void {
               }),
             );
           } catch (err) {
-            if (err instanceof DatasetError && err.code === 'NOT_SYNCED')
-              throw new CliError(notSynced(account.name), err.code, EXIT.NOINPUT, err);
-            if (err instanceof DatasetError) throw new CliError(err.message, err.code, EXIT.FAILURE);
+            // Nothing synced yet: the same exit code (66), in this command's words for the account.
+            if (isUnderstudyError(err) && err.code === 'NOT_SYNCED')
+              throw new CliError(notSynced(account.name), err.code, exitCodeOf(err), err);
             throw err;
           } finally {
             progress.stop();
