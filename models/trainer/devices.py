@@ -1,19 +1,24 @@
 """The one place that decides the backend: device (cuda, mps, cpu), CPU threads, precision."""
 
+from __future__ import annotations
+
 import contextlib
 import os
+from typing import Any
 
 import torch
+import torch.backends.cuda  # named so the type checker knows torch.backends (old torch's stubs omit it)
 
 from .protocol import WorkerError
 
 
-def mps_available():
+def mps_available() -> bool:
+    """Whether Apple's Metal backend is built into this PyTorch and usable here."""
     backend = getattr(torch.backends, "mps", None)
     return bool(backend is not None and backend.is_available())
 
 
-def describe():
+def describe() -> dict[str, Any]:
     """What this PyTorch can use, for the `devices` command and the daemon's device detection."""
     cuda = torch.cuda.is_available()
     gpus = []
@@ -32,7 +37,7 @@ def describe():
     }
 
 
-def pick_device(name):
+def pick_device(name: str) -> torch.device:
     """auto: cuda if available, else mps, else cpu. An unavailable explicit choice is an error."""
     if name == "auto":
         if torch.cuda.is_available():
@@ -48,7 +53,7 @@ def pick_device(name):
     return torch.device(name)
 
 
-def set_threads(device, threads=None):
+def set_threads(device: torch.device, threads: int | None = None) -> int:
     """On CPU use every core (Debian's torch defaults to one thread)."""
     n = threads or os.cpu_count() or 1
     if device.type == "cpu" or threads:
@@ -56,7 +61,7 @@ def set_threads(device, threads=None):
     return torch.get_num_threads()
 
 
-def pick_precision(device, requested="auto"):
+def pick_precision(device: torch.device, requested: str = "auto") -> tuple[torch.dtype, torch.dtype | None, str]:
     """(weights dtype of the frozen base, autocast dtype or None, name) for training on `device`.
 
     CUDA: bf16 where the GPU has it (Ampere and newer), else fp16 with loss scaling.
@@ -79,26 +84,29 @@ def pick_precision(device, requested="auto"):
     return dtype, dtype, requested
 
 
-def _can_autocast(device, dtype):
+def _can_autocast(device: torch.device, dtype: torch.dtype) -> bool:
     try:
         with torch.autocast(device_type=device.type, dtype=dtype):
-            torch.ones(2, 2, device=device) @ torch.ones(2, 2, device=device)
+            _ = torch.ones(2, 2, device=device) @ torch.ones(2, 2, device=device)
         return True
     except Exception:  # noqa: BLE001 - older torch: "User specified autocast device_type must be 'cuda' or 'cpu'"
         return False
 
 
-def autocast(device, dtype):
+def autocast(device: torch.device, dtype: torch.dtype | None) -> contextlib.AbstractContextManager[Any]:
+    """Autocast to `dtype` on `device`, or a no-op context when dtype is None (fp32)."""
     if dtype is None:
         return contextlib.nullcontext()
     return torch.autocast(device_type=device.type, dtype=dtype)
 
 
-def is_out_of_memory(error):
+def is_out_of_memory(error: BaseException) -> bool:
+    """Whether `error` is the device (or the host) running out of memory."""
     text = str(error).lower()
     return isinstance(error, RuntimeError) and ("out of memory" in text or "can't allocate memory" in text)
 
 
-def empty_cache(device):
+def empty_cache(device: torch.device) -> None:
+    """Returns cached CUDA memory to the driver (after an out-of-memory retry); nothing elsewhere."""
     if device.type == "cuda":
         torch.cuda.empty_cache()

@@ -29,16 +29,27 @@ q8_0 (blocks of 32 values along a row: one f16 scale d = max|x| / 127, then 32 i
 a matrix whose rows are not a multiple of 32 falls back to f16).
 """
 
+from __future__ import annotations
+
 import json
 import os
 import struct
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import torch
 
 from . import devices
 from .infer import load_for_inference
+from .model import CausalLM, ModelConfig
 from .protocol import WorkerError, emit, log
+
+# A key/value of the GGUF header: (key, gguf_type, value).
+KeyValue = tuple[str, int, Any]
+# A tensor's bytes, produced when the writer reaches it.
+Produce = Callable[[], npt.NDArray[Any]]
 
 MAGIC = b"GGUF"
 VERSION = 3
@@ -70,7 +81,7 @@ PRE_TOKENIZER_REGEXES = {
 # --- the file format ------------------------------------------------------------------------------
 
 
-def _string(s):
+def _string(s: str | bytes) -> bytes:
     b = s.encode("utf-8") if isinstance(s, str) else bytes(s)
     return struct.pack("<Q", len(b)) + b
 
@@ -79,7 +90,7 @@ _SCALAR = {UINT8: "<B", INT8: "<b", UINT16: "<H", INT16: "<h", UINT32: "<I", INT
            BOOL: "<?", UINT64: "<Q", INT64: "<q", FLOAT64: "<d"}
 
 
-def _value(vtype, value):
+def _value(vtype: int, value: Any) -> bytes:
     if vtype == STRING:
         return _string(value)
     return struct.pack(_SCALAR[vtype], value)
@@ -89,21 +100,24 @@ class GgufWriter:
     """Collects typed key/values and tensors (with a function producing each one's bytes, so a large
     model is converted one tensor at a time), then writes the file in one pass."""
 
-    def __init__(self):
-        self.kv = []  # (key, encoded type + value)
-        self.tensors = []  # (name, ggml dims innermost-first, ggml type, nbytes, produce)
+    def __init__(self) -> None:
+        self.kv: list[tuple[str, bytes]] = []  # (key, encoded type + value)
+        # (name, ggml dims innermost-first, ggml type, nbytes, produce)
+        self.tensors: list[tuple[str, list[int], int, int, Produce]] = []
 
-    def add(self, key, vtype, value):
+    def add(self, key: str, vtype: int, value: Any) -> None:
+        """A scalar or string key/value of gguf_type `vtype`."""
         self.kv.append((key, struct.pack("<I", vtype) + _value(vtype, value)))
 
-    def add_array(self, key, elem_type, values):
+    def add_array(self, key: str, elem_type: int, values: Sequence[Any]) -> None:
+        """An array key/value whose elements are of gguf_type `elem_type`."""
         if elem_type == STRING:
             body = b"".join(_string(v) for v in values)
         else:
             body = np.asarray(values, dtype=np.dtype(_SCALAR[elem_type])).tobytes()
         self.kv.append((key, struct.pack("<IIQ", ARRAY, elem_type, len(values)) + body))
 
-    def add_tensor(self, name, shape, ggml_type, produce):
+    def add_tensor(self, name: str, shape: Sequence[int], ggml_type: int, produce: Produce) -> None:
         """`shape` in PyTorch order (outermost first); GGUF lists dims innermost first."""
         count = int(np.prod(shape))
         if ggml_type == GGML_Q8_0:
@@ -113,7 +127,7 @@ class GgufWriter:
             nbytes = count * (4 if ggml_type == GGML_F32 else 2)
         self.tensors.append((name, list(reversed(shape)), ggml_type, nbytes, produce))
 
-    def write(self, path):
+    def write(self, path: str) -> int:
         """Writes `path` (via path.partial, fsynced, then renamed); returns its size in bytes."""
         header = bytearray(MAGIC + struct.pack("<IQQ", VERSION, len(self.tensors), len(self.kv)))
         for key, encoded in self.kv:
@@ -131,7 +145,7 @@ class GgufWriter:
                 data = produce()
                 if data.nbytes != nbytes:
                     raise WorkerError("INTERNAL", f"tensor {name}: {data.nbytes} bytes, {nbytes} announced")
-                f.write(memoryview(np.ascontiguousarray(data)).cast("B"))
+                f.write(np.ascontiguousarray(data).data.cast("B"))
                 f.write(b"\0" * _pad(nbytes))
             f.flush()
             os.fsync(f.fileno())
@@ -139,18 +153,19 @@ class GgufWriter:
         return os.path.getsize(path)
 
 
-def _pad(n):
+def _pad(n: int) -> int:
     return -n % ALIGNMENT
 
 
 # --- tensor encodings -----------------------------------------------------------------------------
 
 
-def to_f16(x):
+def to_f16(x: npt.ArrayLike) -> npt.NDArray[np.float16]:
+    """`x` in half precision (GGML_F16)."""
     return np.asarray(x, dtype=np.float32).astype(np.float16)
 
 
-def quantize_q8_0(x):
+def quantize_q8_0(x: npt.ArrayLike) -> npt.NDArray[np.uint8]:
     """ggml's quantize_row_q8_0_ref: per 32 values, d = max|x| / 127 stored as f16, q = round(x / d)
     (half away from zero) as int8. Returns the raw blocks, 34 bytes each, row-major."""
     blocks = np.asarray(x, dtype=np.float32).reshape(-1, QK8_0)
@@ -165,7 +180,7 @@ def quantize_q8_0(x):
     return out
 
 
-def dequantize_q8_0(raw, shape):
+def dequantize_q8_0(raw: npt.NDArray[np.uint8] | bytes, shape: Sequence[int]) -> npt.NDArray[np.float32]:
     """Inverse of quantize_q8_0 (for tests and checks)."""
     blocks = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 2 + QK8_0)
     d = blocks[:, :2].copy().view(np.float16).astype(np.float32)
@@ -173,7 +188,7 @@ def dequantize_q8_0(raw, shape):
     return (q * d).reshape(shape)
 
 
-def permute_rope_rows(w, n_heads):
+def permute_rope_rows(w: npt.NDArray[Any], n_heads: int) -> npt.NDArray[Any]:
     """Reorder the rows of a q/k projection (weight [heads*d, in] or bias [heads*d]) from Hugging
     Face's rotate-half layout to llama.cpp's interleaved pairs: per head, row 2i takes row i and row
     2i+1 takes row i + d/2 (convert_hf_to_gguf.py's LlamaModel.permute)."""
@@ -184,7 +199,7 @@ def permute_rope_rows(w, n_heads):
 # --- the tokenizer --------------------------------------------------------------------------------
 
 
-def _read_json(path, required):
+def _read_json(path: str, required: bool) -> Any:
     if not os.path.isfile(path):
         if required:
             raise WorkerError("MODEL_NOT_FOUND", f"{path} does not exist; GGUF needs the tokenizer in the file")
@@ -196,7 +211,7 @@ def _read_json(path, required):
         raise WorkerError("MODEL_CORRUPT", f"{path} is not valid JSON ({e})") from None
 
 
-def pre_tokenizer_name(tokenizer):
+def pre_tokenizer_name(tokenizer: dict[str, Any]) -> str:
     """The tokenizer.ggml.pre value for a tokenizer.json, or raise when llama.cpp has no match."""
     pre = tokenizer.get("pre_tokenizer") or {}
     parts = pre.get("pretokenizers", []) if pre.get("type") == "Sequence" else [pre]
@@ -214,17 +229,19 @@ def pre_tokenizer_name(tokenizer):
     raise WorkerError("EXPORT_FAILED", f"the tokenizer's pre-tokenizer {json.dumps(pre)[:200]} is not one llama.cpp knows")
 
 
-def _looks_special(text):
+def _looks_special(text: str) -> bool:
     return text.startswith("<|") and text.endswith("|>")  # as convert_hf_to_gguf's does_token_look_special
 
 
-def _token_content(entry):
+def _token_content(entry: Any) -> str | None:
     if isinstance(entry, dict):
         entry = entry.get("content")
     return entry if isinstance(entry, str) else None
 
 
-def tokenizer_metadata(model_dir, vocab_size, hf_config):
+def tokenizer_metadata(
+    model_dir: str, vocab_size: int, hf_config: dict[str, Any]
+) -> tuple[list[KeyValue], list[KeyValue], dict[str, Any]]:
     """(key/values to add, summary) for a byte-level BPE tokenizer.json, sized to the embedding."""
     tokenizer = _read_json(os.path.join(model_dir, "tokenizer.json"), True)
     tok_config = _read_json(os.path.join(model_dir, "tokenizer_config.json"), False) or {}
@@ -238,7 +255,8 @@ def tokenizer_metadata(model_dir, vocab_size, hf_config):
     pre = pre_tokenizer_name(tokenizer)
     vocab = model["vocab"]
     added = {t["id"]: t for t in tokenizer.get("added_tokens", [])}
-    tokens, types = [], []
+    tokens: list[str] = []
+    types: list[int] = []
     by_id = {i: text for text, i in vocab.items()}
     dropped = sum(1 for i in set(by_id) | set(added) if i >= vocab_size)
     if dropped:
@@ -256,7 +274,7 @@ def tokenizer_metadata(model_dir, vocab_size, hf_config):
             types.append(TOKEN_UNUSED)
 
     kept = set(tokens)
-    merges = []
+    merges: list[str] = []
     for m in model.get("merges", []):
         if isinstance(m, str):
             a, _, b = m.partition(" ")
@@ -267,11 +285,11 @@ def tokenizer_metadata(model_dir, vocab_size, hf_config):
         if a + b in kept:  # a merge whose result is not a token (a truncated vocab) can never apply
             merges.append(text)
 
-    kv = [
+    kv: list[KeyValue] = [
         ("tokenizer.ggml.model", STRING, "gpt2"),
         ("tokenizer.ggml.pre", STRING, pre),
     ]
-    arrays = [
+    arrays: list[KeyValue] = [
         ("tokenizer.ggml.tokens", STRING, tokens),
         ("tokenizer.ggml.token_type", INT32, types),
         ("tokenizer.ggml.merges", STRING, merges),
@@ -279,7 +297,7 @@ def tokenizer_metadata(model_dir, vocab_size, hf_config):
     # Special ids: tokenizer_config.json's token texts first, config.json's ids as a fallback
     # (gguf-py's SpecialVocab does the same).
     by_content = {t["content"]: t["id"] for t in tokenizer.get("added_tokens", [])}
-    specials = {}
+    specials: dict[str, int] = {}
     for kind, key in (("bos", "bos_token_id"), ("eos", "eos_token_id"), ("pad", "padding_token_id"), ("unk", "unknown_token_id")):
         tid = by_content.get(_token_content(tok_config.get(f"{kind}_token")))
         if tid is None:
@@ -309,7 +327,7 @@ def tokenizer_metadata(model_dir, vocab_size, hf_config):
     return kv, arrays, summary
 
 
-def _template_adds_bos(tokenizer, tok_config):
+def _template_adds_bos(tokenizer: dict[str, Any], tok_config: dict[str, Any]) -> bool | None:
     """True/False when the post-processor's TemplateProcessing starts (or not) with the bos token."""
     post = tokenizer.get("post_processor") or {}
     for p in post.get("processors", [post]):
@@ -323,10 +341,10 @@ def _template_adds_bos(tokenizer, tok_config):
 # --- the model ------------------------------------------------------------------------------------
 
 
-def hyperparameters(cfg, arch):
+def hyperparameters(cfg: ModelConfig, arch: str) -> list[KeyValue]:
     """The {arch}.* key/values llama.cpp's loader reads (llama_model_base::load_hparams)."""
     hf = cfg.hf
-    kv = [
+    kv: list[KeyValue] = [
         (f"{arch}.vocab_size", UINT32, cfg.vocab_size),
         (f"{arch}.context_length", UINT32, int(hf.get("max_position_embeddings") or 2048)),
         (f"{arch}.embedding_length", UINT32, cfg.hidden_size),
@@ -346,15 +364,16 @@ def hyperparameters(cfg, arch):
     return kv
 
 
-def llama3_rope_factors(cfg):
+def llama3_rope_factors(cfg: ModelConfig) -> npt.NDArray[np.float32]:
     """Llama 3.x frequency scaling as llama.cpp's rope_freqs tensor: per frequency, the factor its
     wavelength is divided by (conversion/llama.py, generate_extra_tensors)."""
     s = cfg.rope_scaling
+    assert s is not None, "llama3_rope_factors needs rope_scaling"
     d = cfg.head_dim
     freqs = 1.0 / (cfg.rope_theta ** (np.arange(0, d, 2, dtype=np.float32) / d))
     factor, low, high = s["factor"], s.get("low_freq_factor", 1.0), s.get("high_freq_factor", 4.0)
     old = s.get("original_max_position_embeddings", 8192)
-    out = []
+    out: list[float] = []
     for f in freqs:
         wavelen = 2 * np.pi / f
         if wavelen < old / high:
@@ -367,13 +386,13 @@ def llama3_rope_factors(cfg):
     return np.asarray(out, dtype=np.float32)
 
 
-def model_tensors(model):
+def model_tensors(model: CausalLM) -> Iterator[tuple[str, tuple[int, ...], Produce]]:
     """(gguf name, fp32 numpy array, is_norm_or_bias) in file order, with Llama's q/k rows permuted."""
     cfg = model.cfg
     state = {k: v for k, v in model.state_dict().items() if "lora_" not in k}
     permute = cfg.family == "llama"
 
-    def get(name):
+    def get(name: str) -> npt.NDArray[np.float32]:
         return state[name].detach().to(torch.float32).cpu().numpy()
 
     out = [("token_embd.weight", "model.embed_tokens.weight")]
@@ -396,7 +415,7 @@ def model_tensors(model):
         out.append(("output.weight", "lm_head.weight"))
 
     for gguf_name, hf_name in out:
-        def load(hf_name=hf_name, gguf_name=gguf_name):
+        def load(hf_name: str = hf_name, gguf_name: str = gguf_name) -> npt.NDArray[Any]:
             w = get(hf_name)
             if permute and (".attn_q." in gguf_name or ".attn_k." in gguf_name):
                 w = permute_rope_rows(w, cfg.num_heads if ".attn_q." in gguf_name else cfg.num_kv_heads)
@@ -405,7 +424,8 @@ def model_tensors(model):
         yield gguf_name, tuple(state[hf_name].shape), load
 
 
-def export_gguf(cfg):
+def export_gguf(cfg: dict[str, Any]) -> int:
+    """The export-gguf command: merge, convert and write `out_file`; emits `done`, returns the exit code (0)."""
     device = torch.device("cpu")
     devices.set_threads(device, cfg["threads"])
     precision = cfg["precision"]
@@ -430,7 +450,7 @@ def export_gguf(cfg):
     for key, elem, values in arrays:
         w.add_array(key, elem, values)
 
-    counts = {}
+    counts: dict[int, int] = {}
     if mcfg.rope_scaling is not None and mcfg.rope_scaling["rope_type"] == "llama3":
         factors = llama3_rope_factors(mcfg)
         w.add_tensor("rope_freqs.weight", factors.shape, GGML_F32, lambda: factors)
@@ -463,7 +483,7 @@ def export_gguf(cfg):
     return 0
 
 
-def _encoder(load, ggml_type):
+def _encoder(load: Produce, ggml_type: int) -> Produce:
     if ggml_type == GGML_F32:
         return lambda: np.ascontiguousarray(load(), dtype=np.float32)
     if ggml_type == GGML_F16:

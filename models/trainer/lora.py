@@ -10,11 +10,15 @@ The adapter folder is what Hugging Face PEFT writes (`adapter_config.json` +
 tools can load it.
 """
 
+from __future__ import annotations
+
 import json
 import math
 import os
 import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import torch
 import torch.nn as nn
@@ -33,7 +37,7 @@ class LoRADropout(nn.Dropout):
     """nn.Dropout, except on CPU, where the mask is drawn with rand_like: about twice as fast as
     the bernoulli_ kernel that F.dropout uses there (dropout is ~10% of a CPU LoRA step)."""
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.training or self.p == 0 or x.device.type != "cpu":
             return super().forward(x)
         keep = torch.rand_like(x).ge_(self.p).mul_(1.0 / (1.0 - self.p))  # 0 or 1/(1-p)
@@ -43,7 +47,7 @@ class LoRADropout(nn.Dropout):
 class LoRALinear(nn.Linear):
     """A frozen nn.Linear plus a trainable low-rank update. Keeps the base `weight`/`bias` names."""
 
-    def __init__(self, base: nn.Linear, r, alpha, dropout):
+    def __init__(self, base: nn.Linear, r: int, alpha: float, dropout: float) -> None:
         nn.Module.__init__(self)  # adopt base's parameters instead of allocating new ones
         self.in_features, self.out_features = base.in_features, base.out_features
         self.weight, self.bias = base.weight, base.bias
@@ -54,11 +58,11 @@ class LoRALinear(nn.Linear):
         self.lora_A = nn.Parameter(torch.empty(r, self.in_features, device=device, dtype=torch.float32))
         self.lora_B = nn.Parameter(torch.zeros(self.out_features, r, device=device, dtype=torch.float32))
         nn.init.kaiming_uniform_(self.lora_A, a=math.sqrt(5))  # as nn.Linear's (and PEFT's) default init
-        self.lora_dropout = LoRADropout(dropout) if dropout > 0 else nn.Identity()
+        self.lora_dropout: nn.Module = LoRADropout(dropout) if dropout > 0 else nn.Identity()
         self.merged = False
         self.enabled = True
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = F.linear(x, self.weight, self.bias)
         if self.merged or not self.enabled:
             return out
@@ -73,22 +77,29 @@ class LoRALinear(nn.Linear):
         return out + update.to(out.dtype)
 
     @torch.no_grad()
-    def merge(self):
+    def merge(self) -> None:
         """W += scaling * B @ A, once; afterwards forward() is a plain linear layer."""
         if not self.merged:
             delta = (self.lora_B.float() @ self.lora_A.float()) * self.scaling
             self.weight.add_(delta.to(self.weight.dtype))
             self.merged = True
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"{self.in_features}, {self.out_features}, r={self.r}, alpha={self.alpha}"
 
 
-def lora_layers(model):
+def lora_layers(model: nn.Module) -> list[tuple[str, LoRALinear]]:
+    """Every LoRALinear of `model`, with its module name."""
     return [(name, m) for name, m in model.named_modules() if isinstance(m, LoRALinear)]
 
 
-def inject_lora(model, r=16, alpha=32, dropout=0.05, target_modules=None):
+def inject_lora(
+    model: nn.Module,
+    r: int = 16,
+    alpha: float = 32,
+    dropout: float = 0.05,
+    target_modules: str | Sequence[str] | None = None,
+) -> list[str]:
     """Replace the targeted nn.Linear layers by LoRALinear and freeze everything else.
 
     target_modules follows PEFT: a list of names matched against the last part of a module's
@@ -97,13 +108,15 @@ def inject_lora(model, r=16, alpha=32, dropout=0.05, target_modules=None):
     """
     if target_modules is None or target_modules == "all-linear":
         target_modules = DEFAULT_TARGETS
+    matches: Callable[[str, str], bool]
     if isinstance(target_modules, str):
-        matches = lambda full, last: re.fullmatch(target_modules, full) is not None  # noqa: E731
+        pattern = target_modules
+        matches = lambda full, last: re.fullmatch(pattern, full) is not None  # noqa: E731
     else:
         targets = set(target_modules)
         matches = lambda full, last: last in targets  # noqa: E731
     model.requires_grad_(False)
-    wrapped = []
+    wrapped: list[str] = []
     for name, module in list(model.named_modules()):
         for child_name, child in list(module.named_children()):
             full = f"{name}.{child_name}" if name else child_name
@@ -116,7 +129,7 @@ def inject_lora(model, r=16, alpha=32, dropout=0.05, target_modules=None):
 
 
 @contextmanager
-def adapter_disabled(model):
+def adapter_disabled(model: nn.Module) -> Iterator[None]:
     """Run the base model (e.g. for the baseline evaluation) without removing the adapter."""
     layers = [m for _, m in lora_layers(model)]
     for m in layers:
@@ -128,23 +141,25 @@ def adapter_disabled(model):
             m.enabled = True
 
 
-def merge_lora(model):
+def merge_lora(model: nn.Module) -> None:
+    """Folds every adapter into its base weight (for export); the adapters stop adding anything."""
     for _, m in lora_layers(model):
         m.merge()
 
 
-def adapter_state_dict(model):
+def adapter_state_dict(model: nn.Module) -> dict[str, torch.Tensor]:
     """The adapter tensors under PEFT's saved names (A [r, in], B [out, r])."""
-    out = {}
+    out: dict[str, torch.Tensor] = {}
     for name, m in lora_layers(model):
         out[f"{PEFT_PREFIX}{name}.lora_A.weight"] = m.lora_A.detach().float().cpu()
         out[f"{PEFT_PREFIX}{name}.lora_B.weight"] = m.lora_B.detach().float().cpu()
     return out
 
 
-def load_adapter_state_dict(model, tensors, source):
+def load_adapter_state_dict(model: nn.Module, tensors: Mapping[str, torch.Tensor], source: str) -> None:
+    """Copies PEFT-named adapter tensors into the model's LoRA layers; MODEL_CORRUPT on a missing, extra or misshapen one."""
     layers = dict(lora_layers(model))
-    expected = set()
+    expected: set[str] = set()
     for name, m in layers.items():
         for part, param in (("lora_A", m.lora_A), ("lora_B", m.lora_B)):
             key = f"{PEFT_PREFIX}{name}.{part}.weight"
@@ -161,7 +176,10 @@ def load_adapter_state_dict(model, tensors, source):
         raise WorkerError("MODEL_CORRUPT", f"{source}: adapter holds tensors the model has no place for, e.g. {extra[0]}")
 
 
-def adapter_config(r, alpha, dropout, target_modules, base_model):
+def adapter_config(
+    r: int, alpha: float, dropout: float, target_modules: str | Sequence[str] | None, base_model: str | None
+) -> dict[str, Any]:
+    """adapter_config.json as PEFT writes it for a plain LoRA adapter of a causal LM."""
     return {
         "peft_type": "LORA",
         "task_type": "CAUSAL_LM",
@@ -185,7 +203,7 @@ def adapter_config(r, alpha, dropout, target_modules, base_model):
     }
 
 
-def save_adapter(model, out_dir, config):
+def save_adapter(model: nn.Module, out_dir: str, config: Mapping[str, Any]) -> None:
     """Write adapter_config.json and adapter_model.safetensors (each atomically)."""
     os.makedirs(out_dir, exist_ok=True)
     save_file(adapter_state_dict(model), os.path.join(out_dir, WEIGHTS_FILE), metadata={"format": "pt"})
@@ -196,7 +214,7 @@ def save_adapter(model, out_dir, config):
     os.replace(tmp, os.path.join(out_dir, CONFIG_FILE))
 
 
-def load_adapter(model, adapter_dir):
+def load_adapter(model: nn.Module, adapter_dir: str) -> dict[str, Any]:
     """Inject LoRA as described by adapter_dir/adapter_config.json and load its weights."""
     config_path = os.path.join(adapter_dir, CONFIG_FILE)
     if not os.path.isfile(config_path):

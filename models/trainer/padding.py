@@ -11,9 +11,14 @@ reference, with every row max_seq_len wide ("fixed", as pad-to-max-length collat
 Lengths only: no model, no tensors, seconds.
 """
 
+from __future__ import annotations
+
 import argparse
 import json
 import sys
+
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -22,7 +27,9 @@ from .shards import open_shards
 from .train import layout_cells, plan_run
 
 
-def padding_report(data_dir, batch_size=4, max_seq_len=None, seed=1234, epochs=1.0):
+def padding_report(
+    data_dir: str, batch_size: int = 4, max_seq_len: int | None = None, seed: int = 1234, epochs: float = 1.0
+) -> dict[str, Any]:
     """{"examples", "tokens", "micro_batches", "padded": {...}, "packed": {...}} for the train split,
     each layout with its "rows", "cells" and "padding_fraction" (padding cells / all cells)."""
     meta, splits = open_shards(data_dir)
@@ -40,15 +47,16 @@ def padding_report(data_dir, batch_size=4, max_seq_len=None, seed=1234, epochs=1
             rows, cells = layout_cells(lengths, max_len, packed)
             layouts[name][0] += rows
             layouts[name][1] += cells
-    out = {"examples": int(len(usable)), "tokens": real, "micro_batches": len(plan), "batch_size": batch_size, "max_seq_len": max_len + 1}
+    out: dict[str, Any] = {"examples": int(len(usable)), "tokens": real, "micro_batches": len(plan), "batch_size": batch_size, "max_seq_len": max_len + 1}
     layouts["fixed"] = [sum(len(b) for b in plan), sum(len(b) for b in plan) * max_len]  # every row max_len wide
     for name, (rows, cells) in layouts.items():
         out[name] = {"rows": rows, "cells": cells, "padding_fraction": 1 - real / cells if cells else 0.0}
     return out
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: Sequence[str] | None = None) -> int:
+    """The command line (see the module docstring); returns the exit code: 0, or 2 for unreadable data."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("data_dir")
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--max-seq-len", type=int, default=None)

@@ -1,8 +1,11 @@
 """The worker's line protocol: one JSON object per line on stdout, logs on stderr, coded errors."""
 
+from __future__ import annotations
+
 import json
 import math
 import sys
+from typing import Any
 
 # The real stdout, captured before worker.main() points sys.stdout at stderr so that a stray
 # print() from anywhere can never corrupt the protocol stream.
@@ -27,14 +30,14 @@ ERROR_CODES = {
 class WorkerError(Exception):
     """An error the caller can branch on: `code` is one of ERROR_CODES, `message` says what to do."""
 
-    def __init__(self, code, message):
+    def __init__(self, code: str, message: str) -> None:
         assert code in ERROR_CODES, code
         super().__init__(message)
         self.code = code
         self.message = message
 
 
-def _clean(value):
+def _clean(value: Any) -> Any:
     # JSON has no NaN/Infinity: report them as null rather than emit an unparseable line.
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -45,12 +48,12 @@ def _clean(value):
     return value
 
 
-def emit(event, **fields):
+def emit(event: str, **fields: Any) -> None:
     """Write one protocol event as a single flushed JSON line on the real stdout."""
     _OUT.write(json.dumps(_clean({"event": event, **fields}), separators=(",", ":")) + "\n")
     _OUT.flush()
 
 
-def log(*parts):
+def log(*parts: object) -> None:
     """Human-readable progress for stderr (the daemon forwards it to its log)."""
     print(*parts, file=sys.stderr, flush=True)

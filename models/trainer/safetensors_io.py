@@ -7,9 +7,13 @@ string pairs), then the raw little-endian tensor bytes. Sharded checkpoints add
 `model.safetensors.index.json` whose "weight_map" maps tensor name -> shard file.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import struct
+from collections.abc import KeysView, Mapping
+from typing import Any
 
 import numpy as np
 import torch
@@ -38,7 +42,7 @@ BIN_INDEX_FILE = "pytorch_model.bin.index.json"
 BIN_FILE = "pytorch_model.bin"
 
 
-def _bf16_from_int16(raw):
+def _bf16_from_int16(raw: torch.Tensor) -> torch.Tensor:
     """int16 bit patterns -> bfloat16 tensor; the shift path is for torch builds without view(dtype)."""
     try:
         return raw.view(torch.bfloat16)
@@ -49,7 +53,7 @@ def _bf16_from_int16(raw):
 class SafetensorsFile:
     """One .safetensors file, memory-mapped; tensors are materialised only when asked for."""
 
-    def __init__(self, path):
+    def __init__(self, path: str) -> None:
         self.path = path
         if not os.path.isfile(path):
             raise WorkerError("MODEL_NOT_FOUND", f"{path} does not exist")
@@ -74,7 +78,7 @@ class SafetensorsFile:
         self.metadata = header.pop("__metadata__", None) or {}
         self._data_start = 8 + header_len
         data_len = size - self._data_start
-        self.entries = {}
+        self.entries: dict[str, tuple[str, tuple[int, ...], int]] = {}
         for key, info in header.items():
             try:
                 dtype, shape, (begin, end) = info["dtype"], info["shape"], info["data_offsets"]
@@ -93,15 +97,17 @@ class SafetensorsFile:
                     f"{path}: truncated data: tensor {key!r} ends at byte {end} but {name} holds {data_len} data bytes",
                 )
             self.entries[key] = (dtype, tuple(shape), begin)
-        self._map = None
+        self._map: np.memmap[Any, np.dtype[np.uint8]] | None = None
 
-    def keys(self):
+    def keys(self) -> KeysView[str]:
+        """The tensor names in this file."""
         return self.entries.keys()
 
-    def shape(self, key):
+    def shape(self, key: str) -> tuple[int, ...]:
+        """The shape of tensor `key`, read from the header (no data is touched)."""
         return self.entries[key][1]
 
-    def get(self, key):
+    def get(self, key: str) -> torch.Tensor:
         """The tensor `key` as a torch tensor in its stored dtype (a private copy, not a view of the file)."""
         dtype, shape, begin = self.entries[key]
         np_dtype, torch_dtype, itemsize = _DTYPES[dtype]
@@ -116,15 +122,17 @@ class SafetensorsFile:
         return _bf16_from_int16(tensor) if dtype == "BF16" else tensor
 
 
-def load_file(path):
+def load_file(path: str) -> dict[str, torch.Tensor]:
     """All tensors of one safetensors file as {name: tensor}."""
     f = SafetensorsFile(path)
     return {key: f.get(key) for key in f.keys()}
 
 
-def save_file(tensors, path, metadata=None):
+def save_file(tensors: Mapping[str, torch.Tensor], path: str, metadata: Mapping[str, Any] | None = None) -> None:
     """Write {name: tensor} to `path` atomically (temp file + rename)."""
-    header, chunks, offset = {}, [], 0
+    header: dict[str, Any] = {}
+    chunks: list[bytes] = []
+    offset = 0
     for key in sorted(tensors):
         t = tensors[key].detach().to("cpu").contiguous()
         if t.dtype not in _TORCH_TO_NAME:
@@ -155,11 +163,11 @@ class Checkpoint:
     """The weights of a Hugging Face model folder: model.safetensors, or shards via the index
     (or, failing both, pytorch_model.bin files)."""
 
-    def __init__(self, model_dir):
+    def __init__(self, model_dir: str) -> None:
         index_path = os.path.join(model_dir, INDEX_FILE)
         single_path = os.path.join(model_dir, SINGLE_FILE)
-        self._files = {}
-        self._where = {}
+        self._files: dict[str, SafetensorsFile] = {}
+        self._where: dict[str, SafetensorsFile | _Tensors] = {}
         if os.path.isfile(index_path):
             try:
                 with open(index_path, encoding="utf-8") as f:
@@ -186,7 +194,7 @@ class Checkpoint:
         else:
             raise WorkerError("MODEL_NOT_FOUND", f"no {SINGLE_FILE} or {INDEX_FILE} in {model_dir}")
 
-    def _load_bin(self, model_dir):
+    def _load_bin(self, model_dir: str) -> None:
         """Older checkpoints (e.g. some Llama 2 fine-tunes) ship only PyTorch pickles. They are read
         with weights_only=True, which refuses anything but tensors, so a hostile file cannot run code."""
         index_path = os.path.join(model_dir, BIN_INDEX_FILE)
@@ -211,27 +219,30 @@ class Checkpoint:
             holder = _Tensors(tensors)
             self._where.update({key: holder for key in tensors})
 
-    def keys(self):
+    def keys(self) -> KeysView[str]:
+        """Every tensor name of the checkpoint, across its files."""
         return self._where.keys()
 
-    def __contains__(self, key):
+    def __contains__(self, key: object) -> bool:
         return key in self._where
 
-    def shape(self, key):
+    def shape(self, key: str) -> tuple[int, ...]:
+        """The shape of tensor `key`."""
         return self._where[key].shape(key)
 
-    def get(self, key):
+    def get(self, key: str) -> torch.Tensor:
+        """Tensor `key`, loaded from whichever file holds it."""
         return self._where[key].get(key)
 
 
 class _Tensors:
     """Tensors already in memory, with the same get/shape surface as SafetensorsFile."""
 
-    def __init__(self, tensors):
+    def __init__(self, tensors: dict[str, torch.Tensor]) -> None:
         self.tensors = tensors
 
-    def shape(self, key):
+    def shape(self, key: str) -> tuple[int, ...]:
         return tuple(self.tensors[key].shape)
 
-    def get(self, key):
+    def get(self, key: str) -> torch.Tensor:
         return self.tensors[key]

@@ -12,10 +12,16 @@ An example of n tokens gives n-1 predictions: input tokens[0:n-1], target tokens
 loss counts target t only where mask[t] == 1 (the usual causal shift).
 """
 
+from __future__ import annotations
+
 import json
 import os
 
+from collections.abc import Mapping, Sequence
+from typing import Any, TypedDict
+
 import numpy as np
+import numpy.typing as npt
 
 from .protocol import WorkerError
 
@@ -24,12 +30,22 @@ VERSION = 1
 SPLITS = ("train", "eval")
 
 
-def write_shards(directory, splits, vocab_size, eos, pad, max_seq_len):
+def write_shards(
+    directory: str,
+    splits: Mapping[str, Sequence[tuple[Sequence[int], Sequence[int]]]],
+    vocab_size: int,
+    eos: int,
+    pad: int,
+    max_seq_len: int,
+) -> None:
     """Write `splits` = {"train": [(tokens, mask), …], "eval": […]} in the shard format."""
     os.makedirs(directory, exist_ok=True)
-    meta_splits = {}
+    meta_splits: dict[str, dict[str, int]] = {}
     for name, examples in splits.items():
-        tokens, masks, index, offset = [], [], [], 0
+        tokens: list[int] = []
+        masks: list[int] = []
+        index: list[tuple[int, int]] = []
+        offset = 0
         for toks, mask in examples:
             if len(toks) != len(mask):
                 raise ValueError(f"{name}: an example has {len(toks)} tokens but {len(mask)} mask values")
@@ -57,26 +73,34 @@ def write_shards(directory, splits, vocab_size, eos, pad, max_seq_len):
 class Split:
     """One split, memory-mapped. `example(i)` -> (input ids, target ids, target mask) as numpy arrays."""
 
-    def __init__(self, name, tokens, mask, offsets, lengths):
+    def __init__(
+        self,
+        name: str,
+        tokens: npt.NDArray[np.uint32],
+        mask: npt.NDArray[np.uint8],
+        offsets: npt.NDArray[np.int64],
+        lengths: npt.NDArray[np.int64],
+    ) -> None:
         self.name, self.tokens, self.mask = name, tokens, mask
         self.offsets, self.lengths = offsets, lengths
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.offsets)
 
-    def example(self, i):
+    def example(self, i: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+        """Example `i`: input ids, target ids (shifted by one) and where the targets count."""
         start, n = int(self.offsets[i]), int(self.lengths[i])
         toks = self.tokens[start : start + n].astype(np.int64)
         mask = self.mask[start + 1 : start + n].astype(bool)
         return toks[:-1], toks[1:], mask
 
-    def target_counts(self):
+    def target_counts(self) -> npt.NDArray[np.int64]:
         """Targets per example (mask ones after the first token), computed without a Python loop."""
         csum = np.concatenate(([0], np.cumsum(self.mask, dtype=np.int64)))
         return csum[self.offsets + self.lengths] - csum[self.offsets + 1]
 
 
-def _memmap(path, dtype, what):
+def _memmap(path: str, dtype: npt.DTypeLike, what: str) -> npt.NDArray[Any]:
     if not os.path.isfile(path):
         raise WorkerError("DATA_NOT_FOUND", f"{path} does not exist")
     if os.path.getsize(path) == 0:
@@ -84,15 +108,25 @@ def _memmap(path, dtype, what):
     return np.memmap(path, dtype=dtype, mode="r")
 
 
-def _size_check(path, itemsize, what):
+def _size_check(path: str, itemsize: int, what: str) -> int:
     size = os.path.getsize(path)
     if size % itemsize:
         raise WorkerError("DATA_CORRUPT", f"{path}: {size} bytes is not a whole number of {what} ({itemsize} bytes each)")
     return size // itemsize
 
 
-def open_shards(directory, model_vocab_size=None):
-    """Read and validate DATA_DIR. Returns (meta, {"train": Split, "eval": Split | None})."""
+class Splits(TypedDict):
+    """The splits of a DATA_DIR: train always, eval when the dataset has one."""
+
+    train: Split
+    eval: Split | None
+
+
+def open_shards(directory: str, model_vocab_size: int | None = None) -> tuple[dict[str, Any], Splits]:
+    """Read and validate DATA_DIR. Returns (meta, {"train": Split, "eval": Split | None}).
+
+    Raises WorkerError DATA_NOT_FOUND, DATA_CORRUPT, BAD_CONFIG (vocabulary larger than the model's) or EMPTY_DATASET.
+    """
     meta_path = os.path.join(directory, "meta.json")
     if not os.path.isfile(meta_path):
         raise WorkerError("DATA_NOT_FOUND", f"{meta_path} does not exist (build the dataset first)")
@@ -117,18 +151,14 @@ def open_shards(directory, model_vocab_size=None):
         )
     if "train" not in splits_meta:
         raise WorkerError("DATA_CORRUPT", f"{meta_path}: no train split")
-    splits = {}
-    for name in SPLITS:
-        if name not in splits_meta:
-            splits[name] = None
-            continue
-        splits[name] = _open_split(directory, name, splits_meta[name], vocab)
-    if len(splits["train"]) == 0:
+    train = _open_split(directory, "train", splits_meta["train"], vocab)
+    eval_split = _open_split(directory, "eval", splits_meta["eval"], vocab) if "eval" in splits_meta else None
+    if len(train) == 0:
         raise WorkerError("EMPTY_DATASET", f"{directory}: the train split has no examples (need sent replies to learn from)")
-    return meta, splits
+    return meta, {"train": train, "eval": eval_split}
 
 
-def _open_split(directory, name, info, vocab):
+def _open_split(directory: str, name: str, info: Mapping[str, Any], vocab: int) -> Split:
     paths = {part: os.path.join(directory, f"{name}.{part}.bin") for part in ("tokens", "mask", "index")}
     for path in paths.values():
         if not os.path.isfile(path):
@@ -140,7 +170,7 @@ def _open_split(directory, name, info, vocab):
         want_examples, want_tokens = int(info["examples"]), int(info["tokens"])
     except (KeyError, TypeError, ValueError) as e:
         raise WorkerError("DATA_CORRUPT", f"meta.json: split {name}: {e}") from None
-    problems = []
+    problems: list[str] = []
     if n_tokens != want_tokens:
         problems.append(f"{name}.tokens.bin holds {n_tokens} tokens, meta.json says {want_tokens}")
     if n_mask != n_tokens:

@@ -8,10 +8,15 @@ lines ({"event": ...}, one per line); logs go to stderr. Exit codes: 0 done, 1 e
 event with a code), 2 usage error, 130 cancelled by SIGINT/SIGTERM.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import signal
 import sys
+from collections.abc import Sequence
+from types import FrameType
+from typing import Any
 
 # Protocol first, before anything heavy: it works without torch.
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -24,7 +29,7 @@ COMMANDS = ("train", "export", "export-gguf", "logits", "generate", "bench", "de
 class UsageError(WorkerError):
     """Bad command line (exit code 2), as opposed to a bad config file (exit code 1)."""
 
-    def __init__(self, message):
+    def __init__(self, message: str) -> None:
         super().__init__("BAD_CONFIG", message)
 
 NO_TORCH_HELP = (
@@ -35,7 +40,7 @@ NO_TORCH_HELP = (
 )
 
 
-def _import_torch():
+def _import_torch() -> None:
     try:
         import numpy  # noqa: F401
         import torch  # noqa: F401
@@ -43,11 +48,11 @@ def _import_torch():
         raise WorkerError("NO_TORCH", NO_TORCH_HELP.format(python=sys.executable, error=e)) from None
 
 
-def _parse_args(argv):
+def _parse_args(argv: Sequence[str]) -> tuple[str, Any]:
     usage = f"usage: worker.py {{{','.join(COMMANDS)}}} --config FILE.json|-"
     if not argv or argv[0] in ("-h", "--help"):
         raise UsageError(usage)
-    command, rest = argv[0], argv[1:]
+    command, rest = argv[0], list(argv[1:])
     if command not in COMMANDS:
         raise UsageError(f"unknown command {command!r}; {usage}")
     config_path = None
@@ -76,7 +81,8 @@ def _parse_args(argv):
         raise WorkerError("BAD_CONFIG", f"config {config_path} is not valid JSON: {e}") from None
 
 
-def run(command, raw_config):
+def run(command: str, raw_config: Any) -> int:
+    """Runs one command on its raw (unvalidated) JSON config; returns the exit code. Raises WorkerError."""
     _import_torch()
     from trainer import devices
     from trainer.options import SPECS, validate
@@ -119,11 +125,12 @@ def run(command, raw_config):
         raise
 
 
-def _interrupt(signum, _frame):
+def _interrupt(signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt()
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
+    """The worker's command line: parse, run, and report every failure as an error event; returns the exit code."""
     real_stdout = sys.stdout
     sys.stdout = sys.stderr  # stray prints (ours or a library's) must not corrupt the JSON stream
     previous_sigterm = signal.signal(signal.SIGTERM, _interrupt)  # stop like Ctrl-C; training installs its own
