@@ -1,5 +1,10 @@
 """Each command's config keys, defaults and checks. Every problem is collected, then reported at once."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
 from .protocol import WorkerError
 
 REQUIRED = object()
@@ -8,12 +13,20 @@ REQUIRED = object()
 class Opt:
     """One config key: accepted types, default (REQUIRED if none), an optional check and its hint."""
 
-    def __init__(self, types, default=REQUIRED, check=None, hint="", nullable=False, spec=None):
+    def __init__(
+        self,
+        types: type | tuple[type, ...],
+        default: Any = REQUIRED,
+        check: Callable[[Any], bool] | None = None,
+        hint: str = "",
+        nullable: bool = False,
+        spec: dict[str, Opt] | None = None,
+    ) -> None:
         self.types = types if isinstance(types, tuple) else (types,)
         self.default, self.check, self.hint, self.nullable, self.spec = default, check, hint, nullable, spec
 
 
-def _type_ok(value, types):
+def _type_ok(value: Any, types: tuple[type, ...]) -> bool:
     if isinstance(value, bool):
         return bool in types  # bool is an int subclass: never accept it as a number
     if isinstance(value, int) and float in types:
@@ -21,11 +34,11 @@ def _type_ok(value, types):
     return isinstance(value, types)
 
 
-def _type_name(types):
+def _type_name(types: tuple[type, ...]) -> str:
     return " or ".join({int: "integer", float: "number", str: "string", bool: "boolean", list: "array", dict: "object"}[t] for t in types)
 
 
-def validate(config, spec, where=""):
+def validate(config: Any, spec: dict[str, Opt], where: str = "") -> dict[str, Any]:
     """Return config with defaults filled in, or raise BAD_CONFIG listing every problem."""
     problems = []
     out = _validate(config, spec, where, problems)
@@ -34,11 +47,11 @@ def validate(config, spec, where=""):
     return out
 
 
-def _validate(config, spec, where, problems):
+def _validate(config: Any, spec: dict[str, Opt], where: str, problems: list[str]) -> dict[str, Any]:
     if not isinstance(config, dict):
         problems.append(f"{where or 'config'} must be a JSON object")
         return {}
-    out = {}
+    out: dict[str, Any] = {}
     for key in sorted(set(config) - set(spec)):
         problems.append(f"unknown key {where}{key} (known: {', '.join(sorted(spec))})")
     for key, opt in spec.items():
@@ -69,15 +82,15 @@ def _validate(config, spec, where, problems):
     return out
 
 
-def _positive(v):
+def _positive(v: float) -> bool:
     return v > 0
 
 
-def _non_negative(v):
+def _non_negative(v: float) -> bool:
     return v >= 0
 
 
-def _int_lists(v):
+def _int_lists(v: list[Any]) -> bool:
     return len(v) > 0 and all(isinstance(row, list) and all(isinstance(t, int) and not isinstance(t, bool) and t >= 0 for t in row) for row in v)
 
 
@@ -178,10 +191,15 @@ BENCH = {
     "target_fraction": Opt(float, 0.5, lambda v: 0 < v <= 1, "the fraction of positions that carry loss, in (0, 1]"),
     "packed_examples": Opt(int, 4, _positive, "examples packed per row, as training packs them (1: one per row, plain causal)"),
     "lora_r": Opt(int, 16, _positive, "must be positive"),
+    "batch_sizes": Opt(list, None, lambda v: len(v) > 0 and all(isinstance(b, int) and not isinstance(b, bool) and b > 0 for b in v),
+                       "a non-empty list of positive batch sizes to sweep (null: batch_size)", nullable=True),
+    "reference": Opt(str, "none", lambda v: v in ("none", "hf-peft"), "none, or hf-peft (transformers + PEFT on the same device, same run)"),
+    "compile": Opt(str, "auto", lambda v: v in ("auto", "on", "off"), "auto (CUDA with PyTorch >= 2.5), on or off"),
+    "gradient_checkpointing": Opt(bool, False),  # recompute activations, ours and the reference's alike
     "device": DEVICE,
     "threads": THREADS,
 }
 
-DEVICES = {}
+DEVICES: dict[str, Opt] = {}
 
 SPECS = {"train": TRAIN, "export": EXPORT, "export-gguf": EXPORT_GGUF, "logits": LOGITS, "generate": GENERATE, "bench": BENCH, "devices": DEVICES}
