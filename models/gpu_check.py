@@ -25,7 +25,10 @@ import tempfile
 import time
 import traceback
 
+from typing import Any
+
 import torch
+import torch.backends.cuda  # named so the type checker knows torch.backends (old torch's stubs omit it)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -67,7 +70,7 @@ failed = []
 def check(name, fn):
     t0 = time.time()
     try:
-        result = fn()
+        result: dict[str, Any] = fn()
         ok = result.pop("ok", True)
     except Exception as e:  # a broken check is reported, the others still run
         result, ok = {"error": f"{type(e).__name__}: {e}", "trace": traceback.format_exc()[-2000:]}, False
@@ -92,7 +95,7 @@ def inputs(vocab):
 
 
 def hf_model(case):
-    from transformers import AutoConfig, AutoModelForCausalLM
+    from transformers import AutoConfig, AutoModelForCausalLM  # pyright: ignore[reportMissingImports] - GPU machines only
 
     torch.manual_seed(0)
     config = AutoConfig.for_model(**{k: v for k, v in CASES[case].items() if k != "architectures"})
@@ -158,7 +161,7 @@ def parity(case, out_dir):
         result["ok"] = all(v < TOLERANCE for k, v in result.items() if k.endswith("diff"))
         golden = {f"weights.{k}": v for k, v in weights.items()}
         golden.update(input_ids=ids, attention_mask=mask, position_ids=pos, logits=ref.contiguous())
-        import transformers
+        import transformers  # pyright: ignore[reportMissingImports] - GPU machines only
 
         save_file(golden, os.path.join(out_dir, f"golden-{case}.safetensors"), metadata={"config": json.dumps(config), "transformers": transformers.__version__, "torch": torch.__version__})
         return result
@@ -167,7 +170,7 @@ def parity(case, out_dir):
 
 
 def peft_both_ways():
-    from peft import LoraConfig, PeftModel, get_peft_model
+    from peft import LoraConfig, PeftModel, get_peft_model  # pyright: ignore[reportMissingImports] - GPU machines only
 
     case = "qwen2"
     ids, mask, pos = inputs(CASES[case]["vocab_size"])
@@ -252,8 +255,8 @@ def main():
     out_dir = sys.argv[1] if len(sys.argv) > 1 else "gpu-check-out"
     os.makedirs(out_dir, exist_ok=True)
     try:
-        import peft
-        import transformers
+        import peft  # pyright: ignore[reportMissingImports] - GPU machines only
+        import transformers  # pyright: ignore[reportMissingImports]
 
         report.update(transformers=transformers.__version__, peft=peft.__version__)
     except ImportError as e:

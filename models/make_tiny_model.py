@@ -150,7 +150,7 @@ def make(out, tokenizer_dir, family="llama", seed=0, preset=None):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--out", required=True, help="folder to write the model to")
     parser.add_argument("--tokenizer", required=True, help="folder holding tokenizer.json and tokenizer_config.json")
     parser.add_argument("--family", default="llama", choices=["llama", "qwen2", "qwen3"])
