@@ -134,6 +134,7 @@ class Export(unittest.TestCase):
             json.dump(case, f)
         with open(os.path.join(work, "run.cjs"), "w") as f:
             f.write(ORT_SCRIPT)
+        assert NODE is not None  # the skipUnless above
         proc = subprocess.run([NODE, os.path.join(work, "run.cjs"), os.path.join(work, "case.json")], capture_output=True, text=True, env={**os.environ, "ORT": ORT}, timeout=120)
         self.assertEqual(proc.returncode, 0, proc.stderr)
         logits_config = {"model_dir": self._source(out), "adapter_dir": adapter_dir, "input_ids": ids, "attention_mask": mask,

@@ -66,6 +66,7 @@ class Train(unittest.TestCase):
 
         killed = tmpdir("killed")
         proc = subprocess.Popen([sys.executable, WORKER, "train", "--config", "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        assert proc.stdin is not None and proc.stdout is not None  # both PIPE
         proc.stdin.write(json.dumps(dict(config, out_dir=killed)))
         proc.stdin.close()
         for line in proc.stdout:
@@ -91,6 +92,7 @@ class Train(unittest.TestCase):
         self.assertEqual(rc, 0, stderr)
         out = tmpdir("term")
         proc = subprocess.Popen([sys.executable, WORKER, "train", "--config", "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        assert proc.stdin is not None and proc.stdout is not None  # both PIPE
         proc.stdin.write(json.dumps(dict(config, out_dir=out)))
         proc.stdin.close()
         events = []
