@@ -487,8 +487,12 @@ export function isNameLike(line: string): boolean {
 }
 
 const PHONE = /(?:\+|\(\d)[\d\s().-]{6,}\d|\b\d{3}[\s.-]\d{3}[\s.-]\d{4}\b|\b0\d{1,3}[\s-]?\d{6,8}\b/;
-const CONTACT_WORDS =
-  /\b(?:tel|phone|mobile|mob|cell|fax|direct|office|gsm|tél|mobiel|telefoon|telefon|handy|móvil|www\.|https?:\/\/|linkedin|skype|twitter)\b|@[\w-]+\.\w|\b(?:inc|ltd|llc|gmbh|b\.?v\.?|n\.?v\.?|s\.?a\.?|s\.?l\.?|ag|plc|corp|co)\.?$|^(?:ceo|cto|cfo|coo|vp|director|manager|engineer|consultant|founder|president|partner|head of)\b|[📧📱☎📞✉]/iu;
+// Contact labels, company forms and job titles of every known language; addresses and social links in any.
+const CONTACT_WORDS = new RegExp(
+  `\\b(?:${alternation(PHRASES.contactLabels)}|www\\.|https?:\\/\\/|linkedin|skype|twitter)\\b|@[\\w-]+\\.\\w` +
+    `|\\b(?:${PHRASES.companyFormPatterns.join('|')})\\.?$|^(?:${PHRASES.titleStartPatterns.join('|')})\\b|[📧📱☎📞✉]`,
+  'iu',
+);
 
 /** A line with contact details: phone, e-mail, URL, a company form ("Inc", "B.V.") or a job title. */
 export function hasContactMarker(line: string): boolean {
@@ -497,14 +501,18 @@ export function hasContactMarker(line: string): boolean {
   return PHONE.test(t) || CONTACT_WORDS.test(t.trim());
 }
 
-const STREET =
-  /^\d{1,5}[a-z]?,?\s+(?:[\p{L}.'’-]+\s+){0,4}(?:street|st|avenue|ave|road|rd|boulevard|blvd|drive|dr|lane|ln|way|place|pl|court|ct|square|sq|parkway|pkwy|highway|hwy|terrace|crescent)\b\.?|^(?:[\p{L}.'’-]+\s+){0,3}[\p{L}'’-]*(?:straße|strasse|str\.|weg|gasse|platz|laan|straat|plein|gracht|kade|singel|dijk|vej|gade|gatan|vägen|veien)\s+\d{1,4}\s?[a-z]?\b|^\d{0,4},?\s*(?:rue|avenue|boulevard|bd|place|chemin|allée|via|viale|piazza|corso|calle|avenida|plaza|paseo|rua|praça)\s+\S/iu;
-const ROOM =
-  /^(?:room|rm|suite|ste|floor|fl|building|bldg|office|unit|p\.?\s?o\.?\s?box|postbus|postfach|bp|apartado)\b\.?\s*[#:]?\s*[\w-]*\d/i;
+// A street in the three ways languages write one: "1400 Smith Street", "Keizersgracht 12", "12 rue de la Paix".
+const STREET = new RegExp(
+  `^\\d{1,5}[a-z]?,?\\s+(?:[\\p{L}.'’-]+\\s+){0,4}(?:${alternation(PHRASES.streetTypes)})\\b\\.?` +
+    `|^(?:[\\p{L}.'’-]+\\s+){0,3}[\\p{L}'’-]*(?:${PHRASES.streetSuffixPatterns.join('|')})\\s+\\d{1,4}\\s?[a-z]?\\b` +
+    `|^\\d{0,4},?\\s*(?:${alternation(PHRASES.streetPrefixes)})\\s+\\S`,
+  'iu',
+);
+const ROOM = new RegExp(`^(?:${PHRASES.boxPatterns.join('|')})\\b\\.?\\s*[#:]?\\s*[\\w-]*\\d`, 'i');
+// Postal codes are written by country, not by language: US ZIP, Dutch, German/French/Swiss, British.
 const POSTAL =
   /,\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?$|^\d{4}\s?[A-Z]{2}\s+\p{Lu}|^(?:[A-Z]{1,2}-)?\d{4,5}\s+\p{Lu}\p{L}+|\b[A-Z]{1,2}\d[A-Z\d]?\s+\d[A-Z]{2}$/u;
-const TITLE =
-  /\b(?:managing director|director|vice president|president|manager|head of|chief [\p{L}]+ officer|analyst|associate|engineer|consultant|specialist|coordinator|assistant|professor|lecturer|officer|partner|founder|counsel|attorney|secretary|executive|administrator|advis[eo]r|representative|geschäftsführer(?:in)?|leiter(?:in)?|directeur|directrice|gérante?|responsable|direttore|directora?|gerente|adviseur|medewerker|projectleider|eigenaar)\b/iu;
+const TITLE = new RegExp(`\\b(?:${PHRASES.titlePatterns.join('|')})\\b`, 'iu');
 
 /**
  * A line of a postal address or a title block: a street ("1400 Smith Street", "Keizersgracht 12", "12 rue de la

@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { type HeaderField, LOCALES, type MailLocale, mergeLocales } from '../../src/mail/locales/index.js';
 import {
   attributionPatterns,
+  hasContactMarker,
   headerLine,
+  isAddressLine,
   isAttribution,
   isForwardLine,
   isOriginalMessageLine,
@@ -127,6 +129,20 @@ describe('every phrase of every language reaches its pattern', () => {
           const elsewhere = Object.entries(phrases.headerLabels).filter(([f, ls]) => f !== field && ls.includes(label));
           expect(elsewhere, `${l.code}: ${label}`).toEqual([]);
         }
+      }
+    }
+  });
+
+  it('contact labels and street words of signature blocks', () => {
+    for (const l of LOCALES) {
+      for (const label of l.signature?.contactLabels ?? []) {
+        expect(hasContactMarker(`${label} 42`), `${l.code}: ${label}`).toBe(true);
+      }
+      for (const type of l.signature?.streetTypes ?? []) {
+        expect(isAddressLine(`1400 Smith ${type}`), `${l.code}: ${type}`).toBe(true);
+      }
+      for (const prefix of l.signature?.streetPrefixes ?? []) {
+        expect(isAddressLine(`12 ${prefix} de la Paix`), `${l.code}: ${prefix}`).toBe(true);
       }
     }
   });

@@ -24,5 +24,6 @@ export const da: MailLocale = {
     beginForwarded: ['start på videresendt besked', 'start på videresendt meddelelse'],
   },
   signOffs: ['med venlig hilsen', 'venlig hilsen', 'hilsen', 'kh'], // kh: kærlig hilsen
+  signature: { streetSuffixPatterns: ['vej', 'gade'] },
   subject: { reply: ['sv', 'svar'] },
 };

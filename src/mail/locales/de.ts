@@ -68,6 +68,13 @@ export const de: MailLocale = {
     'danke',
     'vielen dank',
   ],
+  signature: {
+    contactLabels: ['telefon', 'handy'],
+    companyFormPatterns: ['gmbh', 'ag'],
+    titlePatterns: ['geschäftsführer(?:in)?', 'leiter(?:in)?'],
+    streetSuffixPatterns: ['straße', 'strasse', 'str\\.', 'weg', 'gasse', 'platz'],
+    boxPatterns: ['postfach'],
+  },
   disclaimerPatterns: [
     'diese (?:e-?mail|nachricht) (?:enthält|kann) vertrauliche',
     'wenn sie nicht der (?:richtige|beabsichtigte) (?:adressat|empfänger) sind',

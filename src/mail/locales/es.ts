@@ -46,6 +46,13 @@ export const es: MailLocale = {
     'gracias',
     'muchas gracias',
   ],
+  signature: {
+    contactLabels: ['móvil'],
+    companyFormPatterns: ['s\\.?a\\.?', 's\\.?l\\.?'],
+    titlePatterns: ['directora?', 'gerente'],
+    streetPrefixes: ['calle', 'avenida', 'plaza', 'paseo'],
+    boxPatterns: ['apartado'],
+  },
   disclaimerPatterns: [
     'este (?:mensaje|correo)(?: electrónico)?(?: y sus (?:anexos|adjuntos))? (?:es|son|puede contener|contiene) (?:confidencial|información confidencial|privilegiad)',
     'si (?:usted )?(?:ha recibido este (?:mensaje|correo) por error|no es el destinatario)',

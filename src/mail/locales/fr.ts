@@ -74,6 +74,13 @@ export const fr: MailLocale = {
     'bisous',
     'bises',
   ],
+  signature: {
+    contactLabels: ['tél'],
+    companyFormPatterns: ['s\\.?a\\.?'],
+    titlePatterns: ['directeur', 'directrice', 'gérante?', 'responsable'],
+    streetPrefixes: ['rue', 'avenue', 'boulevard', 'bd', 'place', 'chemin', 'allée'],
+    boxPatterns: ['bp'],
+  },
   disclaimerPatterns: [
     'ce (?:message|courriel|e-?mail)(?: et (?:toutes )?(?:les|ses) pièces jointes)? (?:sont|est|peu(?:ven)?t contenir) (?:strictement )?(?:confidentiel|établis|destiné)',
     "si vous (?:avez reçu ce (?:message|courriel) par erreur|n'êtes pas (?:le )?destinataire)",

@@ -34,6 +34,10 @@ export const it: MailLocale = {
   },
   deviceFooters: [/^inviato (?:da|dal|dalla|con|tramite) (?:mio |il mio |la mia )?(.+)$/i],
   signOffs: ['cordiali saluti', 'distinti saluti', 'saluti', 'grazie', 'grazie mille'],
+  signature: {
+    titlePatterns: ['direttore'],
+    streetPrefixes: ['via', 'viale', 'piazza', 'corso'],
+  },
   disclaimerPatterns: [
     'le informazioni contenute in questo messaggio',
     'questo messaggio(?: e i suoi allegati)? (?:è|sono) (?:riservat|confidenzial)',

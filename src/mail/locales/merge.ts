@@ -21,6 +21,14 @@ export interface MailPhrases {
   deviceFooters: RegExp[];
   signOffs: string[];
   disclaimerPatterns: string[];
+  contactLabels: string[];
+  companyFormPatterns: string[];
+  titleStartPatterns: string[];
+  titlePatterns: string[];
+  streetTypes: string[];
+  streetSuffixPatterns: string[];
+  streetPrefixes: string[];
+  boxPatterns: string[];
   replyPrefixes: string[];
   forwardPatterns: string[];
   replyBeforeForward: string[];
@@ -65,6 +73,14 @@ export function mergeLocales(locales: readonly MailLocale[]): MailPhrases {
     deviceFooters: all((l) => l.deviceFooters),
     signOffs: all((l) => l.signOffs),
     disclaimerPatterns: all((l) => l.disclaimerPatterns),
+    contactLabels: all((l) => l.signature?.contactLabels),
+    companyFormPatterns: all((l) => l.signature?.companyFormPatterns),
+    titleStartPatterns: all((l) => l.signature?.titleStartPatterns),
+    titlePatterns: all((l) => l.signature?.titlePatterns),
+    streetTypes: all((l) => l.signature?.streetTypes),
+    streetSuffixPatterns: all((l) => l.signature?.streetSuffixPatterns),
+    streetPrefixes: all((l) => l.signature?.streetPrefixes),
+    boxPatterns: all((l) => l.signature?.boxPatterns),
     replyPrefixes: all((l) => l.subject?.reply),
     forwardPatterns: all((l) => l.subject?.forwardPatterns),
     replyBeforeForward: all((l) => l.subject?.replyBeforeForward),

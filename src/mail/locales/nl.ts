@@ -57,6 +57,13 @@ export const nl: MailLocale = {
     'dank u wel',
     'alvast bedankt',
   ],
+  signature: {
+    contactLabels: ['mobiel', 'telefoon'],
+    companyFormPatterns: ['b\\.?v\\.?', 'n\\.?v\\.?'],
+    titlePatterns: ['adviseur', 'medewerker', 'projectleider', 'eigenaar'],
+    streetSuffixPatterns: ['laan', 'straat', 'plein', 'gracht', 'kade', 'singel', 'dijk', 'weg'],
+    boxPatterns: ['postbus'],
+  },
   disclaimerPatterns: [
     'dit (?:e-?mail)?bericht is (?:uitsluitend|alleen) bestemd voor',
     'de informatie (?:verzonden )?(?:in|met) dit (?:e-?mail)?bericht',

@@ -24,5 +24,6 @@ export const no: MailLocale = {
     beginForwarded: ['begynnelse på videresendt melding'],
   },
   signOffs: ['med vennlig hilsen', 'vennlig hilsen', 'hilsen', 'mvh'],
+  signature: { streetSuffixPatterns: ['veien'] },
   subject: { reply: ['sv', 'svar'] },
 };

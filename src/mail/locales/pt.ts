@@ -29,6 +29,7 @@ export const pt: MailLocale = {
     beginForwarded: ['início da mensagem reencaminhada', 'início da mensagem encaminhada'],
   },
   signOffs: ['atenciosamente', 'abraços', 'obrigado', 'obrigada', 'cumprimentos'],
+  signature: { streetPrefixes: ['rua', 'avenida', 'praça'] },
   subject: {
     reply: ['res'], // Resposta
     forwardPatterns: ['enc'], // Encaminhado

@@ -31,5 +31,6 @@ export const sv: MailLocale = {
   },
   deviceFooters: [/^(?:skickat|sendt|sendt) (?:från|fra|med) (?:min |mitt |mi )?(.+)$/i],
   signOffs: ['med vänlig hälsning', 'vänliga hälsningar', 'hälsningar', 'mvh'],
+  signature: { streetSuffixPatterns: ['gatan', 'vägen'] },
   subject: { reply: ['sv', 'svar'], replyBeforeForward: ['sv'] }, // Svar (also Danish, Norwegian, Icelandic)
 };

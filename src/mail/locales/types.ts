@@ -62,6 +62,26 @@ export interface MailLocale {
   /** Valedictions a sign-off line opens with: 'best regards', 'viele grüße', 'cordialement'. */
   signOffs?: readonly string[];
 
+  /** Words of a signature block's contact and address lines (all matched case-insensitively). */
+  signature?: {
+    /** Labels of contact details: 'tel', 'mobile', 'telefoon', 'handy'. */
+    contactLabels?: readonly string[];
+    /** Company forms that end a company's name (regex sources): 'gmbh', 'b\\.?v\\.?', 'ltd'. */
+    companyFormPatterns?: readonly string[];
+    /** Job titles a contact line may open with (regex sources): 'ceo', 'head of'. */
+    titleStartPatterns?: readonly string[];
+    /** Job titles anywhere on a short line (regex sources): 'managing director', 'geschäftsführer(?:in)?'. */
+    titlePatterns?: readonly string[];
+    /** Street types after the house number and name ("1400 Smith Street"): 'street', 'st', 'avenue'. */
+    streetTypes?: readonly string[];
+    /** Street words glued to the name, house number after ("Keizersgracht 12") (regex sources): 'gracht', 'str\\.'. */
+    streetSuffixPatterns?: readonly string[];
+    /** Street types before the name ("12 rue de la Paix"): 'rue', 'via', 'calle'. */
+    streetPrefixes?: readonly string[];
+    /** Rooms, floors and post-office boxes, before their number (regex sources): 'suite', 'postbus'. */
+    boxPatterns?: readonly string[];
+  };
+
   /** Openings of legal disclaimers and confidentiality notices (regex sources, matched anywhere in a paragraph). */
   disclaimerPatterns?: readonly string[];
 
