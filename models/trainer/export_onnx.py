@@ -11,17 +11,22 @@ Graph inputs:  input_ids int64 [batch, seq], attention_mask int64 [batch, past+s
                [num_logits_to_keep int64 scalar, only with the option of that name: 0 = logits of
                 every position, k = of the last k; transformers.js feeds it when the graph has it]
 Graph outputs: logits float32 [batch, seq, vocab], present.{i}.key / .value [batch, kv_heads, past+seq, head_dim]
+               [kv_rows.{i}.key / .value [batch, kv_heads, seq, head_dim], with attention "gqa" only]
 
 The causal mask is computed in the graph from attention_mask and the cache length, so the first
 call may pass an empty cache (past = 0), as transformers.js does.
 
-Option `attention: "gqa"`: each layer's RoPE, cache append and causal grouped-query attention are
-one GroupQueryAttention node (com.microsoft); the inputs and outputs keep their names. The cache
-inputs may then be longer than the cached positions (attention_mask's length says how many are
-valid): a caller that binds present.{i}.* to the memory of past_key_values.{i}.* (one buffer of
-fixed capacity, as llama.cpp's cache) has the new rows written in place and nothing copied per
-token. config.json gets "understudy_kv_cache": "shared-buffer" so src/generate/onnx-lm.ts knows.
-No left padding in attention_mask with this graph (keys 0..sum−1 are the visible ones).
+Option `attention` (default "gqa"): each layer's RoPE, cache append and causal grouped-query
+attention are one GroupQueryAttention node (com.microsoft). The inputs and present.* keep their
+names and meaning (transformers.js runs the graph as it is). The cache inputs may be longer than
+the cached positions (attention_mask's length says how many are valid), and the extra outputs
+kv_rows.{i}.* hold this pass's keys (RoPE applied) and values alone: a caller that keeps the cache
+in buffers of fixed capacity (as llama.cpp does) feeds them whole, fetches logits and kv_rows, not
+present, and writes the rows in after the pass. That is what src/generate/onnx-lm.ts does: with
+onnxruntime-node every fetched output is copied into new JavaScript memory (even one bound to
+caller memory), so fetching present would copy the whole cache out at every token. No left padding
+in attention_mask with this graph (keys 0..sum−1 are the visible ones). "matmul": attention from
+MatMul/Softmax nodes, the cache grown by Concat, any attention_mask (left padding too).
 
 The graph is written op by op from the merged weights (not traced through torch.onnx), so that it
 holds only what a decoding step needs: a traced graph spent most of a one-token step in shape
@@ -75,11 +80,12 @@ MICROSOFT = "com.microsoft"  # onnxruntime's contrib ops (MatMulNBits)
 QBLOCK = 32  # int8 weights: values per block with one scale, as GGUF's q8_0
 
 
-def io_names(num_layers, logits_to_keep=False):
+def io_names(num_layers, logits_to_keep=False, attention="matmul"):
     past = [f"past_key_values.{i}.{kind}" for i in range(num_layers) for kind in ("key", "value")]
     present = [f"present.{i}.{kind}" for i in range(num_layers) for kind in ("key", "value")]
+    rows = [f"kv_rows.{i}.{kind}" for i in range(num_layers) for kind in ("key", "value")] if attention == "gqa" else []
     extra = ["num_logits_to_keep"] if logits_to_keep else []
-    return ["input_ids", "attention_mask", "position_ids"] + past + extra, ["logits"] + present
+    return ["input_ids", "attention_mask", "position_ids"] + past + extra, ["logits"] + present + rows
 
 
 # --- protobuf encoding ----------------------------------------------------------------------------
@@ -262,7 +268,7 @@ def build_graph(model, opset, logits_to_keep, int8=False, attention="matmul"):
     rep = nh // kvh
     scale = np.float32(1.0 / math.sqrt(hd))
     g = Graph(opset)
-    names_in, names_out = io_names(cfg.num_layers, logits_to_keep)
+    names_in, names_out = io_names(cfg.num_layers, logits_to_keep, attention)
     g.inputs = [("input_ids", INT64, ["batch_size", "sequence_length"]),
                 ("attention_mask", INT64, ["batch_size", "total_sequence_length"]),
                 ("position_ids", INT64, ["batch_size", "sequence_length"])]
@@ -284,7 +290,7 @@ def build_graph(model, opset, logits_to_keep, int8=False, attention="matmul"):
     sin_cache = g.weight("rope.sin_cache", np.sin(freqs).astype(np.float32))
 
     if attention == "gqa":
-        seqlens_k, total_len = _gqa_lengths(g)
+        seqlens_k, total_len, rows_span = _gqa_lengths(g)
     else:
         # Mask (model.build_mask): key j is visible to query i when j <= i and j is not padding, and a
         # query always sees itself. Repeated `rep` times along the rows for the folded query heads.
@@ -312,7 +318,7 @@ def build_graph(model, opset, logits_to_keep, int8=False, attention="matmul"):
             qkv_b = g.weight(p + "self_attn.qkv.bias", np.concatenate([w("self_attn.q_proj.bias") * q_scale, w("self_attn.k_proj.bias"), w("self_attn.v_proj.bias")]))
         qkv = _linear(g, h, p + "self_attn.qkv.weight", qkv_w, qkv_b, int8)
         if attention == "gqa":
-            y = _gqa_attention(g, cfg, i, qkv, p, w, scale, seqlens_k, total_len, cos_cache, sin_cache)
+            y = _gqa_attention(g, cfg, i, qkv, p, w, scale, seqlens_k, total_len, cos_cache, sin_cache, rows_span)
             o_b = g.weight(p + "self_attn.o_proj.bias", w("self_attn.o_proj.bias")) if cfg.o_bias else None
             attn = _linear(g, y, p + "self_attn.o_proj.weight", w("self_attn.o_proj.weight"), o_b, int8)
             h, x = _add_norm(g, x, attn, g.weight(p + "post_attention_layernorm.weight", w("post_attention_layernorm.weight")), cfg.rms_norm_eps)
@@ -343,29 +349,33 @@ def build_graph(model, opset, logits_to_keep, int8=False, attention="matmul"):
         h, x = _add_norm(g, x, attn, g.weight(p + "post_attention_layernorm.weight", w("post_attention_layernorm.weight")), cfg.rms_norm_eps)
         pending = _mlp(g, cfg, sd, p, h, int8)
 
-    return _finish(g, cfg, sd, x, pending, embed, logits_to_keep, int8, names_in, names_out)
+    return _finish(g, cfg, sd, x, pending, embed, logits_to_keep, int8, names_in, names_out, attention)
 
 
 def _gqa_lengths(g):
     """GroupQueryAttention's seqlens_k (int32 [batch]: valid keys − 1, i.e. attention_mask's sum − 1)
-    and total_sequence_length (int32 scalar: attention_mask's length), from attention_mask."""
+    and total_sequence_length (int32 scalar: attention_mask's length), from attention_mask; and the
+    span [total − seq, total) of this pass's rows in the cache (int64 [1] each, for Slice)."""
     valid = g.op("ReduceSum", ["attention_mask", g.const([1])], keepdims=0)
     seqlens_k = g.op("Cast", [g.op("Sub", [valid, g.const(1)])], to=INT32, name="seqlens_k")
-    total = g.op("Gather", [g.op("Shape", ["attention_mask"]), g.const(1)], axis=0)
-    return seqlens_k, g.op("Cast", [total], to=INT32, name="total_sequence_length")
+    total = g.op("Gather", [g.op("Shape", ["attention_mask"]), g.const([1])], axis=0, name="total_1d")
+    seq = g.op("Gather", [g.op("Shape", ["input_ids"]), g.const([1])], axis=0, name="seq_1d")
+    total_len = g.op("Cast", [g.op("Squeeze", [total, g.const([0])])], to=INT32, name="total_sequence_length")
+    return seqlens_k, total_len, (g.op("Sub", [total, seq], name="rows_start"), total)
 
 
-def _gqa_attention(g, cfg, i, qkv, p, w, scale, seqlens_k, total_len, cos_cache, sin_cache):
+def _gqa_attention(g, cfg, i, qkv, p, w, scale, seqlens_k, total_len, cos_cache, sin_cache, rows_span):
     """Attention of layer i in one GroupQueryAttention node (com.microsoft): RoPE on q and k (from
     the cos/sin tables, positions from seqlens_k), the new k, v written into the cache, causal
     grouped-query attention. Input `qkv` is the packed projection [batch, seq, (nh + 2·kvh)·hd];
     returns [batch, seq, nh·hd].
 
     The cache: past_key_values.{i}.* are [batch, kv_heads, buffer, head_dim] and present.{i}.* have
-    max(buffer, total) positions. When the caller binds present to the very memory of past (one
-    buffer of `capacity` positions), the kernel only writes the new rows into it: nothing is copied
-    per token (onnxruntime checks the two pointers). Given a past of exactly the cached length it
-    behaves as the Concat graph does. Unlike the MatMul graph it reads no padding from
+    max(buffer, total) positions; kv_rows.{i}.* are present's rows [total − seq, total), this pass's
+    own. The kernel copies the valid rows of past into present (a memcpy inside onnxruntime) unless
+    present is bound to the very memory of past, when it only writes the new rows (onnxruntime-node
+    copies every fetched output out, so that binding saves nothing there: see the module doc). Given
+    a past of exactly the cached length it behaves as the Concat graph does. Unlike the MatMul graph it reads no padding from
     attention_mask: keys 0..seqlens_k are visible (right-padded batches only; the generator and the
     evaluation feed one unpadded sequence). The 1/sqrt(head_dim) scale stays folded into the q
     weights (the kernel's `scale` is 1), so the arithmetic is the MatMul graph's."""
@@ -383,6 +393,10 @@ def _gqa_attention(g, cfg, i, qkv, p, w, scale, seqlens_k, total_len, cos_cache,
                    qkv_inputs + [f"past_key_values.{i}.key", f"past_key_values.{i}.value", seqlens_k, total_len, cos_cache, sin_cache],
                    outputs=3, domain=MICROSOFT, out_names=[f"attention_{i}", f"present.{i}.key", f"present.{i}.value"],
                    num_heads=nh, kv_num_heads=kvh, do_rotary=1, rotary_interleaved=0, scale=1.0)
+    # This pass's keys (RoPE applied) and values alone, [batch, kv_heads, seq, head_dim]: a caller
+    # that keeps the cache itself fetches these instead of present (see the module doc).
+    for kind in ("key", "value"):
+        g.op("Slice", [f"present.{i}.{kind}", rows_span[0], rows_span[1], g.const([2])], out_names=[f"kv_rows.{i}.{kind}"])
     return y
 
 
@@ -406,7 +420,7 @@ def _mlp(g, cfg, sd, p, h, int8):
     return _linear(g, act, p + "mlp.down_proj.weight", w("mlp.down_proj.weight"), d_b, int8)
 
 
-def _finish(g, cfg, sd, x, pending, embed, logits_to_keep, int8, names_in, names_out):
+def _finish(g, cfg, sd, x, pending, embed, logits_to_keep, int8, names_in, names_out, attention):
     """Final norm, the LM head (optionally on the last k positions) and the graph outputs."""
     kvh, hd, hidden = cfg.num_kv_heads, cfg.head_dim, cfg.hidden_size
     x, _ = _add_norm(g, x, pending, g.weight("model.norm.weight", _np(sd["model.norm.weight"])), cfg.rms_norm_eps)
@@ -427,6 +441,10 @@ def _finish(g, cfg, sd, x, pending, embed, logits_to_keep, int8, names_in, names
     for i in range(cfg.num_layers):
         for kind in ("key", "value"):
             g.outputs.append((f"present.{i}.{kind}", FLOAT, ["batch_size", kvh, "total_sequence_length", hd]))
+    if attention == "gqa":
+        for i in range(cfg.num_layers):
+            for kind in ("key", "value"):
+                g.outputs.append((f"kv_rows.{i}.{kind}", FLOAT, ["batch_size", kvh, "sequence_length", hd]))
     assert [v[0] for v in g.inputs] == names_in and [v[0] for v in g.outputs] == names_out
     return g
 
@@ -455,13 +473,13 @@ def export(cfg):
         raise WorkerError("EXPORT_FAILED", f"cannot write {onnx_path}: {e.strerror}") from None
     del graph
 
-    names_in, names_out = io_names(n_layers, cfg["num_logits_to_keep"])
+    names_in, names_out = io_names(n_layers, cfg["num_logits_to_keep"], cfg["attention"])
     summary = onnx_proto.summarize(onnx_path)
     got_in, got_out = [v["name"] for v in summary["inputs"]], [v["name"] for v in summary["outputs"]]
     if got_in != names_in or got_out != names_out:
         raise WorkerError("EXPORT_FAILED", f"exported graph signature {got_in} -> {got_out} is not the expected one")
 
-    _copy_model_files(model_dir, partial, hf_config, external, cfg["attention"])
+    _copy_model_files(model_dir, partial, hf_config, external)
     if os.path.isdir(out_dir):
         shutil.rmtree(out_dir)
     os.replace(partial, out_dir)
@@ -482,13 +500,11 @@ def export(cfg):
     return 0
 
 
-def _copy_model_files(model_dir, out_dir, hf_config, external, attention):
+def _copy_model_files(model_dir, out_dir, hf_config, external):
     config = dict(hf_config)
-    # Tells src/generate/onnx-lm.ts that past and present may share one buffer (the "gqa" graph).
-    if attention == "gqa":
-        config["understudy_kv_cache"] = "shared-buffer"
-    else:
-        config.pop("understudy_kv_cache", None)
+    # An earlier export's marker for the "gqa" graph: src/generate/onnx-lm.ts now reads the graph's
+    # outputs (kv_rows.*) instead.
+    config.pop("understudy_kv_cache", None)
     config["use_cache"] = True
     config.pop("torch_dtype", None)
     config.pop("dtype", None)

@@ -59,12 +59,22 @@ export class Generator {
   /** Cache buffer pairs not in use by a generate() call. */
   private readonly idleSlots: [CacheBuffers, CacheBuffers][] = [];
 
-  /** `dir` holds config.json, the tokenizer files and onnx/model.onnx. */
-  static async load(dir: string, options: { threads?: number; contextLength?: number } = {}): Promise<Generator> {
+  /**
+   * `dir` holds config.json, the tokenizer files and onnx/model.onnx; `threads` and `sessionConfig`
+   * as OnnxCausalLm.load, `contextLength` the most positions a prompt and its reply may take
+   * (default 2048). Throws GeneratorError MODEL_MISSING when there is no model.
+   */
+  static async load(
+    dir: string,
+    options: { threads?: number; contextLength?: number; sessionConfig?: Record<string, string> } = {},
+  ): Promise<Generator> {
     if (!existsSync(join(dir, 'onnx', 'model.onnx')))
       throw new GeneratorError('MODEL_MISSING', `no ONNX model in ${dir}`);
     const [lm, tokenizer] = await Promise.all([
-      OnnxCausalLm.load(dir, options.threads ? { threads: options.threads } : {}),
+      OnnxCausalLm.load(dir, {
+        ...(options.threads ? { threads: options.threads } : {}),
+        ...(options.sessionConfig ? { sessionConfig: options.sessionConfig } : {}),
+      }),
       ChatTokenizer.load(dir),
     ]);
     return new Generator(dir, lm, tokenizer, options.contextLength ?? 2048);
@@ -90,9 +100,9 @@ export class Generator {
     const stop = new Set(this.tokenizer.endOfTurnIds);
     // The last token the loop may produce: its logits (one more forward pass) are never needed.
     const limit = Math.min(maxNew, this.contextLength - promptIds.length);
-    // Two cache buffers, alternated: each pass reads the cache in one and writes the grown one
-    // into the other (no per-token allocation). A shared-buffer graph extends the cache in place
-    // in the first (no per-token copy of the cache either); the second is then not allocated.
+    // One cache buffer of fixed capacity when the graph appends rows (the new keys and values are
+    // written into it after each pass: no per-token copy of the cache); else two, alternated: each
+    // pass reads the cache in one and writes the grown one into the other.
     const slots = this.takeSlots(promptIds.length + limit);
     try {
       const t0 = performance.now();
@@ -116,7 +126,7 @@ export class Generator {
           stoppedBy = 'repetition';
           break;
         }
-        const into = this.lm.sharesCache ? slots[0] : slots[ids.length % 2];
+        const into = this.lm.appendsRows ? slots[0] : slots[ids.length % 2];
         if (ids.length < limit) step = await this.lm.forward([next], step.cache, { into });
       }
       const decodeMs = performance.now() - t1;
@@ -137,13 +147,13 @@ export class Generator {
 
   /**
    * Cache buffers for `capacity` positions, reused across calls (concurrent calls get their own);
-   * with a shared-buffer graph both entries are the same buffers.
+   * with a graph that appends rows both entries are the same buffers.
    */
   private takeSlots(capacity: number): [CacheBuffers, CacheBuffers] {
     const i = this.idleSlots.findIndex(([a]) => a.capacity >= capacity);
     if (i >= 0) return this.idleSlots.splice(i, 1)[0] as [CacheBuffers, CacheBuffers];
     const first = this.lm.cacheBuffers(capacity);
-    return [first, this.lm.sharesCache ? first : this.lm.cacheBuffers(capacity)];
+    return [first, this.lm.appendsRows ? first : this.lm.cacheBuffers(capacity)];
   }
 
   async close(): Promise<void> {

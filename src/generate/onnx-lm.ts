@@ -28,13 +28,13 @@ export interface KvCache {
 }
 
 /**
- * Room for the keys and values of up to `capacity` positions. A forward pass given one writes the
- * grown cache straight into it (onnxruntime fills the caller's memory), instead of into fresh
- * memory that the binding then copies out: at a few hundred tokens that is tens of MB per token.
- * With a Concat graph a decoding loop alternates two of them: each pass reads the cache in one and
- * writes the other (the whole cache is still copied once per token). With a shared-buffer graph
- * (export option attention: "gqa", see OnnxCausalLm.sharesCache) one is enough: the pass reads the
- * cache from it and writes only the new rows into it.
+ * Room for the keys and values of up to `capacity` positions, [1, kvHeads, capacity, headDim] per
+ * cache tensor, as llama.cpp's cache. With a graph that outputs this pass's rows (export option
+ * attention "gqa", see OnnxCausalLm.appendsRows) one is enough: each pass reads the cache from it
+ * whole and the new rows are written into it after the pass; per token only those rows come back
+ * from onnxruntime. With a Concat graph a decoding loop alternates two: each pass reads the cache in
+ * one and has onnxruntime write the grown cache into the other (which onnxruntime-node then still
+ * copies out whole, see forward()).
  */
 export class CacheBuffers {
   constructor(
@@ -61,30 +61,39 @@ export interface ForwardResult {
 export class OnnxCausalLm {
   /** The graph takes num_logits_to_keep (export option): a prompt's pass then computes one row of logits. */
   private readonly keepsLogits: boolean;
+  /**
+   * The graph outputs this pass's keys and values alone (kv_rows.{i}.*, the exporter's
+   * GroupQueryAttention graph) and reads a cache longer than the cached positions: forward() with
+   * `into` then keeps the cache in those buffers and fetches only the new rows. Read from the
+   * graph's outputs, so a model exported before (Concat graph, or without kv_rows) keeps working.
+   */
+  readonly appendsRows: boolean;
+  /** Outputs fetched by a pass that appends rows: logits and kv_rows.*, never present.*. */
+  private readonly rowFetches: Record<string, null>;
+  /** Tensors over each CacheBuffers' whole memory, made once per buffers. */
+  private readonly wholeTensors = new WeakMap<CacheBuffers, Record<string, Ort.Tensor>>();
 
   private constructor(
     private readonly session: Ort.InferenceSession,
     readonly shape: LmShape,
-    /**
-     * Past and present may be one buffer (the exporter's GroupQueryAttention graph, marked in
-     * config.json): forward() with `into` then reads and extends the cache in place.
-     */
-    readonly sharesCache: boolean,
   ) {
     this.keepsLogits = session.inputNames.includes('num_logits_to_keep');
+    this.appendsRows = session.outputNames.includes('kv_rows.0.key');
+    this.rowFetches = { logits: null };
+    for (const name of session.outputNames) if (name.startsWith('kv_rows.')) this.rowFetches[name] = null;
   }
 
   /**
    * Loads `dir` (config.json + onnx/model.onnx). `threads`: onnxruntime's intra-op threads (0: its
    * default, one per core). `profileFilePrefix`: record onnxruntime's per-node profile, written to
-   * `<prefix>_<date>.json` by endProfiling() (benchmarks only).
+   * `<prefix>_<date>.json` by endProfiling() (benchmarks only). `sessionConfig`: onnxruntime
+   * session config entries (e.g. "session.intra_op.allow_spinning": "0"), for benchmarks comparing them.
    */
   static async load(
     dir: string,
-    options: { threads?: number; profileFilePrefix?: string } = {},
+    options: { threads?: number; profileFilePrefix?: string; sessionConfig?: Record<string, string> } = {},
   ): Promise<OnnxCausalLm> {
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, number | undefined>;
-    const sharesCache = (config as Record<string, unknown>).understudy_kv_cache === 'shared-buffer';
     const heads = config.num_attention_heads ?? 1;
     const shape: LmShape = {
       layers: config.num_hidden_layers ?? 0,
@@ -99,8 +108,9 @@ export class OnnxCausalLm {
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
       ...(options.profileFilePrefix ? { enableProfiling: true, profileFilePrefix: options.profileFilePrefix } : {}),
+      ...(options.sessionConfig ? { extra: options.sessionConfig } : {}),
     });
-    return new OnnxCausalLm(session, shape, sharesCache);
+    return new OnnxCausalLm(session, shape);
   }
 
   /** Buffers for a cache of up to `capacity` positions (see CacheBuffers). */
@@ -131,10 +141,16 @@ export class OnnxCausalLm {
 
   /**
    * Runs `ids` (one sequence) after what `cache` holds; returns logits and the grown cache. With
-   * `into`, the grown cache is written there. Concat graph: `into` must not be the buffers `cache`
-   * is in (any cache they held is overwritten). Shared-buffer graph (`sharesCache`): `cache` must be
-   * empty or in `into` (the new rows are appended in place; an earlier cache taken from the same
-   * buffers is then stale). Throws RangeError when the cache does not fit or the buffers conflict.
+   * `into`, the grown cache is written there. Graph that appends rows (`appendsRows`): `cache` must
+   * be empty or in `into` (the new rows are written after it; an earlier cache taken from the same
+   * buffers is then stale). Concat graph: `into` must not be the buffers `cache` is in (any cache
+   * they held is overwritten). Throws RangeError when the cache does not fit or the buffers conflict.
+   *
+   * Why not bind present.* to the cache's memory (IO binding): onnxruntime-node 1.30 has no IO
+   * binding for CPU tensors, and copies every fetched output, pre-allocated or not, into a new
+   * ArrayBuffer (OrtValueToNapiValue in js/node/src/tensor_helper.cc: ArrayBuffer::New + memcpy):
+   * the whole cache, allocated and copied once per token. Fetching kv_rows.* instead brings back
+   * only this pass's rows.
    */
   async forward(
     ids: readonly number[],
@@ -144,7 +160,7 @@ export class OnnxCausalLm {
     const n = ids.length;
     const total = cache.length + n;
     const { into } = options;
-    if (into && this.sharesCache) return this.forwardInPlace(ids, cache, into, options.allLogits ?? false);
+    if (into && this.appendsRows) return this.forwardAppending(ids, cache, into, options.allLogits ?? false);
     if (into && (total > into.capacity || into.holds(cache))) {
       // assert: the generator sizes `into` for the whole context and alternates two buffer pairs
       throw new RangeError(
@@ -167,7 +183,10 @@ export class OnnxCausalLm {
       }
       out = await this.session.run(feeds, fetches);
     } else {
-      out = await this.session.run(feeds);
+      out = await this.session.run(
+        feeds,
+        this.session.outputNames.filter((name) => !name.startsWith('kv_rows.')),
+      );
     }
     const next: Record<string, Ort.Tensor> = {};
     for (let i = 0; i < this.shape.layers; i++) {
@@ -178,32 +197,50 @@ export class OnnxCausalLm {
   }
 
   /**
-   * The shared-buffer pass: past and present are bound to the same [1, kvHeads, capacity, headDim]
-   * tensors over `into`, so GroupQueryAttention reads the first `cache.length` rows and writes the
-   * new ones after them; nothing else of the cache is touched (no per-token copy).
+   * The appending pass: the cache tensors are fed whole ([1, kvHeads, capacity, headDim] over
+   * `into`; attention_mask's length tells the graph how many rows are valid), only logits and
+   * kv_rows.* are fetched, and the rows are written into `into` after the cached ones.
    */
-  private async forwardInPlace(
+  private async forwardAppending(
     ids: readonly number[],
     cache: KvCache,
     into: CacheBuffers,
     allLogits: boolean,
   ): Promise<ForwardResult> {
-    const total = cache.length + ids.length;
-    if (total > into.capacity || (cache.length > 0 && !into.holds(cache))) {
+    const n = ids.length;
+    const past = cache.length;
+    const total = past + n;
+    if (total > into.capacity || (past > 0 && !into.holds(cache))) {
+      // assert: the generator sizes `into` for the whole context and passes the cache it holds
       throw new RangeError(
         total > into.capacity
           ? `forward: ${total} positions do not fit buffers for ${into.capacity}`
-          : 'forward: with a shared-buffer graph the cache must be in `into` (or empty)',
+          : 'forward: with a graph that appends rows the cache must be in `into` (or empty)',
       );
     }
+    const whole = this.wholeTensorsOf(into);
+    const out = await this.session.run(this.feeds(ids, past, whole, allLogits), this.rowFetches);
     const { kvHeads, headDim } = this.shape;
-    const bound: Record<string, Ort.Tensor> = {};
-    for (const [name, buffer] of Object.entries(into.buffers))
-      bound[name] = new ort.Tensor('float32', buffer, [1, kvHeads, into.capacity, headDim]);
-    const fetches: Record<string, Ort.Tensor | null> = { logits: null };
-    for (const [name, tensor] of Object.entries(bound)) fetches[name.replace('past_key_values.', 'present.')] = tensor;
-    const out = await this.session.run(this.feeds(ids, cache.length, bound, allLogits), fetches);
-    return this.result(out.logits as Ort.Tensor, allLogits, { length: total, tensors: bound });
+    const rowsPerHead = n * headDim;
+    for (const [name, buffer] of Object.entries(into.buffers)) {
+      const rows = out[name.replace('past_key_values.', 'kv_rows.')]?.data as Float32Array; // [1, kvHeads, n, headDim]
+      for (let h = 0; h < kvHeads; h++) {
+        buffer.set(rows.subarray(h * rowsPerHead, (h + 1) * rowsPerHead), (h * into.capacity + past) * headDim);
+      }
+    }
+    return this.result(out.logits as Ort.Tensor, allLogits, { length: total, tensors: whole });
+  }
+
+  private wholeTensorsOf(into: CacheBuffers): Record<string, Ort.Tensor> {
+    let whole = this.wholeTensors.get(into);
+    if (!whole) {
+      const { kvHeads, headDim } = this.shape;
+      whole = {};
+      for (const [name, buffer] of Object.entries(into.buffers))
+        whole[name] = new ort.Tensor('float32', buffer, [1, kvHeads, into.capacity, headDim]);
+      this.wholeTensors.set(into, whole);
+    }
+    return whole;
   }
 
   /** The graph's inputs for `ids` after `past` cached positions held in `cacheTensors`. */

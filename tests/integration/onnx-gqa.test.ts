@@ -1,8 +1,9 @@
-// The export option attention: "gqa" (onnxruntime's GroupQueryAttention kernel, past and present
-// sharing one buffer) computes what the trainer's torch model computes: logits within 1e-4 without
-// and with the cache (the cache given as exact-length tensors, as the Concat graph takes it), the
-// same logits when the cache is extended in place in one reused buffer, and the generator's greedy
-// tokens equal torch's, fp32 and int8 weights, for the three families (Qwen3: q/k norm before RoPE).
+// The export option attention: "gqa" (the default: onnxruntime's GroupQueryAttention kernel, the
+// cache in fixed buffers and each pass's new rows as outputs kv_rows.*) computes what the trainer's
+// torch model computes: logits within 1e-4 without and with the cache (the cache given as
+// exact-length tensors, as the Concat graph takes it), the same logits when the rows are appended
+// to one reused buffer, and the generator's greedy tokens equal torch's, fp32 and int8 weights, for
+// the three families (Qwen3: q/k norm before RoPE). The matmul graph has no kv_rows outputs.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,9 +56,9 @@ for (const family of ['llama', 'qwen2', 'qwen3'] as const) {
       vocab = torchLogits.length / ids.length;
     }, 120_000);
 
-    it('logits equal torch (1e-4): whole prompt, cache as exact-length tensors, cache extended in place', async () => {
+    it('logits equal torch (1e-4): whole prompt, cache as exact-length tensors, rows appended to one buffer', async () => {
       const lm = await OnnxCausalLm.load(dir, { threads: 1 });
-      expect(lm.sharesCache).toBe(true);
+      expect(lm.appendsRows).toBe(true);
       const whole = await lm.forward(ids, undefined, { allLogits: true });
       const k = Math.floor(ids.length / 2);
       // Concat semantics: no buffers, present comes back with exactly k + rest positions.
@@ -66,7 +67,7 @@ for (const family of ['llama', 'qwen2', 'qwen3'] as const) {
       const stitched = new Float32Array(torchLogits.length);
       stitched.set(first.logits as Float32Array, 0);
       stitched.set(rest.logits as Float32Array, (first.logits as Float32Array).length);
-      // In place: one buffer with room to spare; a chunk of the prompt, then one token at a time.
+      // Appended: one buffer with room to spare; a chunk of the prompt, then one token at a time.
       const buffers = lm.cacheBuffers(ids.length + 7);
       let step = await lm.forward(ids.slice(0, k), undefined, { into: buffers, allLogits: true });
       const inPlace = [step.logits as Float32Array];
@@ -84,13 +85,23 @@ for (const family of ['llama', 'qwen2', 'qwen3'] as const) {
       await lm.release();
       const d = [whole.logits as Float32Array, stitched, joined].map((x) => maxAbs(x, torchLogits));
       console.log(
-        `${family} gqa: max |Δlogit| ${d.map((x) => x.toExponential(2)).join(' / ')} (whole / exact-length cache / in place), ${ids.length} tokens`,
+        `${family} gqa: max |Δlogit| ${d.map((x) => x.toExponential(2)).join(' / ')} (whole / exact-length cache / appended), ${ids.length} tokens`,
       );
       expect(step.cache.length).toBe(ids.length);
+      // The rows in the buffer are present's: the cache a Concat pass builds from the same tokens.
+      const name = 'past_key_values.0.key';
+      const exact = rest.cache.tensors[name]?.data as Float32Array;
+      const kept = buffers.buffers[name] as Float32Array;
+      const { kvHeads, headDim } = lm.shape;
+      for (let h = 0; h < kvHeads; h++) {
+        const row = (a: Float32Array, length: number) =>
+          a.subarray(h * length * headDim, (h * length + ids.length) * headDim);
+        expect(maxAbs(row(kept, buffers.capacity), row(exact, ids.length))).toBeLessThan(1e-5);
+      }
       for (const x of d) expect(x).toBeLessThan(1e-4);
     });
 
-    it('the generator (one buffer, extended in place) decodes what torch decodes, fp32 and int8', async () => {
+    it('the generator (one buffer, rows appended) decodes what torch decodes, fp32 and int8', async () => {
       const count = 16;
       const torch = await runWorker({
         python: TEST_PYTHON,
@@ -118,3 +129,29 @@ for (const family of ['llama', 'qwen2', 'qwen3'] as const) {
     }, 120_000);
   });
 }
+
+describe('the matmul graph (export option attention: "matmul")', () => {
+  it('has no kv_rows outputs, and the generator decodes what torch decodes through two alternating buffers', async () => {
+    const model = tinyModel({ family: 'llama' });
+    const dir = join(work, 'llama-matmul');
+    const config = { model_dir: model, out_dir: dir, num_logits_to_keep: true, attention: 'matmul' };
+    await runWorker({ python: TEST_PYTHON, command: 'export', config }).result;
+    const ids = [1, 15, 27, 3, 99, 4, 8, 150, 42, 7];
+    const count = 12;
+    const torch = await runWorker({
+      python: TEST_PYTHON,
+      command: 'generate',
+      config: { model_dir: model, prompts: [ids], max_new_tokens: count, eos_token_ids: [-1], greedy: true },
+    }).result;
+    const generator = await Generator.load(dir, { threads: 1 });
+    expect(generator.lm.appendsRows).toBe(false);
+    const out = await generator.generate(ids, {
+      temperature: 0,
+      repetitionPenalty: 1,
+      maxNewTokens: count,
+      minNewTokens: count,
+    });
+    await generator.close();
+    expect(out.ids).toEqual((torch.outputs as number[][])[0]);
+  }, 120_000);
+});
