@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '../config/logger.js';
 import { type Db, ensurePrivateDir, openStore } from '../store/db.js';
 import { storeErrorFrom } from '../store/errors.js';
 import { acquireDataLock } from '../store/lock.js';
+import { setWorkerSandboxMode } from '../worker/sandbox.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -24,7 +25,11 @@ export class CliContext {
   }
 
   get config(): Config {
-    this.cachedConfig ??= loadConfig(this.options.config ? { configPath: this.options.config } : {});
+    if (!this.cachedConfig) {
+      this.cachedConfig = loadConfig(this.options.config ? { configPath: this.options.config } : {});
+      // train.sandbox applies to every Python worker this command starts (src/worker/sandbox.ts).
+      setWorkerSandboxMode(this.cachedConfig.train.sandbox);
+    }
     return this.cachedConfig;
   }
 

@@ -4,8 +4,10 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createLogger } from '../config/logger.js';
 import { isWorkerErrorCode, WorkerError } from './errors.js';
 import type { WorkerCommand, WorkerEvent } from './protocol.js';
+import { type SandboxMode, sandboxCommand, workerSandbox, workerSandboxMode } from './sandbox.js';
 
 export interface WorkerRun {
   /** Resolves with the final "done" event; rejects with a WorkerError. */
@@ -36,6 +38,10 @@ export interface RunWorkerOptions {
   /** Lower the worker's CPU priority so that training never slows drafting (Unix nice). */
   nice?: number;
   env?: NodeJS.ProcessEnv;
+  /** train.sandbox: `auto` runs the worker without network access (./sandbox.ts); default: setWorkerSandboxMode's. */
+  sandbox?: SandboxMode;
+  /** Gets the one line said when the worker runs unconfined (default: logged at info on stderr). */
+  onNotice?: (message: string) => void;
 }
 
 /**
@@ -52,11 +58,12 @@ export function runWorker(options: RunWorkerOptions): WorkerRun {
   const [cmd, argv] = options.nice
     ? ['nice', ['-n', String(options.nice), options.python, ...args]]
     : [options.python, args];
-  const child = spawn(cmd as string, argv as string[], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    cwd: join(dirname(script), '..'),
-    env: workerEnv(options.env ?? process.env),
-  });
+  const cwd = join(dirname(script), '..');
+  const env = workerEnv(options.env ?? process.env);
+  // The privilege split: the worker gets the GPU, never the network (./sandbox.ts).
+  const sandbox = workerSandbox(options.sandbox ?? workerSandboxMode(), options.onNotice ?? logNotice);
+  const wrapped = sandboxCommand(sandbox, cmd as string, argv as string[], { cwd, env });
+  const child = spawn(wrapped.command, wrapped.args, { stdio: ['pipe', 'pipe', 'pipe'], cwd, env });
   child.stdin.end(JSON.stringify(options.config));
   const stderrTail: string[] = [];
   let cancelled = false;
@@ -97,6 +104,15 @@ export function runWorker(options: RunWorkerOptions): WorkerRun {
     );
     child.on('close', (code, signal) => {
       if (code === 0 && !error) return resolvePromise(done ?? { event: 'done' });
+      // Inside a sandbox the interpreter is exec'd by the wrapper: a missing one is its exit code
+      // (unshare: 127 not found, 126 not executable; systemd: 203, EXIT_EXEC), not a spawn error.
+      if (sandbox.kind !== 'none' && !done && !error && [126, 127, 203].includes(code ?? -1))
+        return reject(
+          new WorkerError(
+            'NO_TORCH',
+            `cannot start ${options.python}${stderrTail.length ? `: ${stderrTail.at(-1)}` : ''}`,
+          ),
+        );
       // A code this side does not know (a newer worker) is still an error, reported as INTERNAL.
       if (error)
         return reject(
@@ -122,9 +138,18 @@ export function runWorker(options: RunWorkerOptions): WorkerRun {
     pid: child.pid,
     cancel() {
       cancelled = true;
-      child.kill('SIGINT');
+      // Under systemd the child is systemd-run: the signal goes to the worker's unit instead.
+      if (!wrapped.interrupt) return void child.kill('SIGINT');
+      spawn(wrapped.interrupt.command, wrapped.interrupt.args, { stdio: 'ignore' }).on('error', () =>
+        child.kill('SIGINT'),
+      );
     },
   };
+}
+
+/** The default for onNotice: one info line on stderr (the daemon's training child forwards it). */
+function logNotice(message: string): void {
+  createLogger({ level: 'info', destination: 2 }).info({ sandbox: 'none' }, message);
 }
 
 /**

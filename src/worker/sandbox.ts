@@ -252,6 +252,21 @@ export function sandboxProfile(): string {
 
 const plans = new Map<SandboxMode, SandboxPlan>();
 let announced = false;
+let processMode: SandboxMode = 'auto';
+
+/**
+ * Sets train.sandbox for every worker this process starts without a `sandbox` option of its own
+ * (runWorker). Called where the config is loaded (src/cli/context.ts), so that export, evaluation
+ * and training all follow the config without each call site passing it.
+ */
+export function setWorkerSandboxMode(mode: SandboxMode): void {
+  processMode = mode;
+}
+
+/** The mode set by setWorkerSandboxMode (default `auto`). */
+export function workerSandboxMode(): SandboxMode {
+  return processMode;
+}
 
 /**
  * The plan for this process (detected once per mode). The first time it is `none` while the mode
