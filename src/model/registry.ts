@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { UnderstudyError } from '../errors.js';
 import { type Db, ensurePrivateDir } from '../store/db.js';
 import {
+  BASE_VERSION_ID,
   getVersion,
   insertVersion,
   listVersions,
@@ -68,6 +69,11 @@ export function registerVersion(db: Db, dataDir: string, incompleteDir: string, 
 export function promote(db: Db, id: number): ModelVersion {
   return db.transaction(() => {
     const target = getVersion(db, id);
+    // Version 0 is the base model's export, not a trained version: "promoting" it is rollback --to-base.
+    if (!target && id === BASE_VERSION_ID)
+      throw new UnderstudyError('VERSION_NOT_FOUND', 'final', 'version 0 is the base model, not a trained version', {
+        fix: 'understudy model rollback --to-base drafts with the base model again',
+      });
     if (!target)
       throw new UnderstudyError('VERSION_NOT_FOUND', 'final', `no model version ${id}`, {
         fix: 'understudy model list shows the versions',

@@ -82,6 +82,8 @@ describe('version 0: the base model export', () => {
     expect(listVersions(db)).toEqual([]);
     expect(latestVersion(db)).toBeUndefined();
     expect(getVersion(db, 0)).toBeUndefined();
+    // `model promote 0` says what version 0 is and how to draft with it.
+    expect(() => promote(db, 0)).toThrow(/version 0 is the base model/);
     expect(nextVersionId(db)).toBe(1);
     const v1 = trainedVersion(db, dataDir);
     expect(v1.id).toBe(1);
