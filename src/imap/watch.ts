@@ -4,6 +4,7 @@
 import type { ImapFlow } from 'imapflow';
 import type { AccountConfig, SyncSettings } from '../config/load.js';
 import type { Logger } from '../config/logger.js';
+import { logFields } from '../errors.js';
 import { disconnect } from './connect.js';
 import { underlyingError } from './errors.js';
 import { IDLE_BACKOFF, openSession, reconnectDelay, sessionFailure } from './session.js';
@@ -76,11 +77,7 @@ export function watchInbox(options: WatchOptions): IdleWatcher {
           stopped = true;
           break;
         }
-        const c = e as { code?: string; message?: string };
-        logger.warn(
-          { account: account.name, code: c.code, err: c.message, cause: underlyingError(e) },
-          'IDLE connection lost',
-        );
+        logger.warn({ account: account.name, ...logFields(e), cause: underlyingError(e) }, 'IDLE connection lost');
       } finally {
         if (client) await disconnect(client).catch(() => {});
         client = null;
