@@ -36,7 +36,9 @@ class LoRA(unittest.TestCase):
         trainable = {n for n, p in base.named_parameters() if p.requires_grad}
         self.assertTrue(trainable and all(n.endswith(("lora_A", "lora_B")) for n in trainable))
         self.assertEqual(len(trainable), 2 * len(wrapped))
-        a = base.model.layers[0].self_attn.q_proj.lora_A
+        q_proj = base.model.layers[0].self_attn.q_proj
+        assert isinstance(q_proj, LoRALinear)
+        a = q_proj.lora_A
         self.assertGreater(a.abs().max().item(), 0)  # Kaiming-uniform, not zero
         self.assertLessEqual(a.abs().max().item(), 1 / 64**0.5 + 1e-6)  # bound = 1/sqrt(fan_in) with a=sqrt(5)
 

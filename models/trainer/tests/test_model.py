@@ -104,7 +104,9 @@ class Families(unittest.TestCase):
             m.gradient_checkpointing = flag
             logits, _ = m(self.ids)
             logits.float().logsumexp(-1).sum().backward()
-            grads.append(m.model.layers[1].mlp.up_proj.weight.grad.clone())
+            grad = m.model.layers[1].mlp.up_proj.weight.grad
+            assert grad is not None
+            grads.append(grad.clone())
             m.zero_grad()
         self.assertLess((grads[0] - grads[1]).abs().max().item(), 1e-5)
 
