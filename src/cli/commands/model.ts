@@ -243,7 +243,8 @@ export function registerModel(program: Command): void {
     )
     .addHelpText(
       'after',
-      '\nExit codes: 0 written, 1 export failed, 64 bad argument or no such version, 78 no Python with torch.',
+      '\nExit codes: 0 written, 1 export failed, 64 bad argument or no such version, 78 no Python with torch or\n' +
+        'no base model.',
     )
     .action(
       async (

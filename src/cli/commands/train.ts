@@ -25,7 +25,8 @@ export function registerTrain(program: Command): void {
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
-      '\nExit codes: 0 trained, 1 failed, 75 GPU busy or another training running (try later), 78 no torch / no base model, 130 cancelled.',
+      '\nExit codes: 0 trained, 1 failed, 64 --resume with nothing to resume, 66 nothing synced yet, 75 GPU busy or\n' +
+        'another training running (try later), 78 no torch / no base model (or its folder lacks files), 130 cancelled.',
     )
     .action(async (opts: { resume?: boolean; force?: boolean; json?: boolean }, command: Command) => {
       const ctx = CliContext.from(command);
