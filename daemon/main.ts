@@ -7,17 +7,15 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { type Config, loadConfig } from '../src/config/load.js';
 import { disableOnnxTelemetry } from '../src/config/no-telemetry.js';
 import { type IdleWatcher, watchInbox } from '../src/imap/watch.js';
-import { listAccounts } from '../src/store/accounts.js';
 import { type DaemonStatus, writeDaemonStatus } from '../src/store/daemon-status-file.js';
 import { type Db, ensurePrivateDir, openStore } from '../src/store/db.js';
-import { draftCounts } from '../src/store/drafts.js';
 import { storeErrorFrom } from '../src/store/errors.js';
 import { acquireDataLock } from '../src/store/lock.js';
-import { promotedVersion } from '../src/store/model-versions.js';
 import { TrainingSchedule } from '../src/train/schedule.js';
 import { type PermanentFailure, permanentFailure } from './exit.js';
 import { JobQueue } from './jobs.js';
 import { daemonLogger } from './log.js';
+import { statusSnapshot } from './status-snapshot.js';
 import { describeOutcome } from './train-child.js';
 import { type DaemonRuntime, DraftModelSlot, draftAccounts, syncAccounts, trainWhenDue } from './work.js';
 
@@ -37,21 +35,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const load = () => loadConfig(options.configPath ? { configPath: options.configPath } : {});
   let config: Config = load();
   const logger = daemonLogger(options.logLevel ?? config.logLevel);
-  // One daemon per data folder, and no `sync` or `draft` beside it (LockError → exit 75).
-  try {
-    ensurePrivateDir(config.dataDir);
-  } catch (err) {
-    throw storeErrorFrom(err, config.dataDir) ?? err;
-  }
-  const releaseLock = acquireDataLock(config.dataDir, 'understudy daemon');
-  process.once('exit', releaseLock);
-  let db: Db;
-  try {
-    db = openStore(config.dbPath);
-  } catch (err) {
-    releaseLock();
-    throw err;
-  }
+  const { db, releaseLock } = openDataFolder(config);
 
   const startedAt = Date.now();
   const abort = new AbortController();
@@ -79,38 +63,21 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
 
   const status = () => {
     try {
-      const stored = listAccounts(db);
-      writeDaemonStatus(config.dataDir, {
-        pid: process.pid,
-        startedAt,
-        updatedAt: Date.now(),
-        state,
-        accounts: config.accounts.map((a) => {
-          const s = stored.find((x) => x.name === a.name);
-          return {
-            name: a.name,
-            idle: Boolean(watchers.get(a.name)?.connected()),
-            lastSyncAt: s?.last_sync_at ?? null,
-            lastError: s?.last_error ?? null,
-          };
+      writeDaemonStatus(
+        config.dataDir,
+        statusSnapshot({
+          startedAt,
+          state,
+          config,
+          db,
+          watchers,
+          queue,
+          model,
+          nextTraining: tasks[1]?.getNextRun()?.getTime() ?? null,
+          lastTraining,
+          stopped,
         }),
-        jobs: queue.states().map(({ kind, running, progress, lastFinishedAt, lastError, runs }) => ({
-          kind,
-          running,
-          progress,
-          lastFinishedAt,
-          lastError,
-          runs,
-        })),
-        model: {
-          version: model.current?.version ?? promotedVersion(db)?.id ?? null,
-          mode: model.current?.mode ?? null,
-        },
-        nextTraining: tasks[1]?.getNextRun()?.getTime() ?? null,
-        lastTraining,
-        draftsToday: draftCounts(db).today,
-        stopped,
-      });
+      );
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'could not write the status file');
     }
@@ -232,4 +199,27 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     process.once('SIGTERM', () => void stop('SIGTERM'));
     process.once('SIGINT', () => void stop('SIGINT'));
   });
+}
+
+/**
+ * Takes the data folder for this daemon: creates it private (0700), locks it (one daemon per
+ * folder, and no `sync` or `draft` beside it: LockError, exit 75) and opens the store. Throws a
+ * StoreError for a folder or store it cannot write (73/74); the lock is released again then.
+ */
+function openDataFolder(config: Config): { db: Db; releaseLock: () => void } {
+  try {
+    ensurePrivateDir(config.dataDir);
+  } catch (err) {
+    throw storeErrorFrom(err, config.dataDir) ?? err;
+  }
+  const releaseLock = acquireDataLock(config.dataDir, 'understudy daemon');
+  process.once('exit', releaseLock);
+  let db: Db;
+  try {
+    db = openStore(config.dbPath);
+  } catch (err) {
+    releaseLock();
+    throw err;
+  }
+  return { db, releaseLock };
 }
