@@ -88,6 +88,7 @@ class PackRows(unittest.TestCase):
         split = varied_shards(tmpdir("pack-layout"))
         indices = list(range(len(split)))
         ids, labels, tokens, positions, segments = collate_packed(split, indices, MAX_LEN, pad_id=0)
+        assert positions is not None and segments is not None  # packed batches always carry both
         padded_ids, padded_labels, padded_tokens = collate(split, indices, MAX_LEN, pad_id=0)
         self.assertEqual(tokens, padded_tokens)
         self.assertLess(ids.shape[0], len(indices))  # several examples share a row
@@ -218,6 +219,7 @@ class PackedEqualsOneByOne(unittest.TestCase):
         model = load_model(tiny_model("llama"))
         batch = collate_packed(self.split, list(range(len(self.split))), MAX_LEN, pad_id=END_OF_TEXT)
         ids, _, _, positions, segments = batch
+        assert positions is not None and segments is not None  # packed batches always carry both
         row = int(torch.argmax((segments.max(1).values)))  # the row holding the most examples
         changed = ids.clone()
         first = segments[row] == 1
@@ -227,7 +229,7 @@ class PackedEqualsOneByOne(unittest.TestCase):
             b, _ = model(changed, position_ids=positions, segment_ids=segments)
         others = (segments[row] > 1)
         self.assertTrue(bool(others.any()))
-        torch.testing.assert_close(a[row][others], b[row][others])
+        torch.testing.assert_close(a[row][others], b[row][others])  # pyright: ignore[reportPrivateImportUsage] - public; torch 1.13's stubs leave it out
         self.assertFalse(torch.allclose(a[row][first], b[row][first]))
 
 
