@@ -12,6 +12,7 @@ import { type Db, ensurePrivateDir, openStore } from '../src/store/db.js';
 import { storeErrorFrom } from '../src/store/errors.js';
 import { acquireDataLock } from '../src/store/lock.js';
 import { TrainingSchedule } from '../src/train/schedule.js';
+import { setWorkerSandboxMode } from '../src/worker/sandbox.js';
 import { type PermanentFailure, permanentFailure } from './exit.js';
 import { JobQueue } from './jobs.js';
 import { daemonLogger } from './log.js';
@@ -32,7 +33,12 @@ export interface DaemonOptions {
 export async function runDaemon(options: DaemonOptions): Promise<number> {
   disableOnnxTelemetry(); // drafting runs onnxruntime in this process; training in a child
   // Fail fast, with every problem at once (ConfigError → exit 78, no restart loop).
-  const load = () => loadConfig(options.configPath ? { configPath: options.configPath } : {});
+  const load = () => {
+    const loaded = loadConfig(options.configPath ? { configPath: options.configPath } : {});
+    // train.sandbox for a worker this process starts (drafting's one-time export of the base model).
+    setWorkerSandboxMode(loaded.train.sandbox);
+    return loaded;
+  };
   let config: Config = load();
   const logger = daemonLogger(options.logLevel ?? config.logLevel);
   const { db, releaseLock } = openDataFolder(config);
