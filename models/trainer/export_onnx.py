@@ -52,6 +52,7 @@ import math
 import os
 import shutil
 import struct
+from typing import Any
 
 import numpy as np
 import torch
@@ -75,7 +76,7 @@ NODE_INPUT, NODE_OUTPUT, NODE_NAME, NODE_DOMAIN = 1, 2, 3, 7
 ATTR_NAME, ATTR_F, ATTR_I, ATTR_INTS, ATTR_TYPE = 1, 2, 3, 8, 20
 ATTR_FLOAT, ATTR_INT, ATTR_INTS_TYPE = 1, 2, 7
 FLOAT, UINT8, INT32, INT64, BOOL = 1, 2, 6, 7, 9  # TensorProto.DataType
-NP_TYPES = {np.dtype(np.float32): FLOAT, np.dtype(np.uint8): UINT8, np.dtype(np.int64): INT64}
+NP_TYPES = {np.dtype(np.float32): FLOAT, np.dtype(np.uint8): UINT8, np.dtype(np.int64): INT64}  # pyright: ignore[reportUnhashable] - numpy < 1.25's stubs
 MICROSOFT = "com.microsoft"  # onnxruntime's contrib ops (MatMulNBits)
 QBLOCK = 32  # int8 weights: values per block with one scale, as GGUF's q8_0
 
@@ -142,7 +143,7 @@ class Graph:
         self.initializers.append((name, array))
         return name
 
-    def const(self, values, dtype=np.int64):
+    def const(self, values: Any, dtype: Any = np.int64) -> str:
         array = np.asarray(values, dtype=dtype)
         key = (array.dtype.str, array.shape, array.tobytes())
         if key not in self._consts:  # one initializer per distinct constant

@@ -6,6 +6,7 @@ Field numbers are from onnx/onnx.proto (ModelProto.graph = 7, GraphProto.initial
 """
 
 import os
+from typing import Any
 
 # wire types
 VARINT, FIXED64, LEN, FIXED32 = 0, 1, 2, 5
@@ -86,7 +87,7 @@ def serialize(fields):
     return bytes(out)
 
 
-def _get(fields, number, default=None):
+def _get(fields: list[Any], number: int, default: Any = None) -> Any:
     for f, _, v in fields:
         if f == number:
             return v
