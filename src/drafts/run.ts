@@ -5,13 +5,13 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { ImapFlow } from 'imapflow';
 import type { AccountConfig, Config } from '../config/load.js';
 import type { Logger } from '../config/logger.js';
-import { resolveSecret } from '../config/secrets.js';
 import { mergeCopies, threadContext } from '../dataset/build.js';
 import { cleanedText } from '../dataset/clean.js';
 import { type UserIdentity, userIdentity } from '../dataset/identity.js';
 import type { DatasetMessage } from '../dataset/pairing.js';
-import { connect, disconnect } from '../imap/connect.js';
+import { disconnect } from '../imap/connect.js';
 import { findDraftsMailbox } from '../imap/drafts.js';
+import { openSession } from '../imap/session.js';
 import { type PromptInput, renderConversation } from '../model/prompt.js';
 import { accountIdByName } from '../store/accounts.js';
 import type { Db } from '../store/db.js';
@@ -197,12 +197,12 @@ function serverSession(options: DraftRunOptions): { open: () => Promise<DraftsSe
   return {
     open: () => {
       opened ??= (async () => {
-        client = await connect({
+        const session = await openSession({
           account: options.account,
           settings: options.config.sync,
-          credential: await resolveSecret(options.account),
           logger: options.logger,
         });
+        client = await session.connect();
         return { client, drafts: await findDraftsMailbox(client, options.account.folders) };
       })();
       return opened;

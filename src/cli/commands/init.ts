@@ -9,9 +9,9 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { type Config, parseConfig } from '../../config/load.js';
 import { configFilePath } from '../../config/paths.js';
-import { resolveSecret } from '../../config/secrets.js';
-import { connect, disconnect } from '../../imap/connect.js';
+import { disconnect } from '../../imap/connect.js';
 import { listMailboxes } from '../../imap/discover.js';
+import { openSession } from '../../imap/session.js';
 import { CliError, describeError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -278,8 +278,7 @@ async function testConnection(config: Config, name: string): Promise<ReturnType<
     return { message: `the config has no account ${name}`, code: 'INIT_NO_ACCOUNT', exitCode: EXIT.SOFTWARE };
   process.stderr.write(`connecting to ${account.host}:${account.port} as ${account.user}…\n`);
   try {
-    const credential = await resolveSecret(account);
-    const client = await connect({ account, settings: config.sync, credential });
+    const client = await (await openSession({ account, settings: config.sync })).connect();
     try {
       const boxes = await listMailboxes(client, account.folders);
       const role = (r: string) => boxes.find((b) => b.specialUse === r)?.path ?? '(not flagged by the server)';

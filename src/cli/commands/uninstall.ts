@@ -8,10 +8,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
+import type { ImapFlow } from 'imapflow';
 import type { AccountConfig, Config } from '../../config/load.js';
-import { resolveSecret } from '../../config/secrets.js';
-import { connect, disconnect } from '../../imap/connect.js';
+import { disconnect } from '../../imap/connect.js';
 import { removeOwnDraft } from '../../imap/drafts.js';
+import { openSession } from '../../imap/session.js';
 import { headerText, parseHeaderBlock } from '../../mail/headers.js';
 import { accountIdByName } from '../../store/accounts.js';
 import type { Db } from '../../store/db.js';
@@ -90,9 +91,9 @@ async function deleteDrafts(db: Db, config: Config, left: ReturnType<typeof left
   for (const account of config.accounts) {
     const mine = left.filter((l) => l.account.name === account.name);
     if (!mine.length) continue;
-    let client: Awaited<ReturnType<typeof connect>> | null = null;
+    let client: ImapFlow | null = null;
     try {
-      client = await connect({ account, settings: config.sync, credential: await resolveSecret(account) });
+      client = await (await openSession({ account, settings: config.sync })).connect();
       for (const l of mine) {
         if (l.row.uid === null || !l.row.mailbox) {
           l.draft.outcome = 'gone';
