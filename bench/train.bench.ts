@@ -4,11 +4,18 @@
 // the same torch, same run). One JSON line per model. First, the padding fraction of a training
 // run on the Enron users (../shared/corpora/enron, synced into Dovecot, dataset built, tokenized
 // with the tests' Qwen3 tokenizer), one example per padded row vs packed rows: one JSON line.
+// With a reference (--reference hf-peft, the default on --device cuda), each model's line also
+// times Hugging Face transformers + PEFT's LoRA step on the same device, rows and batch in the same
+// run, and gives both tokens/s, their `ratio` (ours / reference) and each one's share of the peak.
 //   npm run bench:train        (BENCH_STEPS=3; BENCH_PADDING=0 skips the Enron part; BENCH_MODELS=a,b or none)
+//   npm run bench:train -- --device cuda [--batch 8] [--batch-sizes 1,2,4,8,16] [--reference hf-peft|none]
+//                          [--steps N] [--compile auto|on|off]    (flags win over BENCH_DEVICE, BENCH_STEPS)
+// Without Node (e.g. on a GPU machine): cd models && python3 -m trainer.bench --help
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/load.js';
 import { buildDataset } from '../src/dataset/build.js';
 import { writeShards } from '../src/dataset/shards.js';
@@ -89,7 +96,46 @@ async function enronPadding(python: string): Promise<Record<string, unknown>> {
   }
 }
 
+/** The bench's flags (see the header); numbers checked here so a typo fails before any work. */
+interface BenchFlags {
+  device: string;
+  reference: string;
+  batchSizes: number[];
+  steps: number;
+  compile: string;
+}
+
+function benchFlags(argv: string[]): BenchFlags {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      device: { type: 'string' },
+      reference: { type: 'string' },
+      batch: { type: 'string' },
+      'batch-sizes': { type: 'string' },
+      steps: { type: 'string' },
+      compile: { type: 'string' },
+    },
+  });
+  const device = values.device ?? process.env.BENCH_DEVICE ?? 'auto';
+  const positive = (name: string, text: string): number => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} ${text}: expected a positive integer, e.g. 8`);
+    return n;
+  };
+  // Batch 8 on a GPU (the issue's comparison); 1 on the CPU, where one row already fills the cores.
+  const sizes = values['batch-sizes'] ?? values.batch ?? (device === 'cuda' ? '8' : '1');
+  return {
+    device,
+    reference: values.reference ?? (device === 'cuda' ? 'hf-peft' : 'none'),
+    batchSizes: sizes.split(',').map((x) => positive(values['batch-sizes'] ? 'batch-sizes' : 'batch', x.trim())),
+    steps: positive('steps', values.steps ?? process.env.BENCH_STEPS ?? '3'),
+    compile: values.compile ?? 'auto',
+  };
+}
+
 async function main() {
+  const flags = benchFlags(process.argv.slice(2));
   const python = findPython(process.env.UNDERSTUDY_PYTHON).executable;
   const lines: string[] = [];
   if (process.env.BENCH_PADDING !== '0') {
@@ -98,20 +144,25 @@ async function main() {
     lines.push(JSON.stringify(line));
   }
   const models = (process.env.BENCH_MODELS ?? 'smollm2-135m,qwen2.5-0.5b').split(',').filter((m) => m && m !== 'none');
-  if (models.length > 0) await throughput(python, models, lines);
+  if (models.length > 0) await throughput(python, models, flags, lines);
   for (const l of lines) process.stdout.write(`${l}\n`);
 }
 
-/** One JSON line per model: the worker's `bench` command (models/trainer/bench.py). */
-async function throughput(python: string, models: string[], lines: string[]): Promise<void> {
+/** One JSON line per model and batch size: the worker's `bench` command (models/trainer/bench.py). */
+async function throughput(python: string, models: string[], flags: BenchFlags, lines: string[]): Promise<void> {
   await runWorker({
     python,
     command: 'bench',
     config: {
       models,
       seq_len: 512,
-      steps: Number(process.env.BENCH_STEPS ?? 3),
-      device: process.env.BENCH_DEVICE ?? 'auto',
+      steps: flags.steps,
+      device: flags.device,
+      batch_sizes: flags.batchSizes,
+      reference: flags.reference,
+      compile: flags.compile,
+      // compiling needs a few untimed steps (PyTorch compiles the backward at the first backward)
+      warmup_steps: flags.device === 'cuda' ? 3 : 1,
     },
     onEvent: (e) => {
       if (e.event !== 'bench') return;
@@ -119,17 +170,26 @@ async function throughput(python: string, models: string[], lines: string[]): Pr
         bench: 'train',
         model: e.model,
         device: e.device,
+        batch_size: e.batch_size,
+        seq_len: e.seq_len,
         packed_examples: e.packed_examples,
         tokens_per_s: e.tokens_per_s,
+        step_s: e.step_s,
         train_flops_per_s: e.train_flops_per_s,
         peak_matmul_flops_per_s: e.peak_matmul_flops_per_s,
         efficiency: e.efficiency,
+        compiled: e.compiled,
+        reference: e.reference,
+        reference_tokens_per_s: e.reference_tokens_per_s,
+        reference_efficiency: e.reference_efficiency,
+        ratio: e.ratio,
         flops_counting: e.flops_counting,
         load_1m: load1m(),
       };
       lines.push(JSON.stringify(line));
+      const vs = e.ratio === undefined ? '' : `, ${Number(e.ratio).toFixed(2)}x transformers + PEFT`;
       log(
-        `${e.model} on ${e.device}: ${Number(e.tokens_per_s).toFixed(0)} tokens/s, efficiency ${Number(e.efficiency).toFixed(2)}`,
+        `${e.model} batch ${e.batch_size} on ${e.device}: ${Number(e.tokens_per_s).toFixed(0)} tokens/s, efficiency ${Number(e.efficiency).toFixed(2)}${vs}`,
       );
     },
     onLog: (l) => log(l),

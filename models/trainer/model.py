@@ -19,12 +19,15 @@ References:
     Ainslie et al. 2023 (GQA).
 """
 
+from __future__ import annotations
+
 import inspect
 import json
 import math
 import os
 from dataclasses import dataclass, field
-from typing import Optional
+from collections.abc import Iterator, Sequence
+from typing import Any, Optional, Protocol, cast
 
 import torch
 import torch.nn as nn
@@ -40,7 +43,7 @@ MODEL_TYPES = {"llama": "llama", "qwen2": "qwen2", "qwen3": "qwen3"}
 
 HAS_SDPA = hasattr(F, "scaled_dot_product_attention")  # PyTorch >= 2.0
 try:  # PyTorch >= 2.5 shares kv heads inside SDPA; older versions need them repeated
-    SDPA_GQA = HAS_SDPA and "enable_gqa" in inspect.signature(F.scaled_dot_product_attention).parameters
+    SDPA_GQA = HAS_SDPA and "enable_gqa" in inspect.signature(F.scaled_dot_product_attention).parameters  # pyright: ignore[reportAttributeAccessIssue] - PyTorch >= 2.0
 except (TypeError, ValueError):
     SDPA_GQA = False
 
@@ -66,7 +69,7 @@ class ModelConfig:
     hf: dict = field(default_factory=dict, repr=False)  # the raw config.json
 
     @classmethod
-    def from_hf(cls, hf):
+    def from_hf(cls, hf: dict[str, Any]) -> ModelConfig:
         """Read a Hugging Face config.json dict; unsupported families raise UNSUPPORTED_ARCH."""
         archs = hf.get("architectures") or []
         arch = archs[0] if archs else None
@@ -122,19 +125,19 @@ class ModelConfig:
 class RMSNorm(nn.Module):
     """x / rms(x) * weight, computed in float32 like transformers' LlamaRMSNorm."""
 
-    def __init__(self, dim, eps, device=None):
+    def __init__(self, dim: int, eps: float, device: torch.device | str | None = None) -> None:
         super().__init__()
         self.eps = eps
         self.weight = nn.Parameter(torch.ones(dim, device=device))
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         dtype = x.dtype
         x = x.float()
         x = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
         return self.weight * x.to(dtype)
 
 
-def rope_inv_freq(cfg: ModelConfig):
+def rope_inv_freq(cfg: ModelConfig) -> torch.Tensor:
     """RoPE inverse frequencies theta^(-2i/d), with Llama 3's or linear frequency scaling if configured."""
     d = cfg.head_dim
     inv_freq = 1.0 / (cfg.rope_theta ** (torch.arange(0, d, 2, dtype=torch.int64).float() / d))
@@ -157,15 +160,18 @@ def rope_inv_freq(cfg: ModelConfig):
 
 
 class RotaryEmbedding(nn.Module):
-    def __init__(self, cfg, device=None):
+    """RoPE's cos and sin for given positions (the `model.rotary_emb` of transformers' models)."""
+
+    def __init__(self, cfg: ModelConfig, device: torch.device | str | None = None) -> None:
         super().__init__()
         self.cfg = cfg
         self.register_buffer("inv_freq", rope_inv_freq(cfg).to(device), persistent=False)
 
-    def reset(self, device):
+    def reset(self, device: torch.device | str) -> None:
+        """Recomputes the inverse frequencies on `device` (after a model was built on the meta device)."""
         self.inv_freq = rope_inv_freq(self.cfg).to(device)
 
-    def forward(self, position_ids):
+    def forward(self, position_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """cos and a signed sin, each [batch, seq, head_dim] in float32 (see apply_rope)."""
         freqs = position_ids[:, :, None].float() * self.inv_freq[None, None, :]
         # HF's layout: the two halves of a head share frequencies. The first half of sin is negated
@@ -174,14 +180,16 @@ class RotaryEmbedding(nn.Module):
         return torch.cat((freqs, freqs), dim=-1).cos(), torch.cat((-sin, sin), dim=-1)
 
 
-def apply_rope(x, cos, signed_sin):
+def apply_rope(x: torch.Tensor, cos: torch.Tensor, signed_sin: torch.Tensor) -> torch.Tensor:
     """Rotate [batch, heads, seq, head_dim] by position: x*cos + rotate_half(x)*sin, where
     rotate_half(x) = (-x2, x1) for the halves x1, x2 of a head (transformers' convention)."""
     x1, x2 = x.chunk(2, dim=-1)
     return x * cos[:, None].to(x.dtype) + torch.cat((x2, x1), dim=-1) * signed_sin[:, None].to(x.dtype)
 
 
-def attention(q, k, v, mask, causal, use_sdpa):
+def attention(
+    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None, causal: bool, use_sdpa: bool
+) -> torch.Tensor:
     """softmax(q k^T / sqrt(d) + mask) v for q [b, h, s, d] and k, v [b, kv_h, t, d] (grouped-query).
 
     `mask` is a bool [b or 1, 1, s, t] (True = may attend) or None with `causal` for plain causal
@@ -193,11 +201,11 @@ def attention(q, k, v, mask, causal, use_sdpa):
     rep = h // kv_h
     if use_sdpa:
         if rep > 1 and SDPA_GQA:
-            return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=causal and mask is None, enable_gqa=True)
+            return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=causal and mask is None, enable_gqa=True)  # pyright: ignore[reportAttributeAccessIssue] - PyTorch >= 2.0
         if rep > 1:  # each kv head serves `rep` consecutive query heads (transformers' repeat_kv)
             k = k[:, :, None].expand(b, kv_h, rep, t, d).reshape(b, h, t, d)
             v = v[:, :, None].expand(b, kv_h, rep, t, d).reshape(b, h, t, d)
-        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=causal and mask is None)
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=causal and mask is None)  # pyright: ignore[reportAttributeAccessIssue] - PyTorch >= 2.0
     # Manual path (PyTorch 1.x, ONNX export). Fold the `rep` query heads sharing a kv head into the
     # row dimension so k and v are used in place instead of being copied `rep` times; scale q
     # (smaller than the scores) instead of the scores.
@@ -212,12 +220,15 @@ def attention(q, k, v, mask, causal, use_sdpa):
     return torch.matmul(probs.view(b, kv_h, rep * s, t), v).view(b, h, s, d)
 
 
-def causal_mask(s, t, device):
+def causal_mask(s: int, t: int, device: torch.device | str | None) -> torch.Tensor:
+    """Bool [1, 1, s, t]: query i (the last s of t positions) may see keys up to its own position."""
     return torch.ones(s, t, dtype=torch.bool, device=device).tril(diagonal=t - s)[None, None]
 
 
 class Attention(nn.Module):
-    def __init__(self, cfg: ModelConfig, device=None):
+    """Grouped-query self-attention with RoPE (and Qwen3's q/k norms), returning the new key/value cache."""
+
+    def __init__(self, cfg: ModelConfig, device: torch.device | str | None = None) -> None:
         super().__init__()
         self.cfg = cfg
         hd, nh, nkv = cfg.head_dim, cfg.num_heads, cfg.num_kv_heads
@@ -230,7 +241,15 @@ class Attention(nn.Module):
             self.k_norm = RMSNorm(hd, cfg.rms_norm_eps, device=device)
         self.use_sdpa = HAS_SDPA
 
-    def forward(self, x, cos, sin, mask, causal, past=None):
+    def forward(
+        self,
+        x: torch.Tensor,
+        cos: torch.Tensor,
+        sin: torch.Tensor,
+        mask: torch.Tensor | None,
+        causal: bool,
+        past: tuple[torch.Tensor, torch.Tensor] | None = None,
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         b, s, _ = x.shape
         hd = self.cfg.head_dim
         q = self.q_proj(x).view(b, s, -1, hd)
@@ -250,44 +269,82 @@ class Attention(nn.Module):
 class MLP(nn.Module):
     """SwiGLU: down(silu(gate(x)) * up(x))."""
 
-    def __init__(self, cfg: ModelConfig, device=None):
+    def __init__(self, cfg: ModelConfig, device: torch.device | str | None = None) -> None:
         super().__init__()
         h, i, bias = cfg.hidden_size, cfg.intermediate_size, cfg.mlp_bias
         self.gate_proj = nn.Linear(h, i, bias=bias, device=device)
         self.up_proj = nn.Linear(h, i, bias=bias, device=device)
         self.down_proj = nn.Linear(i, h, bias=bias, device=device)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
 
 
 class Block(nn.Module):
-    def __init__(self, cfg: ModelConfig, device=None):
+    """One decoder layer: pre-norm attention and pre-norm SwiGLU, each added to the residual stream."""
+
+    def __init__(self, cfg: ModelConfig, device: torch.device | str | None = None) -> None:
         super().__init__()
         self.input_layernorm = RMSNorm(cfg.hidden_size, cfg.rms_norm_eps, device=device)
         self.self_attn = Attention(cfg, device=device)
         self.post_attention_layernorm = RMSNorm(cfg.hidden_size, cfg.rms_norm_eps, device=device)
         self.mlp = MLP(cfg, device=device)
 
-    def forward(self, x, cos, sin, mask, causal, past=None):
+    def forward(
+        self,
+        x: torch.Tensor,
+        cos: torch.Tensor,
+        sin: torch.Tensor,
+        mask: torch.Tensor | None,
+        causal: bool,
+        past: tuple[torch.Tensor, torch.Tensor] | None = None,
+        recompute: bool = False,
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        """recompute: gradient checkpointing — keep only the block's input and recompute the rest
+        in backward. Inside the block (not around it) so that a compiled block (compile_blocks)
+        compiles the checkpoint too instead of running under autograd hooks it cannot trace."""
+        if recompute:
+            return torch.utils.checkpoint.checkpoint(self._forward, x, cos, sin, mask, causal, past, use_reentrant=False)
+        return self._forward(x, cos, sin, mask, causal, past)
+
+    def _forward(
+        self,
+        x: torch.Tensor,
+        cos: torch.Tensor,
+        sin: torch.Tensor,
+        mask: torch.Tensor | None,
+        causal: bool,
+        past: tuple[torch.Tensor, torch.Tensor] | None,
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         h, present = self.self_attn(self.input_layernorm(x), cos, sin, mask, causal, past)
         x = x + h
         x = x + self.mlp(self.post_attention_layernorm(x))
         return x, present
 
 
+class BlockList(Protocol):
+    """`Decoder.layers` as the type checker should see it: an nn.ModuleList of Blocks (a plain ModuleList yields
+    nn.Module, whose attributes are untyped)."""
+
+    def __getitem__(self, i: int) -> Block: ...
+    def __iter__(self) -> Iterator[Block]: ...
+    def __len__(self) -> int: ...
+
+
 class Decoder(nn.Module):
     """The `model.` part of a *ForCausalLM checkpoint: embeddings, blocks, final norm."""
 
-    def __init__(self, cfg: ModelConfig, device=None):
+    def __init__(self, cfg: ModelConfig, device: torch.device | str | None = None) -> None:
         super().__init__()
         self.embed_tokens = nn.Embedding(cfg.vocab_size, cfg.hidden_size, device=device)
-        self.layers = nn.ModuleList(Block(cfg, device=device) for _ in range(cfg.num_layers))
+        self.layers = cast(BlockList, nn.ModuleList(Block(cfg, device=device) for _ in range(cfg.num_layers)))
         self.norm = RMSNorm(cfg.hidden_size, cfg.rms_norm_eps, device=device)
         self.rotary_emb = RotaryEmbedding(cfg, device=device)
 
 
-def build_mask(attention_mask, seq_len, past_len, device):
+def build_mask(
+    attention_mask: torch.Tensor | None, seq_len: int, past_len: int, device: torch.device | str | None
+) -> torch.Tensor:
     """Bool [b or 1, 1, seq, past+seq]: causal by index, minus padded keys.
 
     Built from tensor shapes only, so an exported ONNX graph computes it for any lengths
@@ -304,7 +361,7 @@ def build_mask(attention_mask, seq_len, past_len, device):
     return allowed[None, None]
 
 
-def packed_mask(segment_ids):
+def packed_mask(segment_ids: torch.Tensor) -> torch.Tensor:
     """Bool [b, 1, s, s] for packed rows: query i may see key j iff j <= i and both lie in the same
     segment (block-diagonal causal), so packed examples never see each other. Padding (segment 0)
     sees only earlier padding: no row is all masked (no NaN), and no real token sees padding."""
@@ -315,7 +372,9 @@ def packed_mask(segment_ids):
 
 
 class CausalLM(nn.Module):
-    def __init__(self, cfg: ModelConfig, device=None):
+    """A *ForCausalLM model: the decoder and the (possibly tied) LM head, with transformers' parameter names."""
+
+    def __init__(self, cfg: ModelConfig, device: torch.device | str | None = None) -> None:
         super().__init__()
         self.cfg = cfg
         self.model = Decoder(cfg, device=device)
@@ -323,25 +382,28 @@ class CausalLM(nn.Module):
         self.tie_weights()
         self.gradient_checkpointing = False
 
-    def tie_weights(self):
+    def tie_weights(self) -> None:
+        """Shares the embedding with the LM head when the config ties them."""
         if self.cfg.tie_word_embeddings:
             self.lm_head.weight = self.model.embed_tokens.weight
 
-    def set_use_sdpa(self, flag):
+    def set_use_sdpa(self, flag: bool) -> None:
+        """Attention through torch's SDPA (where this PyTorch has it) or the manual path (ONNX export)."""
         for layer in self.model.layers:
             layer.self_attn.use_sdpa = flag and HAS_SDPA
 
     def forward(
         self,
-        input_ids,
-        attention_mask=None,
-        position_ids=None,
-        past_key_values=None,
-        use_cache=False,
-        logits_mask=None,
-        return_hidden=False,
-        segment_ids=None,
-    ):
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
+        past_key_values: Sequence[tuple[torch.Tensor, torch.Tensor]] | None = None,
+        use_cache: bool = False,
+        logits_mask: torch.Tensor | None = None,
+        return_hidden: bool = False,
+        segment_ids: torch.Tensor | None = None,
+        logits_index: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]] | None]:
         """Logits [b, s, vocab] (or [n, vocab] at the True places of `logits_mask` [b, s]) and presents.
 
         attention_mask: [b, past+s], 1 for real tokens (None: no padding).
@@ -353,6 +415,10 @@ class CausalLM(nn.Module):
         attends only to earlier tokens of its own segment (block-diagonal causal attention). 0 marks
         the padding at a row's end. Pass position_ids that restart at 0 for each segment. Only for
         a fresh sequence (no past_key_values, no attention_mask); None (inference) changes nothing.
+        logits_index: int64 [n] positions into the flattened [b * s] rows, instead of logits_mask:
+        the same rows in the same order as logits_mask's True places, but computed by the caller
+        (the trainer, on the CPU), so the device never has to report how many there are (a
+        boolean index is a host sync on CUDA).
         """
         b, s = input_ids.shape
         past_len = past_key_values[0][0].shape[2] if past_key_values is not None else 0
@@ -375,24 +441,23 @@ class CausalLM(nn.Module):
 
         x = self.model.embed_tokens(input_ids)
         cos, sin = self.model.rotary_emb(position_ids)
-        presents = []
+        presents: list[tuple[torch.Tensor, torch.Tensor]] = []
         for i, layer in enumerate(self.model.layers):
             past = past_key_values[i] if past_key_values is not None else None
-            if self.gradient_checkpointing and self.training and torch.is_grad_enabled():
-                # recompute the block in backward instead of keeping its activations
-                x, present = torch.utils.checkpoint.checkpoint(layer, x, cos, sin, mask, causal, past, use_reentrant=False)
-            else:
-                x, present = layer(x, cos, sin, mask, causal, past)
+            recompute = self.gradient_checkpointing and self.training and torch.is_grad_enabled()
+            x, present = layer(x, cos, sin, mask, causal, past, recompute) if recompute else layer(x, cos, sin, mask, causal, past)
             if use_cache:
                 presents.append(present)
         x = self.model.norm(x)
-        if logits_mask is not None:
+        if logits_index is not None:
+            x = x.reshape(-1, x.shape[-1]).index_select(0, logits_index)
+        elif logits_mask is not None:
             x = x[logits_mask]  # only the positions that need logits: the LM head dominates small models
         if return_hidden:
             return x, (presents if use_cache else None)
         return self.project(x), (presents if use_cache else None)
 
-    def project(self, x):
+    def project(self, x: torch.Tensor) -> torch.Tensor:
         """The LM head: [..., hidden] -> [..., vocab] against the (possibly tied) [vocab, hidden] weight.
 
         For ONNX the product is written as a 2-D linear with a (zero) bias, which the exporter emits
@@ -406,11 +471,62 @@ class CausalLM(nn.Module):
             return F.linear(flat, weight, bias).view(x.shape[:-1] + (self.cfg.vocab_size,))
         return F.linear(x, weight)
 
-    def num_parameters(self, trainable_only=False):
+    def num_parameters(self, trainable_only: bool = False) -> int:
+        """Parameters of the model (a tied weight once), or only those being trained."""
         return sum(p.numel() for p in self.parameters() if p.requires_grad or not trainable_only)
 
 
-def read_config(model_dir):
+def compile_supported(device: torch.device) -> bool:
+    """Whether `compile_blocks` may compile on `device`: CUDA with PyTorch >= 2.5 and Triton.
+
+    Never on the CPU: PyTorch 1.13 (Debian's) has no compiler, and on the CPU the step is bound by
+    its matmuls, not by Python overhead. 2.5 is where a compiled block's code is shared by all
+    the layers (nn.Module inlining), so a model compiles once instead of once per layer.
+    UNDERSTUDY_COMPILE=0 turns it off (to measure without it, or to work around a compiler bug).
+    """
+    if device.type != "cuda" or os.environ.get("UNDERSTUDY_COMPILE") == "0" or not hasattr(nn.Module, "compile"):
+        return False
+    try:
+        major, minor = (int(p) for p in torch.__version__.split("+")[0].split(".")[:2])
+        from torch.utils._triton import has_triton  # pyright: ignore[reportMissingImports]  # private, stable since 2.1
+
+        return (major, minor) >= (2, 5) and has_triton()
+    except (ImportError, ValueError):
+        return False
+
+
+def compile_blocks(model: "CausalLM", dynamic: Optional[bool] = None) -> None:
+    """torch.compile each decoder block in place (parameter names unchanged, so checkpoints and
+    adapters keep their keys). What it buys on a GPU: the norms, RoPE, SwiGLU and LoRA's
+    elementwise work fuse into a few kernels, so a step launches far fewer of them and stops being
+    bound by Python's per-op overhead. Blocks only: the loss indexing and the chunked LM head
+    outside them stay eager. Compilation happens at the first call; a compiler failure surfaces
+    there (callers catch it and call `uncompile_blocks`)."""
+    for layer in model.model.layers:
+        # dynamic None: static for the first shape, dynamic once a second one appears; True: dynamic
+        # from the start (one compile when every batch has another width)
+        layer.compile(dynamic=dynamic)  # pyright: ignore[reportAttributeAccessIssue, reportCallIssue] - PyTorch >= 2.2
+
+
+def uncompile_blocks(model: "CausalLM") -> None:
+    """Undo compile_blocks: the blocks run eagerly again."""
+    for layer in model.model.layers:
+        layer._compiled_call_impl = None  # pyright: ignore[reportAttributeAccessIssue, reportArgumentType] - PyTorch >= 2.2
+    try:
+        import torch._dynamo  # pyright: ignore[reportMissingImports]
+
+        torch._dynamo.reset()
+    except ImportError:
+        pass
+
+
+def is_compiled(model: "CausalLM") -> bool:
+    """Whether compile_blocks compiled the model's blocks (and uncompile_blocks has not undone it)."""
+    return any(getattr(layer, "_compiled_call_impl", None) is not None for layer in model.model.layers)
+
+
+def read_config(model_dir: str) -> dict[str, Any]:
+    """model_dir/config.json as a dict; MODEL_NOT_FOUND or MODEL_CORRUPT when it is missing or not JSON."""
     path = os.path.join(model_dir, "config.json")
     if not os.path.isdir(model_dir):
         raise WorkerError("MODEL_NOT_FOUND", f"model folder {model_dir} does not exist")
@@ -426,7 +542,7 @@ def read_config(model_dir):
     return hf
 
 
-def build_model(cfg: ModelConfig, device="cpu", dtype=torch.float32):
+def build_model(cfg: ModelConfig, device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32) -> CausalLM:
     """An uninitialised model on `device` (allocated without the cost of random init)."""
     model = CausalLM(cfg, device="meta").to(dtype)  # shapes only: no memory, no init
     model = model.to_empty(device=device)
@@ -435,7 +551,7 @@ def build_model(cfg: ModelConfig, device="cpu", dtype=torch.float32):
     return model
 
 
-def init_random(model, seed, std=0.02):
+def init_random(model: CausalLM, seed: int, std: float = 0.02) -> CausalLM:
     """Random weights like transformers' _init_weights (normal(0, std), zero bias, unit norms)."""
     gen = torch.Generator(device="cpu").manual_seed(seed)
     with torch.no_grad():
@@ -449,7 +565,7 @@ def init_random(model, seed, std=0.02):
     return model
 
 
-def load_model(model_dir, device="cpu", dtype=torch.float32):
+def load_model(model_dir: str, device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32) -> CausalLM:
     """Build the model described by model_dir/config.json and load its safetensors weights."""
     cfg = ModelConfig.from_hf(read_config(model_dir))
     ckpt = Checkpoint(model_dir)

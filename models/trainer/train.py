@@ -7,29 +7,39 @@ steps, at the end, and on SIGINT/SIGTERM; a resumed run — even after SIGKILL �
 adapter as an uninterrupted one.
 """
 
+from __future__ import annotations
+
+import inspect
 import json
 import math
 import os
 import random
 import signal
 import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 import torch.utils.checkpoint
+from torch.nn.utils.clip_grad import clip_grad_norm_
 
 from . import devices
 from .lora import adapter_config, adapter_disabled, adapter_state_dict, inject_lora, load_adapter_state_dict, save_adapter
-from .model import load_model
+from .model import CausalLM, compile_blocks, compile_supported, is_compiled, load_model, uncompile_blocks
 from .protocol import WorkerError, emit, log
 from .shards import open_shards
+
+# A micro-batch as make_batch returns it: input_ids, labels, real tokens, position_ids, segment_ids.
+Batch = Tuple[torch.Tensor, torch.Tensor, int, Optional[torch.Tensor], Optional[torch.Tensor]]
 
 CHECKPOINT_FILE = "checkpoint.pt"
 METRICS_FILE = "metrics.json"
 CHECKPOINT_VERSION = 1
 BUCKET_BATCHES = 64  # length buckets span this many batches of a shuffled epoch
 LOGITS_CHUNK_ELEMENTS = 1 << 26  # above this many logits (256 MB fp32) the LM head runs in recomputed chunks
+LOGITS_CHUNK_ELEMENTS_CUDA = 1 << 28  # 1 GB fp32 on a GPU: fewer, larger chunks (fewer kernels and recomputes)
 # Config keys that must match between a checkpoint and the run resuming it.
 RESUME_KEYS = ("model_dir", "data_dir", "seed", "lora", "batch_size", "grad_accum", "max_steps", "epochs", "max_seq_len")
 
@@ -41,7 +51,7 @@ class Cancelled(Exception):
 # ---- data order ---------------------------------------------------------------------------------
 
 
-def plan_epoch(lengths, batch_size, seed, epoch):
+def plan_epoch(lengths: np.ndarray, batch_size: int, seed: int, epoch: int) -> List[List[int]]:
     """Batches of example indices for one epoch: shuffle, sort each bucket of BUCKET_BATCHES batches
     by length (so a batch pads little), then shuffle the batches. Depends only on (seed, epoch)."""
     rng = np.random.default_rng([seed, epoch])
@@ -55,7 +65,7 @@ def plan_epoch(lengths, batch_size, seed, epoch):
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
-def plan_run(lengths, batch_size, micro_batches, seed):
+def plan_run(lengths: np.ndarray, batch_size: int, micro_batches: int, seed: int) -> List[List[int]]:
     """Enough epochs of batches for `micro_batches` micro-batches."""
     plan, epoch = [], 0
     while len(plan) < micro_batches:
@@ -64,7 +74,7 @@ def plan_run(lengths, batch_size, micro_batches, seed):
     return plan[:micro_batches]
 
 
-def collate(split, indices, max_len, pad_id):
+def collate(split: Any, indices: Sequence[int], max_len: int, pad_id: int) -> Tuple[torch.Tensor, torch.Tensor, int]:
     """Right-padded input ids and targets (-100 where there is no loss) as int64 tensors."""
     rows = _example_rows(split, indices, max_len)
     width = max(len(r[0]) for r in rows)
@@ -87,7 +97,7 @@ def _example_rows(split, indices, max_len):
     return rows
 
 
-def pack_rows(lengths, capacity):
+def pack_rows(lengths: Sequence[int], capacity: int) -> List[List[int]]:
     """Group examples into rows of at most `capacity` tokens: first-fit decreasing (a longest
     example first; each goes into the first row with room). Returns lists of positions into
     `lengths`, in a deterministic order. Every length must be <= capacity.
@@ -112,7 +122,7 @@ def pack_rows(lengths, capacity):
     return rows
 
 
-def plan_rows(lengths, max_len):
+def plan_rows(lengths: Sequence[int], max_len: int) -> List[List[int]]:
     """The packing of one micro-batch into the fewest input cells (rows x width of the fullest row).
 
     Tries first-fit decreasing (pack_rows) at each row capacity worth trying — the longest
@@ -131,10 +141,11 @@ def plan_rows(lengths, max_len):
         key = (len(rows) * width, width)
         if best_key is None or key < best_key:
             best, best_key = rows, key
+    assert best is not None  # assert: the longest example's capacity is always tried
     return best
 
 
-def collate_packed(split, indices, max_len, pad_id):
+def collate_packed(split: Any, indices: Sequence[int], max_len: int, pad_id: int) -> Batch:
     """The same examples as `collate`, packed several to a row instead of one per padded row.
 
     Returns (input_ids, labels, tokens, position_ids, segment_ids), all [rows, width] int64
@@ -165,7 +176,7 @@ def collate_packed(split, indices, max_len, pad_id):
     return (torch.from_numpy(input_ids), torch.from_numpy(labels), tokens, torch.from_numpy(positions), torch.from_numpy(segments))
 
 
-def layout_cells(lengths, max_len, packed):
+def layout_cells(lengths: Sequence[int], max_len: int, packed: bool) -> Tuple[int, int]:
     """(rows, cells) of one micro-batch of examples with `lengths` predictions each (cut to
     max_len), as collate (packed=False: a row per example, as wide as the longest) or
     collate_packed (packed=True: rows as wide as the fullest) lays them out."""
@@ -176,7 +187,7 @@ def layout_cells(lengths, max_len, packed):
     return len(rows), len(rows) * max(sum(lengths[j] for j in row) for row in rows)
 
 
-def padding_fraction(split, batches, max_len, packed):
+def padding_fraction(split: Any, batches: Sequence[Sequence[int]], max_len: int, packed: bool) -> float:
     """Share of the input cells (rows x width) of `batches` (lists of example indices of `split`)
     that are padding in the layout of collate or collate_packed. Lengths only: no tensors."""
     real = cells = 0
@@ -190,25 +201,59 @@ def padding_fraction(split, batches, max_len, packed):
 # ---- loss ---------------------------------------------------------------------------------------
 
 
-def lm_loss_sum(model, input_ids, labels, position_ids=None, segment_ids=None):
-    """Summed cross-entropy over the labelled positions; the LM head runs only at those positions.
+def loss_positions(labels: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    """(index, targets) of the labelled positions (labels != -100): int64 [n] positions into the
+    flattened [b * s] rows, in row-major order, and their target ids. Computed where `labels` is
+    (the CPU, for the trainer's batches), so the GPU never has to say how many there are."""
+    flat = labels.reshape(-1)
+    index = (flat != -100).nonzero().squeeze(1)
+    return index, flat.index_select(0, index)
 
-    position_ids, segment_ids: for packed rows (collate_packed); None for padded ones.
+
+def lm_loss_sum(
+    model: CausalLM,
+    input_ids: torch.Tensor,
+    labels: torch.Tensor,
+    position_ids: Optional[torch.Tensor] = None,
+    segment_ids: Optional[torch.Tensor] = None,
+) -> torch.Tensor:
+    """Summed cross-entropy over the labelled positions (labels [b, s], -100: no loss), a 0-dim
+    float32 tensor; the LM head runs only at those positions.
+
+    position_ids, segment_ids: for packed rows (collate_packed); None for padded ones. On a GPU,
+    finding the labelled positions of a device tensor is a host sync: the trainer calls
+    lm_loss_sum_at with positions found on the CPU instead.
+    """
+    index, targets = loss_positions(labels)
+    return lm_loss_sum_at(model, input_ids, index, targets, position_ids, segment_ids)
+
+
+def lm_loss_sum_at(
+    model: CausalLM,
+    input_ids: torch.Tensor,
+    index: torch.Tensor,
+    targets: torch.Tensor,
+    position_ids: Optional[torch.Tensor] = None,
+    segment_ids: Optional[torch.Tensor] = None,
+) -> torch.Tensor:
+    """lm_loss_sum at the labelled positions `index` (loss_positions) with their `targets`, all on
+    the model's device.
+
     Large vocabularies (Qwen: 152k) would make a batch's logits GBs, so the head runs over chunks
     of positions; when training, each chunk's logits are recomputed in backward instead of kept.
     """
-    where = labels != -100
-    hidden, _ = model(input_ids, position_ids=position_ids, logits_mask=where, return_hidden=True, segment_ids=segment_ids)
-    targets = labels[where]
-    chunk = max(1, LOGITS_CHUNK_ELEMENTS // model.cfg.vocab_size)
+    hidden, _ = model(input_ids, position_ids=position_ids, logits_index=index, return_hidden=True, segment_ids=segment_ids)
+    budget = LOGITS_CHUNK_ELEMENTS_CUDA if hidden.device.type == "cuda" else LOGITS_CHUNK_ELEMENTS
+    chunk = max(1, budget // model.cfg.vocab_size)
     if hidden.shape[0] <= chunk:
         return _chunk_loss(model, hidden, targets)
-    total = 0.0
-    for h, t in zip(hidden.split(chunk), targets.split(chunk)):
+    total = hidden.new_zeros((), dtype=torch.float32)
+    for i, (h, t) in enumerate(zip(hidden.split(chunk), targets.split(chunk))):
         if torch.is_grad_enabled():
-            total = total + torch.utils.checkpoint.checkpoint(_chunk_loss, model, h, t, use_reentrant=False)
+            part = torch.utils.checkpoint.checkpoint(_chunk_loss, model, h, t, use_reentrant=False)
         else:
-            total = total + _chunk_loss(model, h, t)
+            part = _chunk_loss(model, h, t)
+        total = part if i == 0 else total + part
     return total
 
 
@@ -216,7 +261,7 @@ def _chunk_loss(model, hidden, targets):
     return F.cross_entropy(model.project(hidden).float(), targets, reduction="sum")
 
 
-def make_batch(split, indices, max_len, pad_id, pack):
+def make_batch(split: Any, indices: Sequence[int], max_len: int, pad_id: int, pack: bool) -> Batch:
     """(input_ids, labels, tokens, position_ids, segment_ids) of a micro-batch: packed rows when
     `pack`, else one right-padded row per example (position_ids and segment_ids None)."""
     if pack:
@@ -224,15 +269,38 @@ def make_batch(split, indices, max_len, pad_id, pack):
     return collate(split, indices, max_len, pad_id) + (None, None)
 
 
-def batch_loss_sum(model, batch, device):
-    """lm_loss_sum of a make_batch micro-batch, moved to `device`."""
+def batch_loss_sum(model: CausalLM, batch: Batch, device: torch.device) -> torch.Tensor:
+    """lm_loss_sum of a make_batch micro-batch (CPU tensors), moved to `device`.
+
+    The labelled positions are found on the CPU and every tensor is copied asynchronously (from
+    pinned memory on CUDA), so queueing a micro-batch never waits for the GPU.
+    """
     input_ids, labels, _, positions, segments = batch
-    to = lambda t: None if t is None else t.to(device)  # noqa: E731
-    return lm_loss_sum(model, to(input_ids), to(labels), to(positions), to(segments))
+    index, targets = loss_positions(labels)
+    cuda = device.type == "cuda"
+
+    def to(t: Optional[torch.Tensor]) -> Optional[torch.Tensor]:
+        if t is None:
+            return None
+        return (t.pin_memory() if cuda else t).to(device, non_blocking=cuda)
+
+    ids, at, want = to(input_ids), to(index), to(targets)
+    assert ids is not None and at is not None and want is not None  # assert: to() keeps a tensor a tensor
+    return lm_loss_sum_at(model, ids, at, want, to(positions), to(segments))
 
 
 @torch.no_grad()
-def evaluate(model, split, batch_size, max_len, pad_id, device, amp_dtype, check_cancel, pack=True):
+def evaluate(
+    model: CausalLM,
+    split: Any,
+    batch_size: int,
+    max_len: int,
+    pad_id: int,
+    device: torch.device,
+    amp_dtype: Optional[torch.dtype],
+    check_cancel: Callable[[], None],
+    pack: bool = True,
+) -> float:
     """Mean target-token loss over a split (batches in length order: deterministic, little padding)."""
     was_training = model.training
     model.eval()
@@ -254,7 +322,7 @@ def evaluate(model, split, batch_size, max_len, pad_id, device, amp_dtype, check
     return total / count if count else float("nan")
 
 
-def lr_factor(step, warmup, total, min_ratio):
+def lr_factor(step: int, warmup: int, total: int, min_ratio: float) -> float:
     """Multiplier of the peak lr for optimizer step `step` (0-based): linear warmup, cosine decay."""
     if step < warmup:
         return (step + 1) / (warmup + 1)
@@ -262,29 +330,41 @@ def lr_factor(step, warmup, total, min_ratio):
     return min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
+def make_optimizer(params: List[torch.nn.Parameter], device: torch.device, lr: float, weight_decay: float) -> torch.optim.Optimizer:
+    """AdamW (betas 0.9/0.999, eps 1e-8); fused into a few kernels on CUDA where this PyTorch has it
+    (the unfused one launches several kernels per parameter tensor: LoRA has hundreds)."""
+    fused = device.type == "cuda" and "fused" in inspect.signature(torch.optim.AdamW).parameters
+    extra: Dict[str, Any] = {"fused": True} if fused else {}
+    return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, betas=(0.9, 0.999), eps=1e-8, **extra)
+
+
 # ---- checkpoints --------------------------------------------------------------------------------
 
 
-def rng_state(device):
+def rng_state(device: torch.device) -> Dict[str, Any]:
+    """The RNG states of python, numpy, torch and the device: where a resumed step draws from."""
     state = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
     if device.type == "cuda":
         state["cuda"] = torch.cuda.get_rng_state_all()
-    if device.type == "mps" and hasattr(torch, "mps") and hasattr(torch.mps, "get_rng_state"):
-        state["mps"] = torch.mps.get_rng_state()
+    mps = getattr(torch, "mps", None)  # PyTorch >= 2.0
+    if device.type == "mps" and mps is not None and hasattr(mps, "get_rng_state"):
+        state["mps"] = mps.get_rng_state()
     return state
 
 
-def set_rng_state(state):
+def set_rng_state(state: Dict[str, Any]) -> None:
     random.setstate(state["python"])
     np.random.set_state(state["numpy"])
     torch.set_rng_state(state["torch"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
-    if "mps" in state and hasattr(torch, "mps") and hasattr(torch.mps, "set_rng_state"):
-        torch.mps.set_rng_state(state["mps"])
+    mps = getattr(torch, "mps", None)
+    if "mps" in state and mps is not None and hasattr(mps, "set_rng_state"):
+        mps.set_rng_state(state["mps"])
 
 
-def save_checkpoint(path, state):
+def save_checkpoint(path: str, state: Dict[str, Any]) -> None:
+    """torch.save `state` to `path` atomically (fsync, then rename)."""
     tmp = path + ".tmp"
     with open(tmp, "wb") as f:
         torch.save(state, f)
@@ -293,7 +373,8 @@ def save_checkpoint(path, state):
     os.replace(tmp, path)  # atomic: a kill leaves the previous checkpoint or the new one, never half
 
 
-def load_checkpoint(path):
+def load_checkpoint(path: str) -> Dict[str, Any]:
+    """The dict save_checkpoint wrote; MODEL_CORRUPT when the file cannot be read."""
     try:
         try:
             return torch.load(path, map_location="cpu", weights_only=False)  # it holds numpy RNG state
@@ -311,28 +392,94 @@ def _write_json(path, value):
     os.replace(tmp, path)
 
 
-# ---- the run ------------------------------------------------------------------------------------
+# ---- the run: setup, fit, finish (litgpt's phases) ---------------------------------------------
 
 
-def run(cfg):
-    """Train as configured (options.TRAIN). Returns the exit code: 0 done, 130 cancelled."""
+@dataclass
+class Session:
+    """What setup() prepares for fit() and finish(): one training run's objects and position."""
+
+    cfg: Dict[str, Any]
+    device: torch.device
+    threads: int
+    amp_dtype: Optional[torch.dtype]
+    precision: str
+    model: CausalLM
+    params: List[torch.nn.Parameter]
+    optimizer: torch.optim.Optimizer
+    scheduler: Any  # torch.optim.lr_scheduler.LambdaLR
+    scaler: Any  # a GradScaler for fp16 on CUDA, else None
+    train_split: Any
+    eval_split: Any
+    usable: np.ndarray  # indices of the training examples with target tokens
+    plan: List[List[int]]  # micro-batches of example indices, in training order
+    data_id: Dict[str, Any]
+    max_len: int
+    pad_id: int
+    steps: int
+    ckpt_path: str
+    resumed: bool
+    step: int = 0
+    metrics: Dict[str, Any] = field(default_factory=dict)
+    boundary_rng: Optional[Dict[str, Any]] = None  # RNG state at the start of the step in progress
+    step_log: Optional["StepLog"] = None
+
+    @property
+    def grad_accum(self) -> int:
+        return self.cfg["grad_accum"]
+
+    @property
+    def eval_batch_size(self) -> int:
+        return self.cfg["eval_batch_size"] or self.cfg["batch_size"]
+
+
+def run(cfg: Dict[str, Any]) -> int:
+    """Train as configured (options.TRAIN). Returns the exit code: 0 done, 130 cancelled.
+
+    Raises WorkerError (BAD_CONFIG, EMPTY_DATASET, MODEL_*, DATA_*, DEVICE_UNAVAILABLE) for input
+    it cannot train on; SIGINT/SIGTERM or a vanished parent checkpoint and return 130.
+    """
+    s = setup(cfg)
+    # SIGINT/SIGTERM only raise a flag; the loop checks it where state is consistent.
+    stop: Dict[str, Optional[int]] = {"signal": None}
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        stop["signal"] = signum
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    # The worker is a child of `understudy train`; if that process dies (SIGKILL, a crash), this
+    # one is re-parented. Stop as on SIGTERM (checkpoint first) instead of training on as an
+    # orphan next to the run that a restarted daemon may start.
+    parent = os.getppid()
+
+    def check_cancel() -> None:
+        if stop["signal"] is None and os.getppid() != parent:
+            log(f"the parent process {parent} is gone: stopping")
+            stop["signal"] = signal.SIGTERM
+        if stop["signal"] is not None:
+            raise Cancelled()
+
+    try:
+        eval_loss = fit(s, check_cancel)
+    except Cancelled:
+        return cancel(s, signal.Signals(stop["signal"] or signal.SIGTERM).name)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    finish(s, eval_loss)
+    return 0
+
+
+def setup(cfg: Dict[str, Any]) -> Session:
+    """Phase 1: device and precision, the checkpoint to resume (checked against cfg), seeds, the
+    model with LoRA (compiled on CUDA), the data and its plan, AdamW and the schedule. Emits "start"."""
     device = devices.pick_device(cfg["device"])
     threads = devices.set_threads(device, cfg["threads"])
     base_dtype, amp_dtype, precision = devices.pick_precision(device, cfg["precision"])
     os.makedirs(cfg["out_dir"], exist_ok=True)
     ckpt_path = os.path.join(cfg["out_dir"], CHECKPOINT_FILE)
-    resume_state = None
-    if cfg["resume"] and os.path.isfile(ckpt_path):
-        resume_state = load_checkpoint(ckpt_path)
-        changed = [k for k in RESUME_KEYS if resume_state.get("config", {}).get(k) != cfg.get(k)]
-        if resume_state.get("version") != CHECKPOINT_VERSION or changed:
-            raise WorkerError(
-                "BAD_CONFIG",
-                f"{ckpt_path} was made with a different {', '.join(changed) or 'checkpoint version'}: "
-                "delete it or set resume false",
-            )
-    elif cfg["resume"]:
-        log(f"no checkpoint in {cfg['out_dir']}: starting from the beginning")
+    resume_state = _resume_state(cfg, ckpt_path)
 
     seed = cfg["seed"]
     random.seed(seed)
@@ -346,11 +493,14 @@ def run(cfg):
     model.gradient_checkpointing = cfg["gradient_checkpointing"] is True or (
         cfg["gradient_checkpointing"] == "auto" and device.type == "cuda"
     )
+    if compile_supported(device):
+        log("compiling the decoder blocks (torch.compile) at the first step")
+        # dynamic: packed rows change width from one micro-batch to the next; one graph serves all
+        compile_blocks(model, dynamic=True)  # fit() falls back to eager if compiling fails
     params = [p for p in model.parameters() if p.requires_grad]
 
     meta, splits = open_shards(cfg["data_dir"], model.cfg.vocab_size)
     max_len = (cfg["max_seq_len"] or int(meta["max_seq_len"])) - 1  # n tokens give n-1 predictions
-    pad_id = int(meta["pad_token_id"])
     train_split, eval_split = splits["train"], splits["eval"]
     counts = train_split.target_counts()
     usable = np.nonzero(counts > 0)[0]
@@ -362,8 +512,8 @@ def run(cfg):
         eval_split = None
 
     batches_per_epoch = math.ceil(len(usable) / cfg["batch_size"])
-    steps = cfg["max_steps"] or max(1, math.ceil(cfg["epochs"] * batches_per_epoch / cfg["grad_accum"]))
     ga = cfg["grad_accum"]
+    steps = cfg["max_steps"] or max(1, math.ceil(cfg["epochs"] * batches_per_epoch / ga))
     data_id = {"train": meta["splits"]["train"], "vocab_size": meta["vocab_size"]}  # what the plan indexes into
     if resume_state is not None:
         if resume_state.get("data") != data_id:
@@ -373,25 +523,34 @@ def run(cfg):
         local = plan_run(train_split.lengths[usable], cfg["batch_size"], steps * ga, seed)
         plan = [[int(usable[i]) for i in batch] for batch in local]
 
-    optimizer = torch.optim.AdamW(params, lr=cfg["lr"], weight_decay=cfg["weight_decay"], betas=(0.9, 0.999), eps=1e-8)
-    schedule = lambda s: lr_factor(s, cfg["warmup_steps"], steps, cfg["min_lr_ratio"])  # noqa: E731
+    optimizer = make_optimizer(params, device, cfg["lr"], cfg["weight_decay"])
+    schedule = lambda st: lr_factor(st, cfg["warmup_steps"], steps, cfg["min_lr_ratio"])  # noqa: E731
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
     scaler = None
     if amp_dtype == torch.float16 and device.type == "cuda":  # fp16 needs loss scaling; bf16 does not
-        scaler = torch.amp.GradScaler("cuda") if hasattr(torch.amp, "GradScaler") else torch.cuda.amp.GradScaler()
+        amp = getattr(torch, "amp", None)  # torch.amp.GradScaler since 2.3; torch.cuda.amp's before
+        scaler = amp.GradScaler("cuda") if amp is not None and hasattr(amp, "GradScaler") else torch.cuda.amp.grad_scaler.GradScaler()
 
-    metrics = {"base_eval_loss": None, "tokens_seen": 0, "targets_seen": 0, "train_loss_last": None, "elapsed_s": 0.0}
-    step = 0
+    s = Session(
+        cfg=cfg, device=device, threads=threads, amp_dtype=amp_dtype, precision=precision, model=model, params=params,
+        optimizer=optimizer, scheduler=scheduler, scaler=scaler, train_split=train_split, eval_split=eval_split,
+        usable=usable, plan=plan, data_id=data_id, max_len=max_len, pad_id=int(meta["pad_token_id"]), steps=steps,
+        ckpt_path=ckpt_path, resumed=resume_state is not None,
+        metrics={"base_eval_loss": None, "tokens_seen": 0, "targets_seen": 0, "train_loss_last": None, "elapsed_s": 0.0},
+    )
     if resume_state is not None:
         load_adapter_state_dict(model, resume_state["adapter"], ckpt_path)
         optimizer.load_state_dict(resume_state["optimizer"])
+        for group in optimizer.param_groups:  # a checkpoint from another device: this one's choice of kernel
+            if "fused" in group:
+                group["fused"] = isinstance(optimizer.defaults.get("fused"), bool) and optimizer.defaults["fused"]
         scheduler.load_state_dict(resume_state["scheduler"])
         if scaler is not None and resume_state.get("scaler"):
             scaler.load_state_dict(resume_state["scaler"])
         set_rng_state(resume_state["rng"])
-        metrics.update(resume_state["metrics"])
-        step = resume_state["step"]
-        log(f"resuming from step {step} of {steps}")
+        s.metrics.update(resume_state["metrics"])
+        s.step = resume_state["step"]
+        log(f"resuming from step {s.step} of {steps}")
 
     emit(
         "start",
@@ -403,135 +562,249 @@ def run(cfg):
         train_examples=len(usable),
         eval_examples=len(eval_split) if eval_split is not None else 0,
         steps=steps,
-        resumed_from=step if resume_state is not None else None,
+        resumed_from=s.step if s.resumed else None,
     )
+    return s
 
-    # SIGINT/SIGTERM only raise a flag; the loop checks it where state is consistent.
-    stop = {"signal": None}
 
-    def on_signal(signum, _frame):
-        stop["signal"] = signum
+def _resume_state(cfg: Dict[str, Any], ckpt_path: str) -> Optional[Dict[str, Any]]:
+    """The checkpoint to resume from (None: start afresh); BAD_CONFIG if it was made differently."""
+    if not cfg["resume"]:
+        return None
+    if not os.path.isfile(ckpt_path):
+        log(f"no checkpoint in {cfg['out_dir']}: starting from the beginning")
+        return None
+    state = load_checkpoint(ckpt_path)
+    changed = [k for k in RESUME_KEYS if state.get("config", {}).get(k) != cfg.get(k)]
+    if state.get("version") != CHECKPOINT_VERSION or changed:
+        raise WorkerError(
+            "BAD_CONFIG",
+            f"{ckpt_path} was made with a different {', '.join(changed) or 'checkpoint version'}: delete it or set resume false",
+        )
+    return state
 
-    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
 
-    # The worker is a child of `understudy train`; if that process dies (SIGKILL, a crash), this
-    # one is re-parented. Stop as on SIGTERM (checkpoint first) instead of training on as an
-    # orphan next to the run that a restarted daemon may start.
-    parent = os.getppid()
+def checkpoint_state(s: Session, at_step: int, rng: Dict[str, Any]) -> Dict[str, Any]:
+    """The one dict a resumed run needs (see the module doc)."""
+    return {
+        "version": CHECKPOINT_VERSION,
+        "step": at_step,
+        "adapter": adapter_state_dict(s.model),
+        "optimizer": s.optimizer.state_dict(),
+        "scheduler": s.scheduler.state_dict(),
+        "scaler": s.scaler.state_dict() if s.scaler is not None else None,
+        "rng": rng,
+        "plan": s.plan,
+        "data": s.data_id,
+        "position": at_step * s.grad_accum,  # index of the next micro-batch in `plan`
+        "config": s.cfg,
+        "metrics": dict(s.metrics),
+    }
 
-    def check_cancel():
-        if stop["signal"] is None and os.getppid() != parent:
-            log(f"the parent process {parent} is gone: stopping")
-            stop["signal"] = signal.SIGTERM
-        if stop["signal"] is not None:
-            raise Cancelled()
 
-    def checkpoint_state(at_step, rng):
-        return {
-            "version": CHECKPOINT_VERSION,
-            "step": at_step,
-            "adapter": adapter_state_dict(model),
-            "optimizer": optimizer.state_dict(),
-            "scheduler": scheduler.state_dict(),
-            "scaler": scaler.state_dict() if scaler is not None else None,
-            "rng": rng,
-            "plan": plan,
-            "data": data_id,
-            "position": at_step * ga,  # index of the next micro-batch in `plan`
-            "config": cfg,
-            "metrics": dict(metrics),
-        }
+def _write_checkpoint(s: Session, rng: Dict[str, Any]) -> None:
+    save_checkpoint(s.ckpt_path, checkpoint_state(s, s.step, rng))
+    emit("checkpoint", step=s.step, path=s.ckpt_path)
 
-    eval_bs = cfg["eval_batch_size"] or cfg["batch_size"]
-    # Packing changes only the layout of a micro-batch (same examples, same loss, less padding).
-    pack = cfg["pack"]
 
-    def run_eval(at_step, adapter):
-        loss = evaluate(model, eval_split, eval_bs, max_len, pad_id, device, amp_dtype, check_cancel, pack)
-        emit("eval", step=at_step, loss=loss, ppl=math.exp(min(loss, 50.0)), adapter=adapter)
-        return loss
+def _run_eval(s: Session, check_cancel: Callable[[], None], adapter: bool) -> float:
+    def go() -> float:
+        return evaluate(s.model, s.eval_split, s.eval_batch_size, s.max_len, s.pad_id, s.device, s.amp_dtype, check_cancel, s.cfg["pack"])
 
-    boundary_rng = rng_state(device)  # state at the start of the step in progress
-    started = time.perf_counter() - metrics["elapsed_s"]
     try:
-        model.train()
-        if eval_split is not None and metrics["base_eval_loss"] is None:
-            with adapter_disabled(model):
-                metrics["base_eval_loss"] = run_eval(step, adapter=False)
-        while step < steps:
-            t0 = time.perf_counter()
-            micro = [make_batch(train_split, plan[step * ga + j], max_len, pad_id, pack) for j in range(ga)]
-            n_targets = sum(int((batch[1] != -100).sum()) for batch in micro)
-            loss_total = 0.0
-            for batch in micro:
-                check_cancel()
-                if not (batch[1] != -100).any():
-                    continue
-                with devices.autocast(device, amp_dtype):
-                    loss = batch_loss_sum(model, batch, device) / max(1, n_targets)
-                (scaler.scale(loss) if scaler is not None else loss).backward()
-                loss_total += float(loss)
-            if scaler is not None:
-                scaler.unscale_(optimizer)
-            if cfg["max_grad_norm"] > 0:
-                torch.nn.utils.clip_grad_norm_(params, cfg["max_grad_norm"])
-            lr = optimizer.param_groups[0]["lr"]
-            if scaler is not None:
-                scaler.step(optimizer)
-                scaler.update()
-            else:
-                optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
-            scheduler.step()
-            step += 1
-            boundary_rng = rng_state(device)  # a cancel from here on resumes at the next step
-            tokens = sum(batch[2] for batch in micro)
-            dt = time.perf_counter() - t0
-            metrics["tokens_seen"] += tokens
-            metrics["targets_seen"] += n_targets
-            metrics["train_loss_last"] = loss_total
-            metrics["elapsed_s"] = time.perf_counter() - started
-            emit("step", step=step, steps=steps, loss=loss_total, lr=lr, tokens_per_s=tokens / dt, elapsed_s=metrics["elapsed_s"])
-            if eval_split is not None and cfg["eval_every"] and step % cfg["eval_every"] == 0 and step < steps:
-                metrics["eval_loss"] = run_eval(step, adapter=True)
-            if step % cfg["checkpoint_every"] == 0 and step < steps:
-                save_checkpoint(ckpt_path, checkpoint_state(step, rng_state(device)))
-                emit("checkpoint", step=step, path=ckpt_path)
-            check_cancel()
-        eval_loss = run_eval(step, adapter=True) if eval_split is not None else None
+        loss = go()
     except Cancelled:
-        # The adapter and optimizer are as they were after step `step`; gradients of a half-done
-        # step are dropped and the RNG rewound, so resuming redoes that step exactly.
-        optimizer.zero_grad(set_to_none=True)
-        metrics["elapsed_s"] = time.perf_counter() - started
-        save_checkpoint(ckpt_path, checkpoint_state(step, boundary_rng))
-        emit("checkpoint", step=step, path=ckpt_path)
-        emit("cancelled", step=step, signal=signal.Signals(stop["signal"]).name)
-        return 130
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
+        raise
+    except Exception as e:  # noqa: BLE001 - as in _train_step: a compiler failure means eager, not a stop
+        if not is_compiled(s.model) or devices.is_out_of_memory(e):
+            raise
+        _give_up_compiling(s, e)
+        loss = go()  # evaluation draws no random numbers: nothing to rewind
+    emit("eval", step=s.step, loss=loss, ppl=math.exp(min(loss, 50.0)), adapter=adapter)
+    return loss
 
-    metrics["elapsed_s"] = time.perf_counter() - started
-    save_checkpoint(ckpt_path, checkpoint_state(step, rng_state(device)))
-    emit("checkpoint", step=step, path=ckpt_path)
-    config = adapter_config(lora["r"], lora["alpha"], lora["dropout"], lora["target_modules"], model.cfg.hf.get("_name_or_path") or os.path.abspath(cfg["model_dir"]))
-    save_adapter(model, cfg["out_dir"], config)
+
+class StepLog:
+    """The "step" events, without making the GPU wait for the host.
+
+    Reading a loss off the GPU (`float(loss)`) waits until everything queued so far has run, so
+    the host would stop queueing the next step. On CUDA the losses are copied asynchronously
+    into pinned memory and a step's event is emitted once the next step is queued (or before
+    anything that reads the metrics: eval, checkpoint, the end). On the CPU each step's event is
+    emitted at its end, as before. Either way the events come in step order, before the step's
+    eval and checkpoint events.
+    """
+
+    def __init__(self, s: Session):
+        self.s = s
+        self.lag = s.device.type == "cuda"
+        self.pending: Optional[Tuple[int, List[torch.Tensor], float, int, int, Any]] = None
+        self.started = time.perf_counter() - s.metrics["elapsed_s"]
+        self.last_done = time.perf_counter()
+
+    def restart_clock(self) -> None:
+        """Time the next step from now (eval and checkpoints are not training time)."""
+        self.last_done = time.perf_counter()
+
+    def add(self, step: int, losses: List[torch.Tensor], lr: float, tokens: int, targets: int) -> None:
+        """Record finished step `step` (its micro-batch losses still on the device)."""
+        if self.lag:
+            ready = torch.cuda.Event()
+            held = [loss.detach().to("cpu", non_blocking=True) for loss in losses]
+            ready.record(torch.cuda.current_stream())
+            self.flush()
+            self.pending = (step, held, lr, tokens, targets, ready)
+        else:
+            self.pending = (step, losses, lr, tokens, targets, None)
+            self.flush()
+
+    def flush(self) -> None:
+        """Emit the pending step's event and update the run's metrics."""
+        if self.pending is None:
+            return
+        step, losses, lr, tokens, targets, ready = self.pending
+        self.pending = None
+        if ready is not None:
+            ready.synchronize()  # this step's work only: the next one stays queued on the GPU
+        loss_total = 0.0
+        for loss in losses:
+            loss_total += float(loss)
+        done = time.perf_counter()
+        dt, self.last_done = done - self.last_done, done
+        m = self.s.metrics
+        m["tokens_seen"] += tokens
+        m["targets_seen"] += targets
+        m["train_loss_last"] = loss_total
+        m["elapsed_s"] = done - self.started
+        emit("step", step=step, steps=self.s.steps, loss=loss_total, lr=lr, tokens_per_s=tokens / max(dt, 1e-9), elapsed_s=m["elapsed_s"])
+
+
+def fit(s: Session, check_cancel: Callable[[], None]) -> Optional[float]:
+    """Phase 2: the baseline evaluation, then optimizer steps from s.step to s.steps with evals
+    and checkpoints on schedule. Returns the final eval loss (None without an eval split).
+
+    Raises Cancelled (s.step, the optimizer and s.boundary_rng then describe the last whole step).
+    """
+    cfg, ga = s.cfg, s.grad_accum
+    log_steps = StepLog(s)
+    s.boundary_rng = rng_state(s.device)
+    s.step_log = log_steps
+    model = s.model
+    model.train()
+    if s.eval_split is not None and s.metrics["base_eval_loss"] is None:
+        with adapter_disabled(model):
+            s.metrics["base_eval_loss"] = _run_eval(s, check_cancel, adapter=False)
+        log_steps.restart_clock()
+    while s.step < s.steps:
+        micro = [make_batch(s.train_split, s.plan[s.step * ga + j], s.max_len, s.pad_id, cfg["pack"]) for j in range(ga)]
+        n_targets = sum(int((batch[1] != -100).sum()) for batch in micro)
+        lr = s.optimizer.param_groups[0]["lr"]
+        losses = _train_step(s, micro, n_targets, check_cancel)
+        s.step += 1
+        s.boundary_rng = rng_state(s.device)  # a cancel from here on resumes at the next step
+        log_steps.add(s.step, losses, lr, sum(batch[2] for batch in micro), n_targets)
+        if s.eval_split is not None and cfg["eval_every"] and s.step % cfg["eval_every"] == 0 and s.step < s.steps:
+            log_steps.flush()
+            s.metrics["eval_loss"] = _run_eval(s, check_cancel, adapter=True)
+            log_steps.restart_clock()
+        if s.step % cfg["checkpoint_every"] == 0 and s.step < s.steps:
+            log_steps.flush()
+            _write_checkpoint(s, rng_state(s.device))
+            log_steps.restart_clock()
+        check_cancel()
+    log_steps.flush()
+    return _run_eval(s, check_cancel, adapter=True) if s.eval_split is not None else None
+
+
+def _train_step(s: Session, micro: List[Batch], n_targets: int, check_cancel: Callable[[], None]) -> List[torch.Tensor]:
+    """One optimizer step over the micro-batches; returns their losses (still on the device).
+
+    The first step of compiled blocks compiles them; if the compiler fails (no C compiler, a
+    Triton or PyTorch bug), the step is undone (gradients dropped, RNG rewound) and redone
+    eagerly: training is slower, not stopped.
+    """
+    try:
+        return _step(s, micro, n_targets, check_cancel)
+    except Cancelled:
+        raise
+    except Exception as e:  # noqa: BLE001 - any compiler failure; other errors recur eagerly and propagate
+        if not is_compiled(s.model) or devices.is_out_of_memory(e):
+            raise
+        _give_up_compiling(s, e)
+        s.optimizer.zero_grad(set_to_none=True)
+        if s.boundary_rng is not None:
+            set_rng_state(s.boundary_rng)
+        return _step(s, micro, n_targets, check_cancel)
+
+
+def _give_up_compiling(s: Session, error: Exception) -> None:
+    first_line = str(error).splitlines()[0] if str(error) else ""
+    log(f"torch.compile failed ({type(error).__name__}: {first_line}); going on without it")
+    uncompile_blocks(s.model)
+
+
+def _step(s: Session, micro: List[Batch], n_targets: int, check_cancel: Callable[[], None]) -> List[torch.Tensor]:
+    losses = []
+    for batch in micro:
+        check_cancel()
+        if not (batch[1] != -100).any():
+            continue
+        with devices.autocast(s.device, s.amp_dtype):
+            loss = batch_loss_sum(s.model, batch, s.device) / max(1, n_targets)
+        (s.scaler.scale(loss) if s.scaler is not None else loss).backward()
+        losses.append(loss.detach())
+    if s.scaler is not None:
+        s.scaler.unscale_(s.optimizer)
+    if s.cfg["max_grad_norm"] > 0:
+        clip_grad_norm_(s.params, s.cfg["max_grad_norm"])
+    if s.scaler is not None:
+        s.scaler.step(s.optimizer)
+        s.scaler.update()
+    else:
+        s.optimizer.step()
+    s.optimizer.zero_grad(set_to_none=True)
+    s.scheduler.step()
+    return losses
+
+
+def cancel(s: Session, signal_name: str) -> int:
+    """After Cancelled: the adapter and optimizer are as they were after step s.step; gradients of
+    a half-done step are dropped and the RNG rewound, so resuming redoes that step exactly.
+    Writes the checkpoint, emits "cancelled"; returns 130."""
+    s.optimizer.zero_grad(set_to_none=True)
+    if s.step_log is not None:
+        s.step_log.flush()
+        s.metrics["elapsed_s"] = time.perf_counter() - s.step_log.started
+    _write_checkpoint(s, s.boundary_rng or rng_state(s.device))
+    emit("cancelled", step=s.step, signal=signal_name)
+    return 130
+
+
+def finish(s: Session, eval_loss: Optional[float]) -> Dict[str, Any]:
+    """Phase 3: the final checkpoint, the adapter (PEFT format), metrics.json and the "done" event.
+    Returns the metrics."""
+    if s.step_log is not None:
+        s.metrics["elapsed_s"] = time.perf_counter() - s.step_log.started
+    _write_checkpoint(s, rng_state(s.device))
+    cfg, lora, metrics = s.cfg, s.cfg["lora"], s.metrics
+    base = s.model.cfg.hf.get("_name_or_path") or os.path.abspath(cfg["model_dir"])
+    save_adapter(s.model, cfg["out_dir"], adapter_config(lora["r"], lora["alpha"], lora["dropout"], lora["target_modules"], base))
+    base_loss = metrics["base_eval_loss"]
     result = {
-        "base_eval_loss": metrics["base_eval_loss"],
-        "base_eval_ppl": math.exp(min(metrics["base_eval_loss"], 50.0)) if metrics["base_eval_loss"] is not None else None,
+        "base_eval_loss": base_loss,
+        "base_eval_ppl": math.exp(min(base_loss, 50.0)) if base_loss is not None else None,
         "eval_loss": eval_loss,
         "eval_ppl": math.exp(min(eval_loss, 50.0)) if eval_loss is not None else None,
-        "steps": step,
+        "steps": s.step,
         "train_loss_last": metrics["train_loss_last"],
         "tokens_seen": metrics["tokens_seen"],
         "targets_seen": metrics["targets_seen"],
         "elapsed_s": metrics["elapsed_s"],
-        "device": device.type,
-        "dtype": precision,
-        "seed": seed,
-        "train_examples": len(usable),
-        "eval_examples": len(eval_split) if eval_split is not None else 0,
+        "device": s.device.type,
+        "dtype": s.precision,
+        "seed": cfg["seed"],
+        "train_examples": len(s.usable),
+        "eval_examples": len(s.eval_split) if s.eval_split is not None else 0,
     }
     _write_json(os.path.join(cfg["out_dir"], METRICS_FILE), result)
     out = cfg["out_dir"]
@@ -540,8 +813,8 @@ def run(cfg):
         adapter_dir=out,
         adapter_config=os.path.join(out, "adapter_config.json"),
         adapter_model=os.path.join(out, "adapter_model.safetensors"),
-        checkpoint=ckpt_path,
+        checkpoint=s.ckpt_path,
         metrics_file=os.path.join(out, METRICS_FILE),
         metrics=result,
     )
-    return 0
+    return result
