@@ -27,6 +27,11 @@ const NAME_CONNECTIVE = new RegExp(
   `^[\\s,，、]*(?:at\\s+)?(?:${alternation(PHRASES.nameConnectivePatterns, { patterns: true })})?\\s*`,
   'iu',
 );
+/** Words after the name: "… heeft Ann het volgende". */
+const NAME_SUFFIX = new RegExp(`\\s+(?:${alternation(PHRASES.nameSuffixPatterns, { patterns: true })})$`, 'iu');
+/** Before and after noon, written next to the time without a.m./p.m. ("오후 12:39"). */
+const PM_WORD = new RegExp(alternation(PHRASES.pmWords));
+const AM_WORD = new RegExp(alternation(PHRASES.amWords));
 
 const EMAIL_G = /[\w.+'-]+@[\w-]+(?:\.[\w-]+)+/g;
 
@@ -56,7 +61,7 @@ export function parseAttributionLine(text: string): Attribution {
   const dateEnd = endOfDate(s);
   let date = dateEnd > 0 ? s.slice(0, dateEnd) : '';
   let name = dateEnd > 0 ? s.slice(dateEnd) : s;
-  name = name.replace(NAME_CONNECTIVE, '').replace(/\s+het volgende$/iu, '');
+  name = name.replace(NAME_CONNECTIVE, '').replace(NAME_SUFFIX, '');
   name = trimChars(name, ' ,"\'“”()');
   date = trimChars(date, ' ,');
   if (name && !/@/.test(name) && name.length <= 80) out.name = name;
@@ -195,7 +200,7 @@ export function parseLooseDate(value: string): number | null {
     hour = Number(t[1]);
     minute = Number(t[2]);
     second = Number(t[3] ?? 0);
-    const half = (t[4] ?? '').toLowerCase() || (/오후|下午/.test(s) ? 'p' : /오전|上午/.test(s) ? 'a' : '');
+    const half = (t[4] ?? '').toLowerCase() || (PM_WORD.test(s) ? 'p' : AM_WORD.test(s) ? 'a' : '');
     if (half === 'p' && hour < 12) hour += 12;
     if (half === 'a' && hour === 12) hour = 0;
     s = `${s.slice(0, t.index)} ${s.slice(t.index + t[0].length)}`;

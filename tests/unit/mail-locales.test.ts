@@ -71,6 +71,12 @@ describe('mergeLocales', () => {
     expect(merged.headerLabels).toEqual({ from: [], date: [], to: [], cc: [], subject: [], other: [] });
   });
 
+  it('with no languages at all, knows no verb (an empty phrase list matches nothing, not everything)', () => {
+    const none = attributionPatterns(mergeLocales([]));
+    expect(isAttribution('On 3 Jan 2023 Ann Example wrote:', false, none)).toBe(false);
+    expect(isAttribution('On 3 Jan 2023 Ann Example wrote:', false)).toBe(true);
+  });
+
   it('orders month prefixes longest first, so "marras" (November) is not read as "mar" (March)', () => {
     const prefixes = mergeLocales(LOCALES).monthPrefixes.map(([p]) => p);
     expect(prefixes.indexOf('marras')).toBeLessThan(prefixes.indexOf('mar'));

@@ -10,6 +10,9 @@ export interface MailPhrases {
   parsedStartWords: string[];
   parsedVerbPatterns: string[];
   nameConnectivePatterns: string[];
+  nameSuffixPatterns: string[];
+  amWords: string[];
+  pmWords: string[];
   monthAbbreviations: string[];
   /** Longest prefix first, so that "marras" (November) is tried before "mar" (March). */
   monthPrefixes: [string, number][];
@@ -64,6 +67,9 @@ export function mergeLocales(locales: readonly MailLocale[]): MailPhrases {
     parsedStartWords: all((l) => l.attribution?.parsedStartWords),
     parsedVerbPatterns: all((l) => l.attribution?.parsedVerbPatterns),
     nameConnectivePatterns: all((l) => l.attribution?.nameConnectivePatterns),
+    nameSuffixPatterns: all((l) => l.attribution?.nameSuffixPatterns),
+    amWords: all((l) => l.dayPeriods?.am),
+    pmWords: all((l) => l.dayPeriods?.pm),
     monthAbbreviations: all((l) => l.monthAbbreviations),
     monthPrefixes: [...monthPrefixes].sort((a, b) => b[0].length - a[0].length),
     headerLabels,

@@ -17,6 +17,7 @@ export const nl: MailLocale = {
     parsedStartWords: ['op'],
     parsedVerbPatterns: ['het volgende geschreven'],
     nameConnectivePatterns: ['schreef', 'heeft'],
+    nameSuffixPatterns: ['het volgende'],
   },
   monthAbbreviations: ['mrt', 'mei', 'okt'],
   monthPrefixes: [

@@ -33,10 +33,14 @@ export interface MailLocale {
     parsedVerbPatterns?: readonly string[];
     /** Words between the date and the sender's name, removed when reading it (regex sources): 'schrieb', 'von'. */
     nameConnectivePatterns?: readonly string[];
+    /** Words after the sender's name, removed when reading it (regex sources): "… heeft Ann het volgende". */
+    nameSuffixPatterns?: readonly string[];
   };
 
   /** Month abbreviations that mark a date inside an attribution ("3 janv.", "Jan 3"); three or four letters. */
   monthAbbreviations?: readonly string[];
+  /** Words for before and after noon next to a clock time ("오후 12:39", "下午 3:05"), when no a.m./p.m. is written. */
+  dayPeriods?: { am?: readonly string[]; pm?: readonly string[] };
   /** Month prefixes for reading a written date → month 1–12 ('janv' → 1, 'mär' → 3). */
   monthPrefixes?: readonly (readonly [string, number])[];
 

@@ -5,6 +5,7 @@ export const zh: MailLocale = {
   code: 'zh',
   name: 'Chinese',
   attribution: { verbs: ['写道', '寫道'], startWords: ['在'], parsedStartWords: ['在'], parsedVerbPatterns: ['写道'] },
+  dayPeriods: { am: ['上午'], pm: ['下午'] },
   headerLabels: {
     from: ['发件人', '寄件者'],
     date: ['发送时间', '發送時間', '日期'],
