@@ -299,3 +299,21 @@ export function messagesForDataset(db: Db, accountId: number): Message[] {
     .all(accountId)
     .map(toMessage);
 }
+
+/** How much mail an account has stored: rows, the highest row id (0 when none) and the sum of their content ids. */
+export interface MessageTally {
+  count: number;
+  /** SQLite gives each new row an id above the current highest, so its growth bounds how many rows came since. */
+  maxId: number;
+  contentSum: number;
+}
+
+/** The account's MessageTally: one aggregate query, for cheap "did anything change" checks. */
+export function messageTally(db: Db, accountId: number): MessageTally {
+  const row = stmt<[number], { n: number; max_id: number | null; sum_content: number | null }>(
+    db,
+    `SELECT COUNT(*) AS n, MAX(m.id) AS max_id, SUM(m.content_id) AS sum_content
+     FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id WHERE b.account_id = ?`,
+  ).get(accountId);
+  return { count: row?.n ?? 0, maxId: row?.max_id ?? 0, contentSum: row?.sum_content ?? 0 };
+}

@@ -10,7 +10,7 @@ import { ensureAccount } from '../../src/store/accounts.js';
 import { type Db, openStore } from '../../src/store/db.js';
 import { addExclusion } from '../../src/store/excluded-correspondents.js';
 import { ensureMailbox } from '../../src/store/mailboxes.js';
-import { insertMessages, type NewMessage } from '../../src/store/messages.js';
+import { deleteUids, insertMessages, type NewMessage } from '../../src/store/messages.js';
 import { insertVersion } from '../../src/store/model-versions.js';
 import { TrainingSchedule } from '../../src/train/schedule.js';
 
@@ -102,6 +102,16 @@ function addExchange(db: Db, n: number): void {
   ]);
 }
 
+/** A message that answers nothing and gets no answer: new mail that makes no example. */
+function addNewsletter(db: Db): void {
+  const account = ensureAccount(db, { name: 'work', host: 'imap.example.com', user: 'ann@example.com' });
+  const inbox = ensureMailbox(db, account, { path: 'INBOX' });
+  const at = Date.UTC(2026, 2, 1);
+  insertMessages(db, account, inbox.id, [
+    message(100, '<news@example.net>', 'news@example.net', 'ann@example.com', 'This week: three new recipes.', at),
+  ]);
+}
+
 describe('TrainingSchedule', () => {
   let db: Db;
   let builds: string[];
@@ -158,7 +168,15 @@ describe('TrainingSchedule', () => {
     expect(trained).toMatchObject({ due: false, freshExamples: 0, built: [] });
     expect(trained.reason).toBe('0 new examples since the last training (daemon.min_new_examples = 2)');
 
-    // New mail moves the store's fingerprint: rebuilt once, then quiet again.
+    // One new message can add one example at most: below min_new_examples = 2 without a rebuild.
+    addNewsletter(db);
+    const bounded = schedule.decide(db, config);
+    expect(bounded).toMatchObject({ due: false, freshExamples: 0, built: [] });
+    expect(bounded.reason).toBe(
+      'at most 1 new examples (1 new messages) since the last training (daemon.min_new_examples = 2)',
+    );
+
+    // Enough new mail to reach it: rebuilt once to count exactly, then quiet again.
     addExchange(db, 4);
     addExchange(db, 5);
     expect(schedule.decide(db, config)).toMatchObject({ due: true, freshExamples: 2, built: ['work'] });
@@ -167,7 +185,12 @@ describe('TrainingSchedule', () => {
     // `understudy privacy exclude` changes the dataset without new mail: noticed too.
     addExclusion(db, { pattern: 'person5@example.org', kind: 'sender' });
     expect(schedule.decide(db, config)).toMatchObject({ due: false, freshExamples: 1, built: ['work'] });
-    expect(builds).toEqual(['work', 'work', 'work']);
+
+    // Deleted mail can take examples away: only a rebuild can say how many.
+    const account = ensureAccount(db, { name: 'work', host: 'imap.example.com', user: 'ann@example.com' });
+    deleteUids(db, ensureMailbox(db, account, { path: 'Sent', specialUse: '\\Sent' }).id, [4]);
+    expect(schedule.decide(db, config)).toMatchObject({ due: false, freshExamples: 0, built: ['work'] });
+    expect(builds).toEqual(['work', 'work', 'work', 'work']);
   });
 
   it('enough new examples but a busy GPU: not due, the GPU is the reason', () => {
