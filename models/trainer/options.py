@@ -142,9 +142,10 @@ EXPORT = {
     "num_logits_to_keep": Opt(bool, False),  # add transformers.js's optional input: logits of the last k positions only
     "weights": Opt(str, "fp32", lambda v: v in ("fp32", "int8"),
                    "fp32, or int8 (linear layers in 8-bit blocks of 32, onnxruntime's MatMulNBits: a quarter of the memory traffic)"),
-    "attention": Opt(str, "matmul", lambda v: v in ("matmul", "gqa"),
-                     "matmul (MatMul/Softmax nodes, cache grown by Concat: runs in transformers.js too), or gqa "
-                     "(onnxruntime's GroupQueryAttention: past and present can share one buffer; no left padding)"),
+    "attention": Opt(str, "gqa", lambda v: v in ("matmul", "gqa"),
+                     "gqa (the default: onnxruntime's GroupQueryAttention, the cache kept in fixed buffers with the new "
+                     "rows as outputs kv_rows.*; no left padding), or matmul (MatMul/Softmax nodes, cache grown by Concat; "
+                     "any attention_mask)"),
     "threads": THREADS,
 }
 

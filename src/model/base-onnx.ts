@@ -7,6 +7,7 @@ import type { Db } from '../store/db.js';
 import { baseVersion, saveBaseVersion } from '../store/model-versions.js';
 import { runWorker } from '../worker/run.js';
 import type { BaseModel } from './base-model.js';
+import { DECODE_EXPORT_OPTIONS } from './decode-export.js';
 
 /** Where the export of the base model in `baseDir` lives (the folder drafting's cold start uses). */
 export function baseOnnxDir(dataDir: string, baseDir: string): string {
@@ -31,7 +32,7 @@ export async function ensureBaseOnnx(
     await runWorker({
       python: interpreter,
       command: 'export',
-      config: { model_dir: baseDir, adapter_dir: null, out_dir: dir },
+      config: { model_dir: baseDir, adapter_dir: null, out_dir: dir, ...DECODE_EXPORT_OPTIONS },
     }).result;
   }
   return dir;

@@ -9,6 +9,7 @@ import { contextVariants, type ShardSummary, writeShards } from '../dataset/shar
 import { resolveBaseModel } from '../model/base-model.js';
 import { ensureBaseOnnx } from '../model/base-onnx.js';
 import { ChatTokenizer } from '../model/chat-tokenizer.js';
+import { DECODE_EXPORT_OPTIONS } from '../model/decode-export.js';
 import type { ChatMessage } from '../model/prompt.js';
 import {
   getVersion,
@@ -327,7 +328,12 @@ async function exportVersion(
       python,
       command: 'export',
       nice: options.config.train.nice,
-      config: { model_dir: baseDir, adapter_dir: run.adapterDir, out_dir: join(versionDir, 'model') },
+      config: {
+        model_dir: baseDir,
+        adapter_dir: run.adapterDir,
+        out_dir: join(versionDir, 'model'),
+        ...DECODE_EXPORT_OPTIONS,
+      },
     }).result;
     mkdirSync(join(versionDir, 'adapter'), { recursive: true });
     for (const f of ['adapter_config.json', 'adapter_model.safetensors', 'metrics.json']) {

@@ -73,7 +73,7 @@ class Export(unittest.TestCase):
         s = onnx_proto.summarize(os.path.join(out, "onnx", "model.onnx"))
         layers = 2
         want_in = ["input_ids", "attention_mask", "position_ids"] + [f"past_key_values.{i}.{k}" for i in range(layers) for k in ("key", "value")]
-        want_out = ["logits"] + [f"present.{i}.{k}" for i in range(layers) for k in ("key", "value")]
+        want_out = ["logits"] + [f"{o}.{i}.{k}" for o in ("present", "kv_rows") for i in range(layers) for k in ("key", "value")]
         self.assertEqual([v["name"] for v in s["inputs"]], want_in)
         self.assertEqual([v["name"] for v in s["outputs"]], want_out)
         shapes = {v["name"]: (v["type"], v["shape"]) for v in s["inputs"] + s["outputs"]}
@@ -82,6 +82,7 @@ class Export(unittest.TestCase):
         self.assertEqual(shapes["position_ids"], ("int64", ["batch_size", "sequence_length"]))
         self.assertEqual(shapes["past_key_values.1.value"], ("float32", ["batch_size", 2, "past_sequence_length", 16]))
         self.assertEqual(shapes["present.0.key"], ("float32", ["batch_size", 2, "total_sequence_length", 16]))
+        self.assertEqual(shapes["kv_rows.1.value"], ("float32", ["batch_size", 2, "sequence_length", 16]))  # attention "gqa", the default
         self.assertEqual(shapes["logits"], ("float32", ["batch_size", "sequence_length", 151669]))
         embedding = 151669 * 64 * 4
         big = [t for t in s["initializers"] if t["bytes"] >= embedding]
@@ -104,7 +105,7 @@ class Export(unittest.TestCase):
 
     def test_consolidates_per_tensor_files(self):
         # PyTorch writes one file per tensor for models over 2 GB; make such a layout and consolidate it.
-        out, _ = self.export(self.model)
+        out, _ = self.export(self.model, attention="matmul")
         onnx_path = os.path.join(out, "onnx", "model.onnx")
         onnx_proto.externalize(onnx_path, "model.onnx_data")
         scattered = _scatter(onnx_path)
@@ -116,9 +117,11 @@ class Export(unittest.TestCase):
 
     @unittest.skipUnless(NODE and os.path.isdir(ORT), "needs node and node_modules/onnxruntime-node")
     def test_onnxruntime_matches_pytorch_with_empty_and_filled_cache(self):
+        # The matmul graph, whose attention reads left padding from attention_mask (the batch below
+        # has it); the default gqa graph takes unpadded rows (tests/integration/onnx-gqa.test.ts).
         for family in ("llama", "qwen3"):
             adapter = self.adapter if family == "llama" else None
-            out, _ = self.export(tiny_model(family), adapter)
+            out, _ = self.export(tiny_model(family), adapter, attention="matmul")
             self._check_numerics(out, adapter)
 
     def _check_numerics(self, out, adapter_dir):
