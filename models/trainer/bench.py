@@ -100,8 +100,10 @@ def peak_matmul(device: torch.device, dtype: torch.dtype, n: int, reps: int = 10
 def _sync(device):
     if device.type == "cuda":
         torch.cuda.synchronize()
-    elif device.type == "mps" and hasattr(torch, "mps") and hasattr(torch.mps, "synchronize"):
-        torch.mps.synchronize()
+    elif device.type == "mps":
+        mps = getattr(torch, "mps", None)  # torch.mps: PyTorch >= 2.0
+        if mps is not None and hasattr(mps, "synchronize"):
+            mps.synchronize()
 
 
 @dataclass

@@ -114,7 +114,8 @@ class StepPieces(unittest.TestCase):
             model.gradient_checkpointing = checkpointing
             loss = train.lm_loss_sum(model, self.ids, self.labels)
             loss.backward()
-            grads.append((loss.detach(), [p.grad.clone() for p in model.parameters() if p.requires_grad]))
+            # backward() gave every trainable parameter a gradient
+            grads.append((loss.detach(), [p.grad.clone() for p in model.parameters() if p.requires_grad]))  # pyright: ignore[reportOptionalMemberAccess]
         self.assertTrue(torch.equal(grads[0][0], grads[1][0]))
         for g0, g1 in zip(grads[0][1], grads[1][1]):
             self.assertTrue(torch.allclose(g0, g1, atol=1e-6, rtol=0))
