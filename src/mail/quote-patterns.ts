@@ -249,7 +249,9 @@ export function attributionStartInLine(line: string): number {
   const t = cleanLine(line);
   const lead = trimChars(t, ' \t>*-–—');
   if (START_WORDS.test(lead) || /^\d/.test(lead)) return 0;
-  const re = new RegExp(ATTRIBUTION.midLineStart.source, ATTRIBUTION.midLineStart.flags);
+  // One global regex, compiled once: its scan position is reset here, and nothing else uses it.
+  const re = ATTRIBUTION.midLineStart;
+  re.lastIndex = 0;
   for (let m = re.exec(t); m !== null; m = re.exec(t)) {
     const at = m.index + m[0].length - (m[1]?.length ?? 0) - 1;
     if (at > 0 && DATEISH.test(t.slice(at))) return at;
