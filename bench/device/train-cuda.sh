@@ -51,16 +51,16 @@ for name in ("transformers", "peft", "accelerate"):
 echo "C compiler for Triton/Inductor: $(command -v cc || command -v gcc || echo none)" | tee -a "$LOG"
 
 # 1. The comparison (issue 14): batch 8, sequence 512, both models, ours compiled, transformers + PEFT.
-step compare 170 "$PY" -m trainer.bench --device "$DEVICE" --models qwen2.5-0.5b,smollm2-135m --reference hf-peft \
+step compare 165 "$PY" -m trainer.bench --device "$DEVICE" --models qwen2.5-0.5b,smollm2-135m --reference hf-peft \
   --batch "$BATCH" --seq-len "$SEQ" --steps "$STEPS" --warmup "$WARMUP"
 # 2. Our step across batch sizes (8 first: its compiled graph is cached from step 1; then one dynamic
 #    recompile serves the rest), then without torch.compile at batch 1 and 8 for the contrast.
 step sweep 75 "$PY" -m trainer.bench --device "$DEVICE" --models qwen2.5-0.5b --batch-sizes "$SWEEP" \
   --seq-len "$SEQ" --steps "$STEPS" --warmup "$WARMUP"
-step eager 35 "$PY" -m trainer.bench --device "$DEVICE" --models qwen2.5-0.5b --batch-sizes "1,$BATCH" --compile off \
+step eager 30 "$PY" -m trainer.bench --device "$DEVICE" --models qwen2.5-0.5b --batch-sizes "1,$BATCH" --compile off \
   --seq-len "$SEQ" --steps 5 --warmup 1
 # 3. The worker's train command on CUDA end to end (tiny model): loss falls, adapter saved.
-step train-smoke 55 "$PY" ../bench/device/train_cuda_smoke.py --device "$DEVICE" --steps "$SMOKE_STEPS" --timeout $(( 50 * SCALE ))
+step train-smoke 70 "$PY" ../bench/device/train_cuda_smoke.py --device "$DEVICE" --steps "$SMOKE_STEPS" --timeout $(( 65 * SCALE ))
 
 say "done: $(wc -l <"$JSONL") JSON lines in $JSONL"
 cat "$JSONL"
