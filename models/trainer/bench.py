@@ -88,11 +88,11 @@ def peak_matmul(device: torch.device, dtype: torch.dtype, n: int, reps: int = 10
     a = torch.randn(n, n, device=device, dtype=dtype)
     b = torch.randn(n, n, device=device, dtype=dtype)
     for _ in range(3):
-        a @ b
+        _ = a @ b
     _sync(device)
     t0 = time.perf_counter()
     for _ in range(reps):
-        a @ b
+        _ = a @ b
     _sync(device)
     return 2 * n**3 * reps / (time.perf_counter() - t0)
 
