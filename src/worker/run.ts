@@ -140,9 +140,8 @@ export function runWorker(options: RunWorkerOptions): WorkerRun {
       cancelled = true;
       // Under systemd the child is systemd-run: the signal goes to the worker's unit instead.
       if (!wrapped.interrupt) return void child.kill('SIGINT');
-      spawn(wrapped.interrupt.command, wrapped.interrupt.args, { stdio: 'ignore' }).on('error', () =>
-        child.kill('SIGINT'),
-      );
+      const interrupter = spawn(wrapped.interrupt.command, wrapped.interrupt.args, { stdio: 'ignore' });
+      interrupter.on('error', () => child.kill('SIGINT'));
     },
   };
 }
