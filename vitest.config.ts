@@ -8,6 +8,10 @@ export default defineConfig({
     setupFiles: ['tests/helpers/no-telemetry.ts'],
     // Integration tests start processes and talk to Dovecot; give them room on slow CI machines.
     testTimeout: 300_000,
+    // Two test files at a time even on a 2-core CI machine (vitest's default there is one): most of
+    // an integration test's wall time is spent waiting on Dovecot, IDLE and child processes, so a
+    // second file overlaps those waits. Every file makes its own Dovecot users and temp dirs.
+    maxWorkers: 2,
     hookTimeout: 60_000,
     reporters: ['default'],
   },
