@@ -102,8 +102,8 @@ export async function syncAccount(options: AccountSyncOptions): Promise<AccountS
           for (const u of selection.unmatched)
             logger?.warn({ account: account.name, key: u.key, glob: u.glob }, u.message);
           result.removed = dropDeselected(db, accountId, selection.selected);
-          // A mailbox whose STATUS shows no change is done here: no SELECT, and no second
-          // connection when every mailbox is unchanged. The others are synced as before.
+          // A mailbox whose STATUS shows no change is done here: it is not selected (IMAP select),
+          // and no second connection is opened when every mailbox is unchanged. The others are synced as before.
           // One transaction for all of them: one commit (and WAL sync) instead of one per mailbox.
           const skipped = db.transaction((boxes: MailboxInfo[]) =>
             boxes.map((box) => ({ box, unchanged: skipIfUnchanged(db, accountId, box, box.status) })),
