@@ -294,6 +294,9 @@ function resolveSecretSource(a: RawAccount, configDir: string, env: Env): Secret
 
 // ── turning zod issues into problems a person can act on ────────────────────────────────────
 
+const CRON_FIX =
+  'five fields: minute hour day-of-month month day-of-week, e.g. "*/15 * * * *" (every 15 minutes) or "30 3 * * *" (03:30 daily)';
+
 const FIXES: Record<string, string> = {
   port: 'use 993 for tls = "implicit" or 143 for tls = "starttls" (or leave it out for the default)',
   tls: 'use "implicit" (port 993, most providers), "starttls" (port 143) or "none" (loopback only)',
@@ -303,6 +306,9 @@ const FIXES: Record<string, string> = {
   addresses: 'list your own addresses, e.g. addresses = ["ann@example.com", "a.smith@example.com"]',
   log_level: 'one of "debug", "info", "warn", "error"',
   accounts: 'add an [[accounts]] table; see config/understudy.example.toml',
+  sync_cron: CRON_FIX,
+  train_cron: CRON_FIX,
+  password_env: 'the name of the variable that holds the password, e.g. password_env = "IMAP_PASSWORD"',
 };
 
 function describeIssue(issue: z.core.$ZodIssue): ConfigProblem {
@@ -329,7 +335,47 @@ function describeIssue(issue: z.core.$ZodIssue): ConfigProblem {
     };
   }
   const got = 'input' in issue && issue.input !== undefined ? ` (got ${JSON.stringify(issue.input)})` : '';
-  return { path, message: `${issue.message}${got}`, ...(fix ? { fix } : {}) };
+  const plain = plainIssue(issue);
+  const fixLine = fix ?? plain?.fix;
+  // The schema's own wording stays; zod's defaults ("Too small: …", "Invalid option: …") are reworded.
+  const zodWording = /^(Too small|Too big|Invalid option|Invalid input)\b/.test(issue.message);
+  const message = plain && zodWording ? plain.message : issue.message;
+  return { path, message: `${message}${got}`, ...(fixLine ? { fix: fixLine } : {}) };
+}
+
+/** zod's own wording ("Too small: expected number to be >=1") said as a rule, with the fix it implies. */
+function plainIssue(issue: z.core.$ZodIssue): { message: string; fix: string } | undefined {
+  switch (issue.code) {
+    case 'invalid_value': {
+      const values = issue.values.map((v) => JSON.stringify(v)).join(', ');
+      return { message: `must be one of ${values}`, fix: `use one of ${values}` };
+    }
+    case 'too_small':
+    case 'too_big': {
+      if (issue.origin !== 'number' && issue.origin !== 'int') return undefined;
+      const small = issue.code === 'too_small';
+      const bound = Number(small ? issue.minimum : issue.maximum);
+      const inclusive = issue.inclusive !== false;
+      const rule = small ? (inclusive ? 'at least' : 'more than') : inclusive ? 'at most' : 'less than';
+      return {
+        message: `must be ${rule} ${bound}`,
+        fix: `set it to ${rule} ${bound}, or leave the key out for the default`,
+      };
+    }
+    case 'invalid_type': {
+      const what: Record<string, string> = {
+        number: 'a number, without quotes (e.g. 90)',
+        int: 'a whole number, without quotes (e.g. 90)',
+        string: 'a quoted string',
+        boolean: 'true or false, without quotes',
+        array: 'a list, e.g. ["a", "b"]',
+      };
+      const wanted = what[issue.expected];
+      return wanted ? { message: `must be ${wanted}`, fix: `write it as ${wanted}` } : undefined;
+    }
+    default:
+      return undefined;
+  }
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

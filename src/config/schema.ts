@@ -156,14 +156,14 @@ const draftsSchema = z.strictObject({
   threads: z.number().int().min(1).max(64).default(2),
 });
 
-const cronExpression = (what: string) =>
-  z.string().regex(/^(\S+\s+){4,5}\S+$/, { error: `${what} must be a cron expression such as "*/15 * * * *"` });
+const cronExpression = () =>
+  z.string().regex(/^(\S+\s+){4,5}\S+$/, { error: 'must be a cron expression such as "*/15 * * * *"' });
 
 const daemonSchema = z.strictObject({
   /** When the daemon syncs every folder (new mail in INBOX arrives by IDLE in between). */
-  sync_cron: cronExpression('daemon.sync_cron').default('*/15 * * * *'),
+  sync_cron: cronExpression().default('*/15 * * * *'),
   /** When it considers training (only with enough new examples and a free GPU). */
-  train_cron: cronExpression('daemon.train_cron').default('30 3 * * *'),
+  train_cron: cronExpression().default('30 3 * * *'),
   /** New examples since the last training needed before a new one runs. */
   min_new_examples: z.number().int().min(1).max(100_000).default(20),
   /** Watch INBOX with IMAP IDLE, so drafts follow new mail within seconds. */

@@ -112,8 +112,34 @@ password_env = "1BAD"
       'accounts[0].host: host must not be empty (got "")',
       'accounts[1].name: duplicate account name "a" (also accounts[0].name)',
       'accounts[1].password_env: must be the name of an environment variable, e.g. "IMAP_PASSWORD" (got "1BAD")',
-      'sync.retries: Too small: expected number to be >=0 (got -1)',
+      'sync.retries: must be at least 0 (got -1)',
     ]);
+  });
+
+  it("gives every problem a fix line, in words rather than zod's", () => {
+    let error: ConfigError | undefined;
+    try {
+      parseConfig(
+        `${minimal}[sync]\nbatch_size = -5\ntimeout_s = "ninety"\n[train]\ndevice = "tpu"\nsandbox = "yes"\n` +
+          '[drafts]\ntemperature = 3\n[daemon]\nsync_cron = "every 15 min"\n',
+        '/c.toml',
+        env,
+      );
+    } catch (err) {
+      error = err as ConfigError;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const found = error?.problems ?? [];
+    expect(found.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'daemon.sync_cron: must be a cron expression such as "*/15 * * * *" (got "every 15 min")',
+      'drafts.temperature: must be at most 2 (got 3)',
+      'sync.batch_size: must be at least 1 (got -5)',
+      'sync.timeout_s: must be a number, without quotes (e.g. 90) (got "ninety")',
+      'train.device: must be one of "auto", "cuda", "mps", "cpu" (got "tpu")',
+      'train.sandbox: must be one of "auto", "off" (got "yes")',
+    ]);
+    for (const p of found) expect(p.fix, p.path).toBeTruthy();
+    expect(found.find((p) => p.path === 'train.sandbox')?.fix).toBe('use one of "auto", "off"');
   });
 
   it('names missing keys and suggests the nearest known key for a typo', () => {
