@@ -170,6 +170,17 @@ export function classifyImapError(
       err,
     );
   }
+  if (code === 'GREETING_TIMEOUT') {
+    // A plain (or STARTTLS) connection to an implicit-TLS port waits in silence: the server expects a
+    // TLS handshake, the client an IMAP greeting. It looks like a timeout; the fix is tls and port.
+    return new ImapError(
+      'TIMEOUT',
+      'temporary',
+      `${server} accepted the connection but sent no IMAP greeting (${code})`,
+      `check tls and port: a TLS port (usually 993) spoken to without TLS stays silent, so with port ${where.port} set tls = "implicit" if that is one (STARTTLS is usually 143); if they are right, the server is slow or busy (raise sync.timeout_s)`,
+      err,
+    );
+  }
   if (TIMEOUT_CODES.has(code)) {
     return new ImapError(
       'TIMEOUT',

@@ -164,6 +164,11 @@ describe('failure classification', () => {
       code: 'TIMEOUT',
       kind: 'temporary',
     });
+    // No greeting at all: most often a TLS port spoken to in plain text; the fix says tls and port.
+    const silent = classifyImapError({ code: 'GREETING_TIMEOUT' }, { ...where, port: 41051 });
+    expect(silent).toMatchObject({ code: 'TIMEOUT', kind: 'temporary' });
+    expect(silent.message).toContain('sent no IMAP greeting');
+    expect(silent.fix).toMatch(/check tls and port.*port 41051 set tls = "implicit"/);
     expect(
       classifyImapError(
         {
