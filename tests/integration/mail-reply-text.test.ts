@@ -59,6 +59,16 @@ describe('understudy mail reply-text', () => {
     expect(lines.map((l) => l.error?.code ?? 'ok')).toEqual(['ok', 'MESSAGE_NOT_A_MESSAGE']);
   });
 
+  it('a message with no text of its own says so on stderr instead of printing nothing, exit 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'understudy-reply-text-'));
+    const quoteOnly = join(dir, 'quote-only.eml');
+    writeFileSync(quoteOnly, 'From: a@example.com\nSubject: Re: x\n\n> only the quote\n');
+    const run = await runCli(['mail', 'reply-text', quoteOnly]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/quote-only\.eml has no text of its own \(only quoted text: .*quote_only\)/);
+  });
+
   it('a bare body with --text', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'understudy-reply-text-'));
     const file = join(dir, 'body.txt');

@@ -63,6 +63,11 @@ export function registerMail(program: Command): void {
           else {
             if (files.length > 1) process.stdout.write(`==> ${file} <==\n`);
             process.stdout.write(result.reply ? `${result.reply}\n` : '');
+            // Nothing of its own: say so (and what dataset build does with it) rather than print nothing.
+            if (!result.reply)
+              process.stderr.write(
+                `understudy: ${name} has no text of its own (${result.quoted ? 'only quoted text: dataset build leaves it out as quote_only' : 'empty: dataset build leaves it out as empty_reply'})\n`,
+              );
           }
         } catch (err) {
           if (!(err instanceof MessageProblem)) throw err;
