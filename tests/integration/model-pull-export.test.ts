@@ -101,6 +101,11 @@ describe('model pull exports the base model once, as version 0; drafting does no
       base_commit: COMMIT,
     });
     expect(listVersions(db)).toEqual([]); // not a trained version
+    // …but `model list` shows it, as the version that writes drafts until a trained one is promoted.
+    const listed = await runCli(['--config', configFile, 'model', 'list']);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/^\*\s+0 .* base +the base model, exported for drafting \(writes drafts until/m);
+    expect(listed.stdout).toMatch(/no trained versions yet: run understudy train/);
     const graph = join(v0?.dir ?? '', 'onnx', 'model.onnx');
     const exportedAt = statSync(graph).mtimeMs;
 

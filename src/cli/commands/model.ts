@@ -19,6 +19,7 @@ import { hasOnnxModel, listVersions, promote, pruneVersions, retirePromoted, rol
 import { listAccounts } from '../../store/accounts.js';
 import type { Db } from '../../store/db.js';
 import { messagesForDataset } from '../../store/messages.js';
+import { baseVersion } from '../../store/model-versions.js';
 import { WorkerError } from '../../worker/errors.js';
 import { findPython } from '../../worker/python.js';
 import { CliContext } from '../context.js';
@@ -122,6 +123,15 @@ export function registerModel(program: Command): void {
             )}\n`,
           );
           return;
+        }
+        // Version 0 (the base model's export, registered by `model pull`) is no trained version, but
+        // it is what writes drafts until one is promoted: say so, as pull did.
+        const base = baseVersion(ctx.db);
+        if (base) {
+          const inUse = !versions.some((v) => v.status === 'promoted');
+          process.stdout.write(
+            `${inUse ? '*' : ' '} ${'0'.padStart(3)}  ${new Date(base.created_at).toISOString().slice(0, 16)}  ${'base'.padEnd(9)} the base model, exported for drafting${inUse ? ' (writes drafts until a trained version is promoted)' : ''}  (${base.base_repo ?? base.base})\n`,
+          );
         }
         if (!versions.length) {
           process.stdout.write('no trained versions yet: run understudy train\n');
