@@ -19,7 +19,13 @@ import { listMailboxes, type MailboxInfo, type Selection, selectMailboxes, type 
 import { classifyImapError, type ImapError, underlyingError } from './errors.js';
 import { skipIfUnchanged, statusQueryFor } from './mailbox-status.js';
 import { openSession, reconnectDelay, SYNC_BACKOFF } from './session.js';
-import { type MailboxProgress, type MailboxSyncContext, type MailboxSyncResult, syncMailbox } from './sync-mailbox.js';
+import {
+  type MailboxProgress,
+  type MailboxSyncContext,
+  type MailboxSyncResult,
+  SyncStopped,
+  syncMailbox,
+} from './sync-mailbox.js';
 
 export interface AccountSyncOptions {
   db: Db;
@@ -244,6 +250,10 @@ async function runWorkers(
           const done = await syncMailbox({ ...ctx, client }, box);
           ctx.result.mailboxes.push(done);
         } catch (err) {
+          if (err instanceof SyncStopped) {
+            handedBack.push(box);
+            continue;
+          }
           const e = classifyImapError(err, { ...ctx.where, mailbox: box.path });
           if (e.kind === 'temporary' || !client.usable) {
             handedBack.push(box);

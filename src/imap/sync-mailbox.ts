@@ -53,6 +53,20 @@ export interface MailboxSyncContext {
   onProgress?: ((p: MailboxProgress) => void) | undefined;
   /** UIDs the server reported gone (VANISHED or EXPUNGE) on this connection, per mailbox path. */
   vanished: Map<string, Set<number>>;
+  /** Aborted (Ctrl-C): stop after the batch being written, with SyncStopped; the next run resumes. */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Thrown by syncMailbox when its signal is aborted between two batches. What is stored stays (each
+ * batch is its own transaction) and the mailbox's sync state is not advanced, so the next run
+ * fetches from the first UID not stored.
+ */
+export class SyncStopped extends Error {
+  constructor(readonly mailbox: string) {
+    super(`sync of ${mailbox} stopped between batches`);
+    this.name = 'SyncStopped';
+  }
 }
 
 export interface MailboxSyncResult {
@@ -178,6 +192,7 @@ export async function syncMailbox(ctx: MailboxSyncContext, box: MailboxInfo): Pr
     const uids = (found || []).filter((uid) => uid >= from).sort((a, b) => a - b);
     progress('fetch', 0, uids.length);
     for (const batch of chunk(uids, ctx.settings.batchSize)) {
+      if (ctx.signal?.aborted) throw new SyncStopped(box.path);
       const messages = await fetchBatch(ctx, row, batch);
       insertMessages(db, ctx.accountId, row.id, messages);
       result.added += messages.length;
