@@ -37,6 +37,10 @@ describe('understudy train: failures, cancel and resume', () => {
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/held-out loss: base model [\d.]+ → tuned [\d.]+/);
     expect(first.stdout).toMatch(/PROMOTED/);
+    // The evaluation says each route's scores as it goes, under one label (not the label again).
+    expect(first.stderr.match(/replying to held-out messages/g)).toHaveLength(1);
+    expect(first.stderr).toMatch(/^ {2}prompted route: loss [\d.]+, chrF [\d.]+/m);
+    expect(first.stderr).toMatch(/^ {2}tuned: loss [\d.]+, chrF [\d.]+/m);
     console.log(first.stdout);
   }, 1_200_000);
 

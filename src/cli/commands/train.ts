@@ -86,7 +86,8 @@ export function registerTrain(program: Command): void {
             } else if (p.phase !== 'train') {
               if (barStarted) bar?.stop();
               barStarted = false;
-              process.stderr.write(`${phaseLabel(p.phase)}…\n`);
+              // A phase's own messages (each route's scores) follow its label, not the label again.
+              process.stderr.write(p.message ? `  ${p.message}\n` : `${phaseLabel(p.phase)}…\n`);
             } else if (p.message && !bar) process.stderr.write(`${p.message}\n`);
           },
         });
