@@ -151,6 +151,12 @@ password_command = "pass show home"
       expect(help.code).toBe(0);
       expect(help.stdout).toMatch(/Usage: understudy/);
     }
+    // demo --keep keeps the folder, not the throwaway server's mail (that server is removed).
+    const demoHelp = (await runCli(['demo', '--help'])).stdout.replace(/\s+/g, ' ');
+    expect(demoHelp).not.toMatch(/server mail, config/);
+    expect(demoHelp).toMatch(
+      /--keep keep the demo folder \(config, data, the tiny model\).*IMAP server and its mail are removed/,
+    );
   });
 
   it('service install/uninstall never report success when systemctl failed (here: no user bus)', async () => {

@@ -84,7 +84,10 @@ export function registerDemo(program: Command): void {
         'The tiny model learns the sample replies’ form only (greeting, sign-off, language); a real base\n' +
         'model (understudy model pull) is what reads and answers the message.',
     )
-    .option('--keep', 'keep the demo folder (server mail, config, data) and print where it is')
+    .option(
+      '--keep',
+      'keep the demo folder (config, data, the tiny model) and print where it is; the throwaway IMAP server and its mail are removed, so status, dataset, report and model work on it, sync and draft do not',
+    )
     .option('--steps <n>', 'training steps for the tiny model', String(DEFAULT_STEPS))
     .addHelpText(
       'after',
@@ -273,7 +276,10 @@ password_file = "${secretFile}"
           );
       } finally {
         await server.stop();
-        if (opts.keep) process.stderr.write(`the demo folder is kept: ${dir} (config: ${join(dir, 'config.toml')})\n`);
+        if (opts.keep)
+          process.stderr.write(
+            `the demo folder is kept: ${dir} (config: ${join(dir, 'config.toml')}); its IMAP server is stopped, so use it with status, dataset, report and model, not sync or draft\n`,
+          );
         else rmSync(dir, { recursive: true, force: true });
       }
     });
