@@ -176,16 +176,26 @@ export function parseConfig(text: string, file: string, env: Env = process.env):
   for (const rule of checkRules(raw)) {
     problems.push({ path: formatPath(rule.path), message: rule.message, fix: rule.fix });
   }
+  // A GGUF file or an Ollama name is what many users have; say what works instead (issue 15:
+  // it was advised to `model pull` itself), listed with the other problems. A folder that does not
+  // exist yet is train's to report.
+  const rawBase = (raw as { train?: { base_model?: unknown } } | null)?.train?.base_model;
+  if (typeof rawBase === 'string') {
+    const baseModel = baseModelProblem(resolveBaseModelName(rawBase, dirname(file), env), { missingOk: true });
+    if (baseModel) problems.push({ path: 'train.base_model', ...baseModel });
+  }
   if (!result.success || problems.length > 0) {
     problems.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
     throw new ConfigError('CONFIG_INVALID', file, problems);
   }
-  const config = resolveConfig(result.data, file, env);
-  // A GGUF file or an Ollama name is what many users have; say what works instead (issue 15:
-  // it was advised to `model pull` itself). A folder that does not exist yet is train's to report.
-  const baseModel = baseModelProblem(config.train.baseModel, { missingOk: true });
-  if (baseModel) throw new ConfigError('CONFIG_INVALID', file, [{ path: 'train.base_model', ...baseModel }]);
-  return config;
+  return resolveConfig(result.data, file, env);
+}
+
+/** train.base_model as a folder path (resolved against the config folder) or as a preset / repository id. */
+function resolveBaseModelName(name: string, configDir: string, env: Env): string {
+  return name.includes('/') && (name.startsWith('.') || name.startsWith('~') || name.startsWith('/'))
+    ? resolveConfigPath(name, configDir, env)
+    : name;
 }
 
 function resolveConfig(raw: RawConfig, file: string, env: Env): Config {
@@ -212,13 +222,7 @@ function resolveConfig(raw: RawConfig, file: string, env: Env): Config {
       excludeDomains: raw.dataset.exclude_domains.map((d) => d.toLowerCase().replace(/^@/, '')),
     },
     train: {
-      baseModel:
-        raw.train.base_model.includes('/') &&
-        (raw.train.base_model.startsWith('.') ||
-          raw.train.base_model.startsWith('~') ||
-          raw.train.base_model.startsWith('/'))
-          ? resolveConfigPath(raw.train.base_model, configDir, env)
-          : raw.train.base_model,
+      baseModel: resolveBaseModelName(raw.train.base_model, configDir, env),
       ...(raw.train.python ? { python: raw.train.python } : {}),
       device: raw.train.device,
       maxSeqLen: raw.train.max_seq_len,

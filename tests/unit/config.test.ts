@@ -142,6 +142,14 @@ password_env = "1BAD"
     expect(found.find((p) => p.path === 'train.sandbox')?.fix).toBe('use one of "auto", "off"');
   });
 
+  it('lists a base_model that cannot be trained together with the other problems', () => {
+    const found = problems(`${minimal}[train]\nbase_model = "llama3:8b"\n[drafts]\nreply_when_cc = "yes"\n`);
+    expect(found).toEqual([
+      'drafts.reply_when_cc: must be true or false, without quotes (got "yes")',
+      'train.base_model: "llama3:8b" looks like an Ollama model name (name:tag), not a base model',
+    ]);
+  });
+
   it('names missing keys and suggests the nearest known key for a typo', () => {
     const found = problems('[[accounts]]\nname = "a"\nhots = "h"\npassword_comand = "x"\n');
     expect(found).toContain('accounts[0].host: is required but missing');
