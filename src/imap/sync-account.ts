@@ -178,8 +178,11 @@ export async function syncAccount(options: AccountSyncOptions): Promise<AccountS
       result.removed.length + result.mailboxes.reduce((n, m) => n + m.added + m.expunged + (m.reset ? 1 : 0), 0);
     if (changed > 0) deleteOrphanContents(db);
     result.durationMs = Date.now() - started;
-    if (result.failed.length === 0) recordAccountSync(db, accountId, { at: Date.now() });
-    else
+    // A sync stopped by its signal (Ctrl-C, the daemon's SIGTERM) is not a complete one: the
+    // account's last complete sync stays what it was.
+    if (result.failed.length === 0) {
+      if (result.interrupted.length === 0) recordAccountSync(db, accountId, { at: Date.now() });
+    } else
       recordAccountSync(db, accountId, {
         at: Date.now(),
         error: {

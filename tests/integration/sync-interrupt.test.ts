@@ -3,6 +3,7 @@
 // reported interrupted, and the next sync fetches the rest without duplicates.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { syncAccount } from '../../src/imap/sync-account.js';
+import { accountLastSync } from '../../src/store/accounts.js';
 import { type Db, openStore } from '../../src/store/db.js';
 import { newAccount, type TestAccount } from '../helpers/account.js';
 import { appendMessages, buildMessage } from '../helpers/mail.js';
@@ -53,11 +54,14 @@ describe('sync stopped by its signal', () => {
     expect(first.interrupted).toContain('INBOX');
     expect(afterStop.length).toBeGreaterThanOrEqual(5);
     expect(afterStop.length).toBeLessThan(TOTAL);
+    // Not a complete sync: the account keeps its last complete sync (none yet), for status to show.
+    expect(accountLastSync(db, 'test')).toBeNull();
 
     const second = await syncAccount({ db, account: account.config.accounts[0]!, settings: account.config.sync });
     expect(second.interrupted).toEqual([]);
     const all = storedUids(db);
     expect(all).toHaveLength(TOTAL);
     expect(new Set(all).size).toBe(TOTAL);
+    expect(accountLastSync(db, 'test')).not.toBeNull();
   });
 });
