@@ -64,6 +64,10 @@ export function runWorker(options: RunWorkerOptions): WorkerRun {
   const sandbox = workerSandbox(options.sandbox ?? workerSandboxMode(), options.onNotice ?? logNotice);
   const wrapped = sandboxCommand(sandbox, cmd as string, argv as string[], { cwd, env });
   const child = spawn(wrapped.command, wrapped.args, { stdio: ['pipe', 'pipe', 'pipe'], cwd, env });
+  // A worker that dies before reading its config (no interpreter inside the sandbox, a crash at
+  // import) closes the pipe: the EPIPE is not the failure to report — its exit code and stderr
+  // are, below — and an 'error' with no listener would kill this process.
+  child.stdin.on('error', () => {});
   child.stdin.end(JSON.stringify(options.config));
   const stderrTail: string[] = [];
   let cancelled = false;

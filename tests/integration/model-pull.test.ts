@@ -1,7 +1,7 @@
 // `model pull` against a loopback HTTP server that serves a repository in the Hugging Face hub's
 // URL layout: resumable downloads, hash verification, safetensors only, nothing re-downloaded.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,6 +27,23 @@ describe('model pull from a hub on loopback', () => {
   const requests: { path: string; range?: string }[] = [];
   let dropNextWeights = false;
   let corrupt = false;
+  /** The data folder of the pull whose weights are cut off (its `.part` file is watched). */
+  let cutDataDir = '';
+
+  /** Bytes in any `*.part` file under dir (the download in progress). */
+  const partBytes = (dir: string): number =>
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith('.part'))
+      .reduce((n, e) => n + statSync(join(e.parentPath, e.name)).size, 0);
+
+  /**
+   * Waits (at most 10 s) until the client has stored some of the bytes sent: a connection cut the
+   * moment the bytes leave the server can take them with it on a busy machine (the client's body
+   * stream errors before its last chunks reach the file), and then there is nothing to resume.
+   */
+  const untilStored = async (dir: string): Promise<void> => {
+    for (let i = 0; i < 200 && partBytes(dir) === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  };
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -80,7 +97,7 @@ describe('model pull from a hub on loopback', () => {
       if (dropNextWeights && m?.[2] === 'model.safetensors') {
         dropNextWeights = false;
         // Half the weights, then the connection dies.
-        res.write(body.subarray(0, 120_000), () => res.socket?.destroy());
+        res.write(body.subarray(0, 120_000), () => void untilStored(cutDataDir).then(() => res.socket?.destroy()));
         return;
       }
       res.end(body);
@@ -93,6 +110,7 @@ describe('model pull from a hub on loopback', () => {
   it('resumes an interrupted download with a Range request and verifies every file', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'understudy-pull-'));
     dropNextWeights = true;
+    cutDataDir = dataDir;
     const first = await pullModel({ model: 'test-org/tiny', dataDir, hubUrl }).catch((e) => e);
     expect(first).toBeInstanceOf(PullError);
     expect(first.code).toBe('NETWORK');
