@@ -90,7 +90,7 @@ describe('understudy uninstall', () => {
       /2 drafts of ours are still on the server:\n {2}test {2}Drafts {2}Re: Friday\n {2}test {2}Drafts {2}Re: Invoice/,
     );
     expect(listed.stdout).toMatch(
-      /uninstall: service removed; 0 drafts deleted, 2 left on the server; data and config kept/,
+      /uninstall: no service was installed; 0 drafts deleted, 2 left on the server; data and config kept/,
     );
 
     const noTty = await cli('uninstall', '--delete-drafts');

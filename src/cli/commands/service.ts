@@ -14,6 +14,12 @@ import { renderLaunchdPlist, renderSystemdUnit, servicePaths } from '../service-
 const UNIT = 'understudy.service';
 const AGENT = 'com.understudy.daemon';
 
+/** Where `service install` puts the unit (systemd, XDG_CONFIG_HOME) or the agent (launchd) file. */
+export function serviceFile(): string {
+  if (process.platform === 'darwin') return join(homedir(), 'Library', 'LaunchAgents', `${AGENT}.plist`);
+  return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'systemd', 'user', UNIT);
+}
+
 function run(cmd: string, args: string[]): { ok: boolean; out: string } {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
   return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() || (r.error?.message ?? '') };
@@ -71,13 +77,13 @@ export function registerService(program: Command): void {
     .summary('stop and remove the service')
     .action(() => {
       if (process.platform === 'darwin') {
-        const file = join(homedir(), 'Library', 'LaunchAgents', `${AGENT}.plist`);
+        const file = serviceFile();
         run('launchctl', ['bootout', `gui/${userInfo().uid}/${AGENT}`]);
         rmSync(file, { force: true });
         process.stdout.write(`stopped and removed ${file}\n`);
         return;
       }
-      const file = join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'systemd', 'user', UNIT);
+      const file = serviceFile();
       const existed = existsSync(file);
       const disable = run('systemctl', ['--user', 'disable', '--now', UNIT]);
       rmSync(file, { force: true });

@@ -21,6 +21,7 @@ import { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { plural } from '../plural.js';
+import { serviceFile } from './service.js';
 
 interface UninstallOptions {
   purge?: boolean;
@@ -175,6 +176,8 @@ export function registerUninstall(program: Command): void {
 
       // 1. The service, by the service command's own code.
       say('removing the service…');
+      // So the summary never claims to have removed a service that was never installed.
+      const serviceInstalled = existsSync(serviceFile());
       const serviceCode = await runSelf(['--config', config.file, 'service', 'uninstall']);
       if (serviceCode !== 0) exit = EXIT.FAILURE;
 
@@ -228,7 +231,7 @@ export function registerUninstall(program: Command): void {
       ctx.close();
 
       const summary = {
-        service: { removed: serviceCode === 0, exitCode: serviceCode },
+        service: { installed: serviceInstalled, removed: serviceInstalled && serviceCode === 0, exitCode: serviceCode },
         draftsLeft: left.filter((l) => !['removed', 'flagged'].includes(l.draft.outcome ?? '')).map((l) => l.draft),
         draftsDeleted: left.filter((l) => ['removed', 'flagged'].includes(l.draft.outcome ?? '')).map((l) => l.draft),
         purged,
@@ -236,7 +239,11 @@ export function registerUninstall(program: Command): void {
       if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else {
         const parts = [
-          summary.service.removed ? 'service removed' : 'the service could not be removed',
+          serviceCode !== 0
+            ? 'the service could not be removed'
+            : serviceInstalled
+              ? 'service removed'
+              : 'no service was installed',
           `${plural(summary.draftsDeleted.length, 'draft')} deleted, ${summary.draftsLeft.length} left on the server`,
           purged
             ? `purged ${purged.dataDir} and ${purged.config}${purged.keyring.length ? `, keyring: ${purged.keyring.map((k) => (k.ok ? `${k.entry} removed` : `${k.entry} not removed (${k.error})`)).join('; ')}` : ''}`
