@@ -1,5 +1,5 @@
 // The CLI as a user meets it: exit codes, messages, TLS trust, bad passwords and bad configs.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { newAccount, runCli, type TestAccount } from '../helpers/account.js';
@@ -139,6 +139,21 @@ password_command = "pass show home"
     const json = await runCli(['--config', account.configFile, 'config', 'check', '--json']);
     expect(json.stdout).not.toContain(account.password);
     expect(JSON.parse(json.stdout).accounts[0].port).toBe(server.port);
+    expect(JSON.parse(json.stdout).ok).toBe(true);
+    // A file that validates but whose secret cannot be read: valid, not ok, exit 78.
+    const noSecret = join(account.dir, 'no-secret.toml');
+    writeFileSync(
+      noSecret,
+      readFileSync(account.configFile, 'utf8').replace(
+        /password_file = ".*"/,
+        'password_file = "/nonexistent/imap.pass"',
+      ),
+    );
+    const failed = await runCli(['--config', noSecret, 'config', 'check', '--json']);
+    expect(failed.code).toBe(78);
+    const report = JSON.parse(failed.stdout);
+    expect([report.valid, report.ok]).toEqual([true, false]);
+    expect(report.accounts[0].secret.check).toMatch(/^FAILED: /);
   });
 
   it('usage errors exit 64 and every command has --help', async () => {

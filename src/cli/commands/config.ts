@@ -53,7 +53,9 @@ export function registerConfig(program: Command): void {
         }
       }
       const shown = {
+        // valid: the file validates; ok: and every secret that was checked could be read (exit 0).
         valid: true,
+        ok: !failed,
         file: resolved.file,
         dataDir: resolved.dataDir,
         database: resolved.dbPath,
