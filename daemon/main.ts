@@ -168,10 +168,11 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
 
   return new Promise<number>((resolve) => {
     let exitCode = 0;
-    const stop = async (signal: string) => {
+    /** `reason`: the signal's name, or the error code of a failure retrying cannot fix. */
+    const stop = async (reason: { signal: string } | { code: string }) => {
       if (state === 'stopping' || state === 'stopped') return;
       state = 'stopping';
-      logger.info({ signal }, 'stopping');
+      logger.info(reason, 'stopping');
       status();
       abort.abort();
       for (const t of tasks) void t.destroy();
@@ -200,10 +201,10 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
         { code: failure.code, exitCode: failure.exitCode, err: failure.message },
         'stopping: this needs your action, retrying will not fix it',
       );
-      void stop(failure.code);
+      void stop({ code: failure.code });
     };
-    process.once('SIGTERM', () => void stop('SIGTERM'));
-    process.once('SIGINT', () => void stop('SIGINT'));
+    process.once('SIGTERM', () => void stop({ signal: 'SIGTERM' }));
+    process.once('SIGINT', () => void stop({ signal: 'SIGINT' }));
   });
 }
 
