@@ -5,17 +5,9 @@ import { type Db, stmt } from './db.js';
 
 export type { Address } from './addresses.js';
 
-/** One stored copy of a message (a message in two mailboxes is two of these, sharing `contentId`). */
-export interface Message {
-  /** Row id of this copy. */
-  id: number;
-  /** The stored content (what it says), shared between its copies. */
-  contentId: number;
+/** The header fields and flags of a message, as the sync writes them and every reader gets them. */
+export interface MessageHeaders {
   uid: number;
-  /** The mailbox it is in: path, RFC 6154 special use (or \Inbox), UIDVALIDITY. */
-  mailbox: string;
-  specialUse: string | null;
-  uidValidity: number | null;
   messageId: string | null;
   inReplyTo: string | null;
   /** References, oldest first, as the sync stored them (`<id>` each). */
@@ -29,6 +21,18 @@ export interface Message {
   date: number | null;
   /** IMAP flags and keywords (\Seen, \Draft, $Forwarded, …). */
   flags: string[];
+}
+
+/** One stored copy of a message (a message in two mailboxes is two of these, sharing `contentId`). */
+export interface Message extends MessageHeaders {
+  /** Row id of this copy. */
+  id: number;
+  /** The stored content (what it says), shared between its copies. */
+  contentId: number;
+  /** The mailbox it is in: path, RFC 6154 special use (or \Inbox), UIDVALIDITY. */
+  mailbox: string;
+  specialUse: string | null;
+  uidValidity: number | null;
 }
 
 /** The columns `toMessage` reads, for a query over `messages m JOIN mailboxes b ON b.id = m.mailbox_id`. */
@@ -102,19 +106,8 @@ export interface MessageContent {
   attachments: AttachmentInfo[];
 }
 
-export interface NewMessage {
-  uid: number;
-  messageId: string | null;
-  inReplyTo: string | null;
-  references: string[];
-  from: Address[];
-  to: Address[];
-  cc: Address[];
-  replyTo: Address[];
-  subject: string | null;
-  date: number | null;
+export interface NewMessage extends MessageHeaders {
   internalDate: number | null;
-  flags: string[];
   modseq: string | null;
   size: number | null;
   listId: string | null;
