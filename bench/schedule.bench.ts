@@ -15,8 +15,9 @@ import { ensureAccount } from '../src/store/accounts.js';
 import { openStore } from '../src/store/db.js';
 import { storedExamples } from '../src/store/examples.js';
 import { ensureMailbox } from '../src/store/mailboxes.js';
-import { insertMessages, type NewMessage } from '../src/store/messages.js';
+import { insertMessages } from '../src/store/messages.js';
 import { TrainingSchedule } from '../src/train/schedule.js';
+import { plainTextMessage } from '../tests/helpers/new-message.js';
 
 const EXCHANGES = Number(process.env.BENCH_EXCHANGES ?? 3000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
@@ -24,35 +25,8 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 const WORDS = 'figures budget meeting contract draft review offsite printer lawyers numbers Tuesday Friday'.split(' ');
 
 function message(uid: number, id: string, from: string, to: string, text: string, date: number, parent?: string) {
-  return {
-    uid,
-    messageId: id,
-    inReplyTo: parent ?? null,
-    references: parent ? [parent] : [],
-    from: [{ address: from }],
-    to: [{ address: to }],
-    cc: [],
-    replyTo: [],
-    subject: parent ? `Re: topic ${uid}` : `topic ${uid}`,
-    date,
-    internalDate: date,
-    flags: ['\\Seen'],
-    modseq: '1',
-    size: text.length,
-    listId: null,
-    listUnsubscribe: null,
-    autoSubmitted: null,
-    precedence: null,
-    content: {
-      dedupeKey: `${id}/${text.length}`,
-      headers: `Message-ID: ${id}\r\n`,
-      mimeType: 'text/plain',
-      bodyText: text,
-      bodyHtml: null,
-      textTruncated: false,
-      attachments: [],
-    },
-  } satisfies NewMessage;
+  const subject = parent ? `Re: topic ${uid}` : `topic ${uid}`;
+  return plainTextMessage({ uid, id, from, to, subject, text, date, inReplyTo: parent ?? null });
 }
 
 function median(xs: number[]): number {

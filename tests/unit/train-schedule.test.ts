@@ -13,6 +13,7 @@ import { ensureMailbox } from '../../src/store/mailboxes.js';
 import { deleteUids, insertMessages, type NewMessage } from '../../src/store/messages.js';
 import { insertVersion } from '../../src/store/model-versions.js';
 import { TrainingSchedule } from '../../src/train/schedule.js';
+import { plainTextMessage } from '../helpers/new-message.js';
 
 const HOUR = 3_600_000;
 const config = parseConfig(
@@ -40,35 +41,8 @@ function message(
   date: number,
   inReplyTo: string | null = null,
 ): NewMessage {
-  return {
-    uid,
-    messageId: id,
-    inReplyTo,
-    references: inReplyTo ? [inReplyTo] : [],
-    from: [{ address: from }],
-    to: [{ address: to }],
-    cc: [],
-    replyTo: [],
-    subject: inReplyTo ? 'Re: plans' : 'plans',
-    date,
-    internalDate: date,
-    flags: ['\\Seen'],
-    modseq: '1',
-    size: text.length,
-    listId: null,
-    listUnsubscribe: null,
-    autoSubmitted: null,
-    precedence: null,
-    content: {
-      dedupeKey: `${id}/${text.length}`,
-      headers: `Message-ID: ${id}\r\n`,
-      mimeType: 'text/plain',
-      bodyText: text,
-      bodyHtml: null,
-      textTruncated: false,
-      attachments: [],
-    },
-  };
+  const subject = inReplyTo ? 'Re: plans' : 'plans';
+  return plainTextMessage({ uid, id, from, to, subject, text, date, inReplyTo });
 }
 
 const QUESTIONS = [
