@@ -10,18 +10,7 @@ import {
   SYNC_BACKOFF,
   sessionFailure,
 } from '../../src/imap/session.js';
-
-/** mulberry32: a small seeded PRNG returning [0, 1), so every run draws the same delays. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../fixtures/hostile/fuzz-gen.js';
 
 const windowOf = (attempt: number, p: BackoffPolicy) => Math.min(p.capMs, p.baseMs * 2 ** attempt);
 
@@ -41,7 +30,7 @@ const account: AccountConfig = {
 describe('reconnectDelay (equal jitter)', () => {
   it('waits between half the window and the whole window, the window doubling up to the cap', () => {
     for (const policy of [SYNC_BACKOFF, IDLE_BACKOFF]) {
-      const random = seeded(42);
+      const random = prng(42);
       for (let attempt = 0; attempt < 25; attempt++) {
         const window = windowOf(attempt, policy);
         const delay = reconnectDelay(attempt, policy, random);
@@ -65,13 +54,13 @@ describe('reconnectDelay (equal jitter)', () => {
   it('a seeded random gives the same schedule every time, spread over the upper half (mean ≈ 3/4 window)', () => {
     const policy = SYNC_BACKOFF;
     const schedule = (seed: number) => {
-      const random = seeded(seed);
+      const random = prng(seed);
       return Array.from({ length: 8 }, (_, attempt) => reconnectDelay(attempt, policy, random));
     };
     expect(schedule(7)).toEqual(schedule(7));
     expect(schedule(7)).not.toEqual(schedule(8));
     // Many clients that lost the same server at the same time spread out instead of returning together.
-    const random = seeded(1);
+    const random = prng(1);
     const draws = Array.from({ length: 2000 }, () => reconnectDelay(6, policy, random) / windowOf(6, policy));
     const mean = draws.reduce((a, b) => a + b, 0) / draws.length;
     expect(mean).toBeGreaterThan(0.72);
