@@ -11,12 +11,12 @@
 //   text. The corpus gives `expected_reply`, the text of that HTML by tag stripping; outputs are compared to it with
 //   all whitespace removed, which is talon's own rule for HTML.
 // - `expect_unchanged` cases have the input as `expected_reply`, so they need no special rule.
-// - Understudy's output is read three ways because the sources disagree on whether a trailing sign-off or signature
-//   belongs to the reply: as written (sign-off kept, signature removed), with keepSignature: true, and without the
-//   sign-off it reports as its own part (replyParts().signOff: talon's and crisp's "Thanks,\nBob" is signature); a
-//   case counts when one of them matches. `understudy_acc_two_modes` is the earlier rule (the first two readings
-//   only), printed as well so figures from before and after the third reading can be compared like for like. The
-//   other tools run in their one natural mode.
+// - One output per tool, in its natural mode (Understudy: replyText as dataset build calls it). A case counts when the
+//   output matches `expected_reply`, or, for the cases named in bench/quotes-conventions.ts only, the answer the case
+//   has under this product's reading of a convention the sources contradict each other on (sign-off kept; signature
+//   block, forwarded message and Outlook's rule line dropped), each contradiction shown by another case of the
+//   corpus. Those entries are checked against the corpus first, apply to every tool alike, and their number is
+//   printed (`cases_either_reading`); `*_acc_expected_only` is the score against `expected_reply` alone.
 // - planer needs a DOM `Document` for HTML (jsdom in its own tests), which this project does not ship; html cases
 //   get planer's plain-text extractor on htmlToText(input), the same text email-reply-parser (plain text only) gets.
 //   eml cases: Understudy decodes them as sync stores them (decodeMessage, the one decoding path); the other tools get
@@ -28,7 +28,8 @@ import EmailReplyParser from 'email-reply-parser';
 import { simpleParser } from 'mailparser';
 import { htmlToText } from '../src/mail/html-text.js';
 import { decodeMessage } from '../src/mail/message-decode.js';
-import { replyParts, replyText } from '../src/mail/reply-text.js';
+import { replyText } from '../src/mail/reply-text.js';
+import { CONVENTIONS, type ConventionName, DISPUTED } from './quotes-conventions.js';
 
 const CORPORA = resolve(import.meta.dirname, '../../shared/corpora');
 const VERBOSE = process.env.QUOTES_VERBOSE === '1';
@@ -67,9 +68,65 @@ function normalise(s: string): string {
 
 const noWhitespace = (s: string) => s.replace(/\s+/g, '');
 
-function matches(c: Case, output: string): boolean {
-  if (c.format === 'html') return noWhitespace(output) === noWhitespace(c.expected_reply);
-  return normalise(output) === normalise(c.expected_reply);
+function same(c: Case, output: string, answer: string): boolean {
+  if (c.format === 'html') return noWhitespace(output) === noWhitespace(answer);
+  return normalise(output) === normalise(answer);
+}
+
+/** The answers a case accepts: `expected_reply`, plus this product's reading where the corpus disputes it. */
+function accepted(c: Case, disputed: ReadonlyMap<string, string>): string[] {
+  const ours = disputed.get(c.id);
+  return ours === undefined ? [c.expected_reply] : [c.expected_reply, ours];
+}
+
+/**
+ * Checks bench/quotes-conventions.ts against the corpus, so that a second accepted answer cannot be made up: every
+ * named case exists; each convention's evidence case holds the text and keeps or drops it as stated; each disputed
+ * case's second answer differs from its expected one and consists of lines of its input, in order. Returns the
+ * second answers by case id; throws with every problem found.
+ */
+function disputedAnswers(cases: readonly Case[]): Map<string, string> {
+  const byId = new Map(cases.map((c) => [c.id, c]));
+  const problems: string[] = [];
+  for (const [name, convention] of Object.entries(CONVENTIONS)) {
+    for (const e of convention.evidence) {
+      const c = byId.get(e.id);
+      const text = noWhitespace(e.text);
+      if (!c) problems.push(`${name}: evidence case ${e.id} is not in the corpus`);
+      else if (!noWhitespace(c.input).includes(text))
+        problems.push(`${name}: ${e.id} input lacks ${JSON.stringify(e.text)}`);
+      else if (noWhitespace(c.expected_reply).includes(text) !== e.kept)
+        problems.push(
+          `${name}: ${e.id} expected answer does not ${e.kept ? 'keep' : 'drop'} ${JSON.stringify(e.text)}`,
+        );
+    }
+  }
+  const out = new Map<string, string>();
+  for (const d of DISPUTED) {
+    const c = byId.get(d.id);
+    if (!c) {
+      problems.push(`disputed case ${d.id} is not in the corpus`);
+      continue;
+    }
+    if (same(c, d.ours, c.expected_reply)) problems.push(`${d.id}: the second answer equals the expected one`);
+    const source = normalise(c.format === 'html' ? htmlToText(c.input) : c.input).split('\n');
+    let at = 0;
+    for (const line of normalise(d.ours)
+      .split('\n')
+      .filter((l) => l !== '')) {
+      while (at < source.length && noWhitespace(source[at] ?? '') !== noWhitespace(line)) at++;
+      if (at === source.length) {
+        problems.push(`${d.id}: second answer line ${JSON.stringify(line)} is not a later line of the input`);
+        break;
+      }
+      at++;
+    }
+    if (out.has(d.id)) problems.push(`${d.id} is listed twice`);
+    out.set(d.id, d.ours);
+  }
+  if (problems.length > 0)
+    throw new Error(`bench/quotes-conventions.ts disagrees with the corpus:\n  ${problems.join('\n  ')}`);
+  return out;
 }
 
 /** The language a case is filed under: "fr/en" and "fr (+en)" count as French. */
@@ -90,10 +147,13 @@ function timeUs(fn: () => void, repeat: number): number {
 interface Tally {
   cases: number;
   understudy: number;
-  understudy_two_modes: number;
   planer: number;
   email_reply_parser: number;
 }
+
+const TOOLS = ['understudy', 'planer', 'email_reply_parser'] as const;
+type Tool = (typeof TOOLS)[number];
+const emptyTally = (): Tally => ({ cases: 0, understudy: 0, planer: 0, email_reply_parser: 0 });
 
 async function main(): Promise<void> {
   const cases = readFileSync(join(CORPORA, 'quotes/cases.jsonl'), 'utf8')
@@ -101,12 +161,15 @@ async function main(): Promise<void> {
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as Case);
   log(`quotes: ${cases.length} cases from ${join(CORPORA, 'quotes/cases.jsonl')}`);
-  log('rules: text/eml whitespace-normalised, html without whitespace; Understudy counts if one of its three readings');
-  log('       matches (as written, signature kept, sign-off removed; understudy_acc_two_modes: the first two only);');
+  const disputed = disputedAnswers(cases);
+  log('rules: text/eml whitespace-normalised, html without whitespace; one output per tool; the expected answer, or');
+  log(`       for ${disputed.size} cases the corpus disputes (bench/quotes-conventions.ts), this product's reading;`);
   log('       planer (no DOM here) and email-reply-parser get htmlToText(input) for html cases');
 
-  const total: Tally = { cases: 0, understudy: 0, understudy_two_modes: 0, planer: 0, email_reply_parser: 0 };
+  const total = emptyTally();
+  const expectedOnly = emptyTally();
   const perLanguage = new Map<string, Tally>();
+  const perConvention = new Map<ConventionName, Tally>();
   const timings: number[] = [];
   const failures: string[] = [];
 
@@ -126,50 +189,52 @@ async function main(): Promise<void> {
       plain = c.input;
     }
 
-    const parts = replyParts(body);
-    const ours = parts.text;
-    const oursKept = replyText(body, { keepSignature: true }).text;
-    const oursNoSignOff = parts.signOff ? ours.slice(0, ours.lastIndexOf(parts.signOff)) : ours;
-    const twoModesOk = matches(c, ours) || matches(c, oursKept);
-    const understudyOk = twoModesOk || matches(c, oursNoSignOff);
-    const planerOut = safe(() => planer.extractFromPlain(plain));
-    const erpOut = safe(() => erp.read(plain).getVisibleText());
-    const planerOk = matches(c, planerOut);
-    const erpOk = matches(c, erpOut);
+    const outputs: Record<Tool, string> = {
+      understudy: replyText(body).text,
+      planer: safe(() => planer.extractFromPlain(plain)),
+      email_reply_parser: safe(() => erp.read(plain).getVisibleText()),
+    };
     timings.push(timeUs(() => replyText(body), 20));
 
+    const answers = accepted(c, disputed);
     const lang = languageOf(c);
-    const t = perLanguage.get(lang) ?? {
-      cases: 0,
-      understudy: 0,
-      understudy_two_modes: 0,
-      planer: 0,
-      email_reply_parser: 0,
-    };
-    for (const tally of [t, total]) {
-      tally.cases++;
-      if (understudyOk) tally.understudy++;
-      if (twoModesOk) tally.understudy_two_modes++;
-      if (planerOk) tally.planer++;
-      if (erpOk) tally.email_reply_parser++;
-    }
+    const t = perLanguage.get(lang) ?? emptyTally();
     perLanguage.set(lang, t);
-    if (!understudyOk) {
+    const conventions = DISPUTED.find((d) => d.id === c.id)?.conventions ?? [];
+    const tallies = [t, total];
+    for (const name of conventions) {
+      const ct = perConvention.get(name) ?? emptyTally();
+      perConvention.set(name, ct);
+      tallies.push(ct);
+    }
+    for (const tally of [...tallies, expectedOnly]) tally.cases++;
+    for (const tool of TOOLS) {
+      if (answers.some((a) => same(c, outputs[tool], a))) for (const tally of tallies) tally[tool]++;
+      if (same(c, outputs[tool], c.expected_reply)) expectedOnly[tool]++;
+    }
+    if (!answers.some((a) => same(c, outputs.understudy, a))) {
       failures.push(c.id);
       if (VERBOSE) {
         log(`\n✗ ${c.id} [${c.format}/${c.compare}/${c.language}]`);
         log(`  expected: ${JSON.stringify(c.expected_reply.slice(0, 400))}`);
-        log(`  default:  ${JSON.stringify(ours.slice(0, 400))}`);
-        log(`  keepSig:  ${JSON.stringify(oursKept.slice(0, 400))}`);
-        log(`  noSignOff: ${JSON.stringify(oursNoSignOff.slice(0, 400))}`);
+        if (answers[1] !== undefined) log(`  or ours:  ${JSON.stringify(answers[1].slice(0, 400))}`);
+        log(`  output:   ${JSON.stringify(outputs.understudy.slice(0, 400))}`);
       }
     }
   }
 
-  const acc = (k: keyof Tally) => round(total[k] / total.cases);
+  const acc = (k: Tool, tally: Tally = total) => round(tally[k] / tally.cases);
   log(
-    `understudy ${total.understudy}/${total.cases} (two modes: ${total.understudy_two_modes}), planer ${total.planer}, email-reply-parser ${total.email_reply_parser}`,
+    `understudy ${total.understudy}/${total.cases} (expected answer only: ${expectedOnly.understudy}), ` +
+      `planer ${total.planer} (${expectedOnly.planer}), email-reply-parser ${total.email_reply_parser} ` +
+      `(${expectedOnly.email_reply_parser})`,
   );
+  for (const [name, t] of perConvention) {
+    log(
+      `  disputed '${name}': ${t.cases} cases scored either way (${CONVENTIONS[name].ours}); understudy ${t.understudy}, ` +
+        `planer ${t.planer}, email-reply-parser ${t.email_reply_parser}`,
+    );
+  }
   log(`understudy misses (${failures.length}): ${failures.join(', ')}`);
   const medianUs = median(timings);
   log(`replyText: median ${medianUs.toFixed(1)} µs per case`);
@@ -191,10 +256,13 @@ async function main(): Promise<void> {
   const result = {
     bench: 'quotes',
     cases: total.cases,
+    cases_either_reading: disputed.size,
     understudy_acc: acc('understudy'),
-    understudy_acc_two_modes: acc('understudy_two_modes'),
     planer_acc: acc('planer'),
     email_reply_parser_acc: acc('email_reply_parser'),
+    understudy_acc_expected_only: acc('understudy', expectedOnly),
+    planer_acc_expected_only: acc('planer', expectedOnly),
+    email_reply_parser_acc_expected_only: acc('email_reply_parser', expectedOnly),
     per_language,
     reply_text_median_us: round(medianUs),
     ...(await enron),

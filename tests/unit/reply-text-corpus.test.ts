@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
+import { DISPUTED } from '../../bench/quotes-conventions.js';
 import { quotedOriginal, type ReplyText, replyText } from '../../src/mail/reply-text.js';
 
 const QUOTES = resolve(import.meta.dirname, '../../../shared/corpora/quotes');
@@ -52,20 +53,31 @@ function same(format: string, a: string, b: string): boolean {
 }
 
 describe.skipIf(!present)('known-answer cases (cases.jsonl)', () => {
-  it('matches at least 95% of the cases in one of the two modes', async () => {
+  // The bench's rule (bench/quotes.bench.ts): one output, the expected answer; or, for the cases whose expected
+  // answer follows a convention another case of the corpus contradicts (bench/quotes-conventions.ts), the answer
+  // under Understudy's reading of it.
+  it('matches at least 97% of the cases, disputed conventions read as Understudy reads them', async () => {
     const cases = readJsonl<Case>('cases.jsonl');
+    const ours = new Map(DISPUTED.map((d) => [d.id, d.ours]));
     const misses: string[] = [];
     for (const c of cases) {
-      const body = await bodyOf(c);
-      const ok =
-        same(c.format, replyText(body).text, c.expected_reply) ||
-        same(c.format, replyText(body, { keepSignature: true }).text, c.expected_reply);
-      if (!ok) misses.push(c.id);
+      const out = replyText(await bodyOf(c)).text;
+      const alt = ours.get(c.id);
+      if (!same(c.format, out, c.expected_reply) && !(alt !== undefined && same(c.format, out, alt))) misses.push(c.id);
     }
     const accuracy = 1 - misses.length / cases.length;
     console.log(`cases.jsonl: ${cases.length - misses.length}/${cases.length} (${accuracy.toFixed(3)}); misses:`);
     for (const id of misses) console.log(`  ${id}`);
-    expect(accuracy).toBeGreaterThanOrEqual(0.95);
+    expect(accuracy).toBeGreaterThanOrEqual(0.97);
+  });
+
+  it('gives the reading of every disputed case as Understudy states it', async () => {
+    const cases = new Map(readJsonl<Case>('cases.jsonl').map((c) => [c.id, c]));
+    for (const d of DISPUTED) {
+      const c = cases.get(d.id);
+      expect(c, d.id).toBeDefined();
+      if (c) expect(same(c.format, replyText(await bodyOf(c)).text, d.ours), d.id).toBe(true);
+    }
   });
 
   it('returns every "unchanged" case unchanged, except those whose forwarded section it removes by design', async () => {
@@ -122,10 +134,11 @@ const PARTIAL: Record<string, Expectation> = {
     absent: ['Abhishek Kona wrote', '> ', 'riak-users'],
     from: 'Abhishek Kona',
   },
+  // GitHub's parser hides "-Abhishek Kona" as a signature (crisp keeps it on the same input); a "-Name" sign-off is
+  // the author's voice in Understudy's convention, like "/ Jef" and "—Ryan".
   'email_reply_parser/email_1_3': {
-    text: 'Oh thanks.\n\nHaving the function would be great.',
-    signature: '-Abhishek Kona',
-    keptContains: ['-Abhishek Kona'],
+    text: 'Oh thanks.\n\nHaving the function would be great.\n\n-Abhishek Kona',
+    signature: null,
     from: 'Russell Brown',
   },
   'email_reply_parser/email_1_4': {
@@ -264,9 +277,8 @@ const PARTIAL: Record<string, Expectation> = {
     from: 'taro.tanaka@example.com',
   },
   'mail-parser-reply/email_nl_1_1/test_dutch_simple_body': {
-    absent: ['riak-gebruikers', 'Maarten'],
-    signature: '-Maarten de Jong',
-    keptContains: ['-Maarten de Jong'],
+    contains: ['Ik gebruik momenteel de Java HTTP API.\n\n-Maarten de Jong'],
+    absent: ['riak-gebruikers'],
   },
   // These fixtures open with a header block ("Od: … Wysłano: … Temat: …"). For Understudy a body that starts with
   // one quotes or forwards a message and has nothing of its own; the quoted message is what quotedOriginal reads.

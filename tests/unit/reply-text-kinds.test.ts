@@ -133,11 +133,38 @@ describe('separators and footers the field cases do not show', () => {
 
 describe('sign-offs stay, signature blocks go', () => {
   it('slash and dash sign-offs are the author’s', () => {
-    for (const off of ['//Jef', '/ Jef', '—Ryan', '– Ryan', '/Marie-Claire']) {
+    for (const off of ['//Jef', '/ Jef', '—Ryan', '– Ryan', '/Marie-Claire', '-Anna', '- Marco', '-J.P.', '-Lev.']) {
       const r = replyParts({ text: `Klinkt goed, tot dan.\n\n${off}` });
       expect(r.text, off).toBe(`Klinkt goed, tot dan.\n\n${off}`);
       expect(r.signOff, off).toBe(off);
     }
+  });
+
+  it('a hyphen sign-off stays above a device footer or a mailing-list footer, which go', () => {
+    expect(text('Works for me.\n\n-Sanne\n\nSent from my Android phone')).toBe('Works for me.\n\n-Sanne');
+    const list =
+      'Any ideas?\n\n- Pedro Alves\n\n\n____\nusers mailing list\nusers@lists.example.org\nhttps://lists.example.org/listinfo/users';
+    expect(text(list)).toBe('Any ideas?\n\n- Pedro Alves');
+  });
+
+  it('a paragraph naming a time of day is an appointment the author describes, not a signature address', () => {
+    const cases: [string, string][] = [
+      [
+        'Booked it.\n\nTuesday 14:30 at the clinic\n12 Baker Street\nLondon NW1 6XE\n\nAnna Jansen\nAcme B.V.\n+31 20 123 4567',
+        'Booked it.\n\nTuesday 14:30 at the clinic\n12 Baker Street\nLondon NW1 6XE',
+      ],
+      [
+        'See you there.\n\nThe review is 3/4/2024, 10 a.m.\nRoom EB1962\n1400 Smith Street\nHouston, TX 77002\n\nJohn Roe\nEnron Corp.\n713-853-1234',
+        'See you there.\n\nThe review is 3/4/2024, 10 a.m.\nRoom EB1962\n1400 Smith Street\nHouston, TX 77002',
+      ],
+      [
+        'Termin steht.\n\nDo. 11:00 Uhr, Praxis Dr. Weber\nMusterstraße 12\n80331 München\n\nJonas Becker\nLeiter Einkauf\n+49 89 1234567',
+        'Termin steht.\n\nDo. 11:00 Uhr, Praxis Dr. Weber\nMusterstraße 12\n80331 München',
+      ],
+    ];
+    for (const [body, want] of cases) expect(text(body)).toBe(want);
+    // Without a time, the same shape is still a signature address.
+    expect(text('Booked it.\n\nAcme Clinic\n12 Baker Street\nLondon NW1 6XE\n+44 20 7946 0000')).toBe('Booked it.');
   });
 
   it('multi-line address and title blocks go, also without phone or e-mail', () => {
