@@ -90,7 +90,7 @@ export interface BuildOptions {
   onProgress?: (p: BuildProgress) => void;
 }
 
-const SETTINGS_VERSION = 'build-3';
+const SETTINGS_VERSION = 'build-4';
 
 /**
  * Builds (or keeps, when nothing changed) the dataset of one account, in named phases: load the
@@ -268,7 +268,7 @@ function pairReply(ctx: PairingContext, reply: DatasetMessage, key: string): Pai
   const r = clean(reply);
   if (r.error) return { reason: 'unreadable', detail: r.error };
   const quoted = r.quoted || r.forwarded ? safeQuoted(db, reply) : null;
-  if (isForwardToThirdParty(reply, quoted))
+  if (isForwardToThirdParty(reply, quoted, isUserPerson))
     return { reason: 'forward', detail: quoted?.from ? `forwards a message of ${personLabel(quoted.from)}` : null };
   const found = findParent(reply, quoted, mail.byMessageId, mail.bySubject, (m) => clean(m).ownText);
   if (!found)

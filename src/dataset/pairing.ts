@@ -4,6 +4,7 @@ import type { QuotedMessage } from '../mail/quoted-message.js';
 import { stripReplyPrefixes } from '../mail/subject.js';
 import type { Person } from '../model/prompt.js';
 import { addressedTo, nameMatches, normalize } from './people.js';
+import { peopleFromField } from './reconstruct.js';
 import { baseSubject } from './thread.js';
 
 export { addressedTo, nameMatches, normalize };
@@ -209,17 +210,37 @@ export function parentBySubject(
 
 /**
  * A forward with a note to a third party (RFC 5322 has no header for it, so: a "Fwd:"-style subject or a forwarded
- * block, and none of the recipients is the sender of the carried message). Such mail is a different kind of writing
- * than an answer to the carried message, so it is not paired with it. A message forwarded back to the carried
- * message's sender is treated as a reply to it.
+ * block, and the note goes to someone the carried message did not reach). Such mail is a different kind of writing
+ * than an answer to the carried message, so it is not paired with it. Two shapes are answers, not forwards: a
+ * message forwarded back to the carried message's sender, and a note sent only to people the carried message was
+ * already addressed to (its To and Cc as the quoted header block names them): the user answers in that conversation
+ * ("FW: Contract" to the colleague who was on the To line, "We need the signed copy first"). `isUser` leaves the user's
+ * own addresses out of the recipients compared (a copy to oneself is not a third party).
  */
-export function isForwardToThirdParty(reply: DatasetMessage, quoted: QuotedMessage | null): boolean {
+export function isForwardToThirdParty(
+  reply: DatasetMessage,
+  quoted: QuotedMessage | null,
+  isUser: (p: Person) => boolean = () => false,
+): boolean {
   // "RE: FW: …" answers a forward: only a forward prefix that comes first, or a forwarded block that comes before
   // any quote ("RE: …" above Notes' "Forwarded by …" to a colleague), makes the message a forward.
-  if (!FORWARD_SUBJECT.test((reply.subject ?? '').trim()) && !quoted?.forwarded) return false;
+  if (!isForwardSubject(reply.subject) && !quoted?.forwarded) return false;
   const carried = quoted?.from;
   if (!carried) return true;
-  return !addressedTo(reply, carried);
+  if (addressedTo(reply, carried)) return false;
+  return !onlyToParticipants(reply, quoted, isUser);
+}
+
+/**
+ * Every recipient of the reply (the user aside, and at least one left) is among the To/Cc of the quoted message. A
+ * quoted block that names no recipients proves nothing, so it is false then.
+ */
+function onlyToParticipants(reply: DatasetMessage, quoted: QuotedMessage, isUser: (p: Person) => boolean): boolean {
+  const participants = [...peopleFromField(quoted.to), ...peopleFromField(quoted.cc)];
+  if (participants.length === 0) return false;
+  const recipients = [...reply.to, ...reply.cc].filter((r) => !isUser(r));
+  if (recipients.length === 0) return false;
+  return recipients.every((r) => participants.some((p) => addressedTo({ to: [r], cc: [] }, p)));
 }
 
 /**
@@ -228,6 +249,18 @@ export function isForwardToThirdParty(reply: DatasetMessage, quoted: QuotedMessa
  * colon. Not VS: Danish and Norwegian forward with it, Finnish replies with it; a forwarded block still counts.
  */
 const FORWARD_SUBJECT = /^(?:fwd?|wg|tr|rv|enc|doorst|vb|vl|fs|i|pd|i̇lt|ilt|转发|轉寄|転送)\s*(?:\[\d+\])?\s*[:：]/iu;
+
+/**
+ * A forward's subject: a forward prefix first, or the marks of older mailers — Netscape's "[Fwd: subject]" and the
+ * "subject (fwd)" of Pine and other Unix mailers.
+ */
+function isForwardSubject(subject: string | null): boolean {
+  const s = (subject ?? '').trim();
+  // "Re: notes (fwd)" answers a forward: the trailing mark counts only without a reply prefix before it.
+  return (
+    FORWARD_SUBJECT.test(s) || /^\[fwd?\s*:/i.test(s) || (/[([]fwd?[)\]]$/i.test(s) && stripReplyPrefixes(s) === s)
+  );
+}
 
 function words(text: string): Set<string> {
   return new Set(text.split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 2));

@@ -7,7 +7,11 @@ import { stripReplyPrefixes } from '../mail/subject.js';
  */
 export const MAX_SUBJECT_CHARS = 1000;
 
-/** Subject without reply/forward prefixes in the common languages (Re, Fwd, AW, WG, Antw, SV, TR, RV …), lower-cased, whitespace collapsed; at most MAX_SUBJECT_CHARS of it are read. */
+/**
+ * Subject without reply/forward prefixes in the common languages (Re, Fwd, AW, WG, Antw, SV, TR, RV …), list tags,
+ * and the forward marks of older mailers ("[Fwd: subject]", "subject (fwd)"); lower-cased, whitespace collapsed; at
+ * most MAX_SUBJECT_CHARS of it are read.
+ */
 export function baseSubject(subject: string | null | undefined): string {
   let s = (subject ?? '').slice(0, MAX_SUBJECT_CHARS).trim();
   // Repeatedly: "Re: AW: Fwd: [list] subject" → "subject".
@@ -19,7 +23,11 @@ export function baseSubject(subject: string | null | undefined): string {
         /^(re|r|aw|antw|antwort|sv|vs|ynt|odp|rif|réf|ref|fw|fwd|wg|tr|rv|enc|doorst|fs|vb|i)\s*(?:(?:\[\d+\]|\(\d+\))\s*)?:\s*/i,
         '',
       )
-      .replace(/^\[[^\]]{1,60}\]\s*/, '')
+      // Netscape and old Thunderbird forward as "[Fwd: subject]"; Pine and other Unix mailers append "(fwd)".
+      .replace(/^\[fwd?\s*:\s*(.*)\]$/i, '$1')
+      .replace(/[([]fwd?[)\]]$/i, '')
+      // A list tag ("[dev] subject"); a bracket that is the whole subject is the subject itself.
+      .replace(/^\[[^\]]{1,60}\]\s*(?=\S)/, '')
       .trim();
     if (next === s) break;
     s = next;

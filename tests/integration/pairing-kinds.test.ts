@@ -1,8 +1,9 @@
 // Kinds of pairing faults beyond the field cases, in modern client styles, through sync and `dataset build` on a
 // real Dovecot: a Gmail thread whose answered message is gone (rebuilt from the first quote, not the deeper one),
-// a Gmail-style forward with a note to a colleague, one forwarded back to its sender, a reply to the user's own
-// message, a quote-less phone reply, copies of a reply with new Message-IDs and a skewed date, and a Bcc-to-self
-// copy with the same Message-ID.
+// a Gmail-style forward with a note to a colleague, one forwarded back to its sender, an Outlook forward whose note
+// goes only to the carried message's other recipients (an answer), a Netscape "[Fwd: …]" forward, a reply to the
+// user's own message, a quote-less phone reply, copies of a reply with new Message-IDs and a skewed date, and a
+// Bcc-to-self copy with the same Message-ID.
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { newAccount, runCli, type TestAccount } from '../helpers/account.js';
 import { appendMessages, buildMessage } from '../helpers/mail.js';
@@ -138,6 +139,28 @@ describe('pairing kinds against Dovecot', () => {
     // 7. The copy Anna Bcc'd to herself: the same Message-ID with other headers (another size: another content).
     inbox.push(`Delivered-To: ${account.user}@example.test\r\n${copy('<copy-a@example.test>', day(10, 15))}`);
 
+    // 8. An Outlook forward whose note goes only to someone the carried message was already sent to (its Cc): an
+    //    answer in that conversation, rebuilt from the quote. 9. A Netscape-style "[Fwd: …]" with a note to a third
+    //    party: a forward, though its separator reads like a reply's.
+    sent.push(
+      buildMessage({
+        from: me(),
+        to: 'Piet Jansen <piet.jansen@example.test>',
+        subject: 'FW: Venue',
+        messageId: '<fwd-participant@example.test>',
+        body: 'Piet, we need the signed contract before we confirm.\r\n\r\nAnna\r\n\r\n-----Original Message-----\r\nFrom: Bob Osei <bob@venue.example>\r\nSent: Tuesday, March 12, 2024 9:30 AM\r\nTo: Anna de Vries\r\nCc: Jansen, Piet\r\nSubject: Venue\r\n\r\nThe hall is free on the 20th. Shall I book it for you?\r\n\r\nBob\r\n',
+        date: day(12, 11),
+      }),
+      buildMessage({
+        from: me(),
+        to: 'Jo Park <jo@elsewhere.example>',
+        subject: '[Fwd: Catering]',
+        messageId: '<fwd-netscape@example.test>',
+        body: 'Jo, for your files.\r\n\r\n-------- Original Message --------\r\nSubject: Catering\r\nDate: Wed, 13 Mar 2024 10:00:00 +0100\r\nFrom: Mia Rossi <mia@cucina.example>\r\nTo: Anna de Vries <anna@example.test>\r\n\r\nThe menu for the 20th is attached.\r\n',
+        date: day(13, 12),
+      }),
+    );
+
     const client = await account.client();
     await appendMessages(client, 'INBOX', inbox);
     await appendMessages(client, 'Sent', sent);
@@ -169,7 +192,16 @@ describe('pairing kinds against Dovecot', () => {
     expect(back?.incoming.from[0]?.address).toBe('lucia@empresa.example');
     expect(back?.incoming.body).toContain('invoice 42 is still open');
     expect(back?.reply).toBe('Lucía, it was paid on Monday, see the receipt.');
-    expect(dropped.forward).toBe(1);
+    expect(dropped.forward).toBe(2);
+  });
+
+  it('answers the carried message when the note goes only to its other recipients; "[Fwd: …]" to a third party is a forward', () => {
+    const p = byKey('<fwd-participant@example.test>');
+    expect(p?.pairedBy).toBe('reconstructed');
+    expect(p?.incoming.from[0]).toEqual({ name: 'Bob Osei', address: 'bob@venue.example' });
+    expect(p?.incoming.body).toContain('The hall is free on the 20th.');
+    expect(p?.reply).toBe('Piet, we need the signed contract before we confirm.\n\nAnna');
+    expect(byKey('<fwd-netscape@example.test>')).toBeUndefined();
   });
 
   it('leaves out a follow-up to the user’s own message as reply_to_self', () => {
@@ -192,6 +224,6 @@ describe('pairing kinds against Dovecot', () => {
     expect(copies[0]?.incoming.from[0]).toEqual({ name: 'Claire Martin', address: 'claire@societe.example' });
     expect(copies[0]?.incoming.body).toBe('Pourriez-vous envoyer la facture de mars ?');
     expect(dropped.duplicate).toBe(2);
-    expect(pairs).toHaveLength(4);
+    expect(pairs).toHaveLength(5);
   });
 });

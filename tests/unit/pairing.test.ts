@@ -368,6 +368,57 @@ describe('forwards, recipients and names', () => {
     ).toBe(true);
   });
 
+  it('reads a note sent only to people the carried message already reached as an answer, not a forward', () => {
+    // Outlook header block: Bob wrote to Ana and Carl, copying Dee; the user is Ana.
+    const toTeam = { ...carried, to: 'Ana Ruiz; Lind, Carl', cc: 'Dee Okafor <dee@firm.test>' };
+    const ana = (p: { name?: string; address?: string }) => p.address === 'ana@firm.test' || p.name === 'Ana Ruiz';
+    const toCarl = message({ contentId: 1, subject: 'FW: Recommendation', to: [{ address: 'carl.lind@firm.test' }] });
+    const toCarlAndDee = message({
+      contentId: 2,
+      subject: 'FW: Recommendation',
+      to: [{ address: 'carl.lind@firm.test' }],
+      cc: [{ name: 'Dee Okafor', address: 'dee@firm.test' }, { address: 'ana@firm.test' }],
+    });
+    const alsoToNewcomer = message({
+      contentId: 3,
+      subject: 'FW: Recommendation',
+      to: [{ address: 'carl.lind@firm.test' }, { address: 'eve@elsewhere.test' }],
+    });
+    const onlyToSelf = message({ contentId: 4, subject: 'FW: Recommendation', to: [{ address: 'ana@firm.test' }] });
+    expect(isForwardToThirdParty(toCarl, toTeam, ana)).toBe(false);
+    expect(isForwardToThirdParty(toCarlAndDee, toTeam, ana)).toBe(false);
+    // Anyone the carried message did not reach makes it a forward; so does a block naming no recipients.
+    expect(isForwardToThirdParty(alsoToNewcomer, toTeam, ana)).toBe(true);
+    expect(isForwardToThirdParty(toCarl, carried, ana)).toBe(true);
+    expect(isForwardToThirdParty(onlyToSelf, toTeam, ana)).toBe(true);
+    // Notes writes recipients as "Carl Lind/Sales/Firm@Firm", comma-separated.
+    expect(
+      isForwardToThirdParty(toCarl, { ...carried, to: 'Ana Ruiz/HQ/Firm@Firm, Carl Lind/Sales/Firm@Firm' }, ana),
+    ).toBe(false);
+  });
+
+  it('knows the forward marks of older mailers in the subject, and a reply to such a forward', () => {
+    const third = { to: [{ address: 'x@y.test' }] };
+    expect(isForwardToThirdParty(message({ contentId: 1, subject: '[Fwd: Recommendation]', ...third }), carried)).toBe(
+      true,
+    );
+    expect(isForwardToThirdParty(message({ contentId: 2, subject: 'Recommendation (fwd)', ...third }), carried)).toBe(
+      true,
+    );
+    expect(
+      isForwardToThirdParty(message({ contentId: 3, subject: 'Re: Recommendation (fwd)', ...third }), carried),
+    ).toBe(false);
+    expect(
+      isForwardToThirdParty(message({ contentId: 4, subject: 'Re: [Fwd: Recommendation]', ...third }), carried),
+    ).toBe(false);
+    // One thread whatever the mark: "[Fwd: x]", "x (fwd)", "FW: [Fwd: x]".
+    for (const s of ['[Fwd: Site visit]', 'Site visit (fwd)', 'FW: FW: [Fwd: FW: Site visit]', 'Re: Site visit [fwd]'])
+      expect(baseSubject(s)).toBe('site visit');
+    // A bracket that is the whole subject is the subject, not a list tag; a list tag before a subject goes.
+    expect(baseSubject('[Urgent]')).toBe('[urgent]');
+    expect(baseSubject('Re: [dev] Site visit')).toBe('site visit');
+  });
+
   it('matches names across Outlook, Notes and directory addresses, and not other people', () => {
     expect(nameMatches('Lu, Zimin', { address: 'zimin.lu@enron.com' })).toBe(true);
     expect(nameMatches('Tholt, Jane M.', { address: 'm..tholt@enron.com' })).toBe(true);
