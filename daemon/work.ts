@@ -7,7 +7,8 @@ import type { Logger } from '../src/config/logger.js';
 import { type DraftModel, loadDraftModel } from '../src/drafts/model.js';
 import { draftReplies } from '../src/drafts/run.js';
 import { logFields } from '../src/errors.js';
-import { syncAccount } from '../src/imap/sync-account.js';
+import { FailureStreak } from '../src/imap/failure-streak.js';
+import { type AccountSyncResult, syncAccount } from '../src/imap/sync-account.js';
 import type { Db } from '../src/store/db.js';
 import type { TrainingSchedule } from '../src/train/schedule.js';
 import { describeOutcome, type TrainingOutcome, trainInChild } from './train-child.js';
@@ -43,6 +44,32 @@ export class DraftModelSlot {
   }
 }
 
+/** Each runtime's failure streak per account: what its last sync failed with. */
+const syncStreaks = new WeakMap<DaemonRuntime, Map<string, FailureStreak>>();
+
+function syncFailures(rt: DaemonRuntime, account: string): FailureStreak {
+  const byAccount = syncStreaks.get(rt) ?? new Map<string, FailureStreak>();
+  syncStreaks.set(rt, byAccount);
+  const streak = byAccount.get(account) ?? new FailureStreak();
+  byAccount.set(account, streak);
+  return streak;
+}
+
+/**
+ * The log line for a finished account sync: `added` counts every message stored, also in a
+ * mailbox stopped partway (SIGTERM between batches); such a sync is 'sync interrupted' and lists
+ * the mailboxes left for the next run, so the line never says a complete sync of nothing.
+ */
+export function syncedLine(r: AccountSyncResult): { fields: Record<string, unknown>; message: string } {
+  const added = r.mailboxes.reduce((n, m) => n + m.added, 0);
+  const fields = { account: r.account, added, ms: r.durationMs };
+  if (r.interrupted.length === 0) return { fields, message: 'synced' };
+  return {
+    fields: { ...fields, interrupted: r.interrupted },
+    message: 'sync interrupted; the next sync continues where it stopped',
+  };
+}
+
 /** Syncs every account in turn. */
 export async function syncAccounts(rt: DaemonRuntime): Promise<void> {
   const config = rt.config();
@@ -50,10 +77,19 @@ export async function syncAccounts(rt: DaemonRuntime): Promise<void> {
     if (rt.signal.aborted) return;
     try {
       const r = await syncAccount({ db: rt.db, account, settings: config.sync, logger: rt.logger, signal: rt.signal });
-      const added = r.mailboxes.reduce((n, m) => n + m.added, 0);
-      rt.logger.info({ account: account.name, added, ms: r.durationMs }, 'synced');
+      syncFailures(rt, account.name).reset();
+      const line = syncedLine(r);
+      rt.logger.info(line.fields, line.message);
     } catch (err) {
-      rt.logger.error({ account: account.name, ...logFields(err) }, 'sync failed');
+      // The cause and its fix in full the first time; the same failure on every later sync (a
+      // wrong tls/port fails each one alike) once more in short, not the whole line again.
+      const streak = syncFailures(rt, account.name);
+      if (streak.isNew(err)) rt.logger.error({ account: account.name, ...logFields(err) }, 'sync failed');
+      else
+        rt.logger.warn(
+          { account: account.name, code: logFields(err).code, times: streak.count },
+          'sync failed again, same cause (logged above; understudy status shows it)',
+        );
       if (rt.stopIfPermanent(err)) return;
     }
   }

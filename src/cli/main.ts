@@ -6,6 +6,7 @@ import { endQuietlyOnClosedPipe } from './closed-pipe.js';
 import { describeError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { layoutHelp } from './help-layout.js';
+import { printJsonError, trackJsonOption } from './json-error.js';
 import { understudyVersion } from './version.js';
 
 /** The levels `--log-level` accepts (pino's, as in the config's log_level). */
@@ -89,17 +90,22 @@ export async function main(argv: string[]): Promise<void> {
   // `understudy … | head -1`: a closed pipe ends the command quietly, exit 0 (not the daemon).
   if (commandName(argv.slice(2)) !== 'daemon') endQuietlyOnClosedPipe();
   const program = await buildProgram(commandName(argv.slice(2)));
+  // `--json` failing: the error as JSON on stdout too, whatever the command (src/cli/json-error.ts).
+  const json = trackJsonOption(program, argv.slice(2));
   try {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version exit 0; usage errors were already printed by commander.
       process.exitCode = err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+      if (err.exitCode !== 0)
+        printJsonError(err, { message: err.message, code: 'USAGE', exitCode: EXIT.USAGE }, json.requested());
       return;
     }
     const logLevel = program.opts<{ logLevel?: string }>().logLevel;
     const reported = describeError(err, { debug: logLevel === 'debug' || logLevel === 'trace' });
     process.stderr.write(`understudy: ${reported.message}\n`);
+    printJsonError(err, reported, json.requested());
     process.exitCode = reported.exitCode;
   }
 }

@@ -58,7 +58,9 @@ export async function connect(options: ConnectOptions): Promise<ImapFlow> {
     // unknown encoding makes the server fail the whole batch.
     disableBinary: true,
     connectionTimeout: Math.min(options.settings.timeoutMs, 30_000),
-    greetingTimeout: Math.min(options.settings.timeoutMs, 30_000),
+    // Below socketTimeout: a silent server (tls/port mismatch) must end as GREETING_TIMEOUT, whose
+    // fix names tls and port, not as the idle socket's ETIMEOUT ("nothing to do") that won the tie.
+    greetingTimeout: Math.min(options.settings.timeoutMs - 250, 30_000),
     socketTimeout: options.settings.timeoutMs,
     clientInfo: { name: 'understudy' },
     ...(options.onExpunge ? { expungeHandler: options.onExpunge } : {}),

@@ -17,6 +17,7 @@ import {
 import { disconnect } from './connect.js';
 import { listMailboxes, type MailboxInfo, type Selection, selectMailboxes, type UnmatchedGlob } from './discover.js';
 import { classifyImapError, type ImapError, underlyingError } from './errors.js';
+import { FailureStreak } from './failure-streak.js';
 import { skipIfUnchanged, statusQueryFor } from './mailbox-status.js';
 import { openSession, reconnectDelay, SYNC_BACKOFF } from './session.js';
 import {
@@ -52,7 +53,10 @@ export interface AccountSyncResult {
   /** Mailboxes that could not be synced (final errors); the others were. */
   failed: { path: string; error: ImapError }[];
   reconnects: number;
-  /** Mailboxes left for the next run because the sync was asked to stop. */
+  /**
+   * Mailboxes left for the next run because the sync was asked to stop; one stopped partway is in
+   * `mailboxes` too, with what it stored before the stop.
+   */
   interrupted: string[];
   /** Mailboxes found unchanged from the LIST-STATUS answer alone, never SELECTed (in `mailboxes` too). */
   unchangedByStatus: string[];
@@ -93,6 +97,7 @@ export async function syncAccount(options: AccountSyncOptions): Promise<AccountS
 
     let pending: MailboxInfo[] | null = null;
     let firstFailureAt: number | null = null;
+    const streak = new FailureStreak();
     /** The server answered at least once in this run: a failure now is it going away, not a typo. */
     let reached = false;
     for (let attempt = 0; ; attempt++) {
@@ -158,11 +163,13 @@ export async function syncAccount(options: AccountSyncOptions): Promise<AccountS
       if (attempt >= settings.retries && delay > windowLeft) throw temporary;
       result.reconnects++;
       options.onNotice?.(`${account.name}: ${temporary.message}; reconnecting in ${(delay / 1000).toFixed(1)} s`);
-      logger?.warn(
+      // The cause and its fix once at warn; the same failure on the next attempts at debug.
+      logger?.[streak.isNew(temporary) ? 'warn' : 'debug'](
         {
           account: account.name,
           code: temporary.code,
           err: temporary.message,
+          ...(temporary.fix ? { fix: temporary.fix } : {}),
           cause: underlyingError(temporary),
           attempt: attempt + 1,
           delayMs: delay,
@@ -255,6 +262,9 @@ async function runWorkers(
         } catch (err) {
           if (err instanceof SyncStopped) {
             handedBack.push(box);
+            // What was stored before the stop counts (the daemon logged `added: 0` for it); the
+            // mailbox is also in `interrupted`, and the next run resumes it.
+            if (err.partial && (err.partial.added > 0 || err.partial.reset)) ctx.result.mailboxes.push(err.partial);
             continue;
           }
           const e = classifyImapError(err, { ...ctx.where, mailbox: box.path });

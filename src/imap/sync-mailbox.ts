@@ -63,7 +63,11 @@ export interface MailboxSyncContext {
  * fetches from the first UID not stored.
  */
 export class SyncStopped extends Error {
-  constructor(readonly mailbox: string) {
+  /** `partial`: what was stored of the mailbox before the stop (its `added` counts the batches written). */
+  constructor(
+    readonly mailbox: string,
+    readonly partial?: MailboxSyncResult,
+  ) {
     super(`sync of ${mailbox} stopped between batches`);
     this.name = 'SyncStopped';
   }
@@ -192,7 +196,7 @@ export async function syncMailbox(ctx: MailboxSyncContext, box: MailboxInfo): Pr
     const uids = (found || []).filter((uid) => uid >= from).sort((a, b) => a - b);
     progress('fetch', 0, uids.length);
     for (const batch of chunk(uids, ctx.settings.batchSize)) {
-      if (ctx.signal?.aborted) throw new SyncStopped(box.path);
+      if (ctx.signal?.aborted) throw new SyncStopped(box.path, result);
       const messages = await fetchBatch(ctx, row, batch);
       insertMessages(db, ctx.accountId, row.id, messages);
       result.added += messages.length;

@@ -7,6 +7,7 @@ import type { Logger } from '../config/logger.js';
 import { logFields } from '../errors.js';
 import { disconnect } from './connect.js';
 import { underlyingError } from './errors.js';
+import { FailureStreak } from './failure-streak.js';
 import { IDLE_BACKOFF, openSession, reconnectDelay, sessionFailure } from './session.js';
 
 /** A running watch; `stop` ends it (and its connection) and resolves once the loop has ended. */
@@ -41,6 +42,8 @@ export function watchInbox(options: WatchOptions): IdleWatcher {
   let client: ImapFlow | null = null;
   let stopped = false;
   let attempt = 0;
+  /** The same failure again (a wrong tls/port times out on every retry) is logged in full once. */
+  const streak = new FailureStreak();
   let timer: NodeJS.Timeout | undefined;
   let wake: (() => void) | null = null;
 
@@ -60,6 +63,7 @@ export function watchInbox(options: WatchOptions): IdleWatcher {
         await client.mailboxOpen('INBOX');
         if (attempt > 0) options.onReconnect();
         attempt = 0;
+        streak.reset();
         logger.info({ account: account.name }, 'watching INBOX (IDLE)');
         const closed = new Promise<void>((resolve) => client?.once('close', () => resolve()));
         client.on('exists', (event: { count: number; prevCount: number }) => {
@@ -77,14 +81,17 @@ export function watchInbox(options: WatchOptions): IdleWatcher {
           stopped = true;
           break;
         }
-        logger.warn({ account: account.name, ...logFields(e), cause: underlyingError(e) }, 'IDLE connection lost');
+        const fields = { account: account.name, ...logFields(e), cause: underlyingError(e) };
+        if (streak.isNew(e)) logger.warn(fields, 'IDLE connection lost');
+        else logger.debug({ ...fields, repeats: streak.count }, 'IDLE connection lost again, same cause');
       } finally {
         if (client) await disconnect(client).catch(() => {});
         client = null;
       }
       if (stopped) break;
       const delay = reconnectDelay(attempt++, IDLE_BACKOFF);
-      logger.info({ account: account.name, delayMs: delay }, 'reconnecting IDLE');
+      const level = streak.count > 1 ? 'debug' : 'info';
+      logger[level]({ account: account.name, delayMs: delay }, 'reconnecting IDLE');
       await sleep(delay);
     }
   };

@@ -23,9 +23,10 @@ export const WORKER_PROTOCOL_CODES = [
 
 /**
  * Codes the client adds for what the worker cannot report itself: it died without an error line
- * (WORKER_FAILED: killed, crashed), or it was asked to stop (CANCELLED).
+ * (WORKER_FAILED: killed, crashed), it was asked to stop (CANCELLED), or `nice`, which starts it
+ * at lower priority (train.nice), is not installed (NO_NICE).
  */
-export const WORKER_CLIENT_CODES = ['WORKER_FAILED', 'CANCELLED'] as const;
+export const WORKER_CLIENT_CODES = ['WORKER_FAILED', 'CANCELLED', 'NO_NICE'] as const;
 
 export type WorkerErrorCode = (typeof WORKER_PROTOCOL_CODES)[number] | (typeof WORKER_CLIENT_CODES)[number];
 
@@ -97,6 +98,10 @@ export const WORKER_ERRORS: Record<WorkerErrorCode, { kind: ErrorKind; fix: stri
   },
   // The client's own message ends with these words, so they are printed once.
   CANCELLED: { kind: 'final', fix: 'continue with --resume' },
+  NO_NICE: {
+    kind: 'config',
+    fix: 'install nice (Debian/Ubuntu: sudo apt-get install coreutils), or set train.nice = 0 in the config to train at normal priority',
+  },
 };
 
 /**

@@ -1,8 +1,8 @@
 // Runs the Python worker (models/trainer/worker.py) and reads its line protocol: one JSON event
 // per line on stdout, logs on stderr. The config goes over stdin, never on the command line.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../config/logger.js';
 import { isWorkerErrorCode, WorkerError } from './errors.js';
@@ -50,16 +50,24 @@ export interface RunWorkerOptions {
  * rejects with a WorkerError: the worker's own code and message, NO_TORCH when the interpreter
  * cannot start, CANCELLED after cancel(), WORKER_FAILED (with the last lines of stderr) when it
  * died without an error line.
- * @throws WorkerError INTERNAL when models/trainer/worker.py is not found.
+ * @throws WorkerError INTERNAL when models/trainer/worker.py is not found; NO_NICE when
+ *   `options.nice` is set and `nice` is not on the worker's PATH.
  */
 export function runWorker(options: RunWorkerOptions): WorkerRun {
   const script = workerScript();
   const args = [script, options.command, '--config', '-'];
+  const env = workerEnv(options.env ?? process.env);
+  // Checked here: a missing `nice` otherwise fails the spawn (or the sandbox's exec) and reads as
+  // the Python interpreter not starting (NO_TORCH, "install PyTorch"), which is the wrong fix.
+  if (options.nice && !onPath('nice', env.PATH))
+    throw new WorkerError(
+      'NO_NICE',
+      `nice is not found on PATH, so the training worker cannot start at lower priority (train.nice = ${options.nice})`,
+    );
   const [cmd, argv] = options.nice
     ? ['nice', ['-n', String(options.nice), options.python, ...args]]
     : [options.python, args];
   const cwd = join(dirname(script), '..');
-  const env = workerEnv(options.env ?? process.env);
   // The privilege split: the worker gets the GPU, never the network (./sandbox.ts).
   const sandbox = workerSandbox(options.sandbox ?? workerSandboxMode(), options.onNotice ?? logNotice);
   const wrapped = sandboxCommand(sandbox, cmd as string, argv as string[], { cwd, env });
@@ -163,4 +171,23 @@ function logNotice(message: string): void {
  */
 function workerEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...env, PYTHONUNBUFFERED: '1', OMP_WAIT_POLICY: env.OMP_WAIT_POLICY ?? 'PASSIVE' };
+}
+
+/**
+ * True when `command` is an executable file in one of `path`'s folders (PATH's format, the
+ * platform's delimiter), as the spawn that follows would find it. Hand-written: a `which` child
+ * costs a process start per training for a check of a few stat calls.
+ */
+export function onPath(command: string, path: string | undefined): boolean {
+  for (const dir of (path ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const file = join(dir, command);
+    try {
+      accessSync(file, constants.X_OK);
+      if (statSync(file).isFile()) return true;
+    } catch {
+      // not here: the next folder
+    }
+  }
+  return false;
 }

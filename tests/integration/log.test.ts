@@ -44,8 +44,11 @@ describe('understudy log', () => {
     expect(bad.code).toBe(64);
     expect(bad.stderr).toMatch(/--since whenever is not a time/);
     const missing = await runCli(['log', '--file', join(dir, 'nope.log')]);
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/does not exist/);
+    // A missing input file is sysexits' EX_NOINPUT, README's 66 (it was 1, "partly failed").
+    expect(missing.code).toBe(66);
+    expect(missing.stderr).toMatch(
+      /cannot read the log file .*nope\.log: no such file\n\s+fix: check the path given to --file/,
+    );
   });
 
   it('-f prints lines appended later, until Ctrl-C', async () => {

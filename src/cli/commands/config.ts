@@ -8,6 +8,7 @@ import { listMailboxes, selectMailboxes, type UnmatchedGlob } from '../../imap/d
 import { CliContext } from '../context.js';
 import { describeError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
+import { writeJsonError } from '../json-error.js';
 
 export function registerConfig(program: Command): void {
   const config = program.command('config').summary('inspect the configuration');
@@ -30,8 +31,9 @@ export function registerConfig(program: Command): void {
       try {
         resolved = ctx.config;
       } catch (err) {
-        // A script asked for JSON: give it the problems as JSON too (the text still goes to stderr).
-        if (opts.json) process.stdout.write(`${JSON.stringify(invalidConfigJson(err), null, 2)}\n`);
+        // A script asked for JSON: give it the problems as JSON too (the text still goes to stderr),
+        // with the `ok: false, error` every command's --json failure has (src/cli/json-error.ts).
+        if (opts.json) writeJsonError(err, describeError(err), invalidConfigJson(err));
         throw err;
       }
       const secrets: Record<string, string> = {};

@@ -10,6 +10,7 @@ import { pickAccounts } from '../accounts.js';
 import { CliContext } from '../context.js';
 import { CliError, describeError } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
+import { type JsonErrorBody, jsonError } from '../json-error.js';
 import { resolveMessageRef } from '../message-ref.js';
 import { plural } from '../plural.js';
 
@@ -53,6 +54,8 @@ export function registerDraft(program: Command): void {
       if (!opts.dryRun || opts.sync) ctx.lock(`understudy draft${opts.dryRun ? ' --dry-run' : ''}`);
       let model: Awaited<ReturnType<typeof loadDraftModel>> | null = null;
       const results: DraftRunSummary[] = [];
+      /** Accounts that failed as a whole (no model yet, server down): in --json too, not only on stderr. */
+      const failed: { account: string; error: JsonErrorBody }[] = [];
       let exit: ExitCode = EXIT.OK;
       let foundMessage = false;
       try {
@@ -96,10 +99,14 @@ export function registerDraft(program: Command): void {
             // its fix and exit 78 (EX_CONFIG, so a service does not restart-loop on it), not a crash.
             const r = describeError(err);
             process.stderr.write(`${account.name}: ${r.message}\n`);
+            failed.push({ account: account.name, error: jsonError(err, r).error });
             exit = r.exitCode;
           }
         }
-        if (opts.json) process.stdout.write(`${JSON.stringify({ accounts: results }, null, 2)}\n`);
+        if (opts.json)
+          process.stdout.write(
+            `${JSON.stringify({ accounts: results, ...(failed.length ? { ok: false, error: failed[0]?.error, failed } : {}) }, null, 2)}\n`,
+          );
         process.exitCode = exit;
       } finally {
         const loaded = model as Awaited<ReturnType<typeof loadDraftModel>> | null;

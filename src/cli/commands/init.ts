@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { type Config, parseConfig } from '../../config/load.js';
 import { configFilePath } from '../../config/paths.js';
+import { isLoopbackHost } from '../../config/schema.js';
 import { disconnect } from '../../imap/connect.js';
 import { listMailboxes } from '../../imap/discover.js';
 import { openSession } from '../../imap/session.js';
@@ -48,6 +49,19 @@ function providerAdvice(host: string): string | null {
 
 const toml = (s: string) => JSON.stringify(s); // a TOML basic string has JSON's escapes
 
+/**
+ * The TLS mode init offers when --tls is not given: the port decides when there is one (993 is
+ * IMAP over TLS, RFC 8314 §3.3, whatever the host: a loopback stunnel or SSH tunnel to a 993 port
+ * speaks TLS; 143 is plain IMAP, upgraded with STARTTLS except on loopback, where "none" is
+ * allowed). Without a port: implicit, or none on loopback (the config's own default is implicit).
+ */
+export function defaultTls(host: string, port: string | undefined): 'implicit' | 'starttls' | 'none' {
+  const loopback = isLoopbackHost(host);
+  if (port !== undefined && Number(port) === 993) return 'implicit';
+  if (port !== undefined && Number(port) === 143) return loopback ? 'none' : 'starttls';
+  return loopback ? 'none' : 'implicit';
+}
+
 export function registerInit(program: Command): void {
   program
     .command('init')
@@ -62,7 +76,7 @@ export function registerInit(program: Command): void {
     .option('--name <name>', 'a short label for the account', 'mail')
     .option('--host <host>', 'IMAP server, e.g. imap.fastmail.com')
     .option('--port <port>', 'port (default 993 for implicit TLS, 143 for STARTTLS)')
-    .option('--tls <mode>', 'implicit (993), starttls (143) or none (loopback only)')
+    .option('--tls <mode>', 'implicit (993), starttls (143) or none (loopback only); default: what --port is for')
     .option('--user <user>', 'login name, usually your address')
     .option('--address <email...>', 'your addresses (aliases); default: the login name if it is one')
     .option('--ca-file <path>', "the CA certificate (PEM) that signed your server's certificate (self-signed servers)")
@@ -121,13 +135,12 @@ export function registerInit(program: Command): void {
         const host = opts.host ?? (await ask('--host', 'IMAP server (e.g. imap.fastmail.com)'));
         const advice = host ? providerAdvice(host) : null;
         if (advice) process.stderr.write(`note: ${advice}\n`);
-        const loopback = /^(127\.|localhost$|::1$)/.test(host);
         const tls =
           opts.tls ??
           (await ask(
             '--tls',
             'TLS: implicit (993), starttls (143) or none (loopback only)',
-            loopback ? 'none' : 'implicit',
+            defaultTls(host, opts.port),
           ));
         const port = opts.port ?? (await ask('--port', 'port', tls === 'implicit' ? '993' : '143'));
         const user = opts.user ?? (await ask('--user', 'login name'));

@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
+import { assertReadableFile } from '../input-file.js';
 import { parseLogLine, parseSince } from '../log-lines.js';
 
 interface LogOptions {
@@ -121,7 +122,8 @@ export function registerLog(program: Command): void {
     .option('--file <path>', 'read this file of JSON lines instead of journald / launchd')
     .addHelpText(
       'after',
-      '\nExit codes: 0 shown, 1 no log found (the service is not installed?), 64 bad --since, 69 journalctl failed.',
+      '\nExit codes: 0 shown, 1 no log found (the service is not installed?), 64 bad --since,\n' +
+        '66 the --file cannot be read (no such file, a folder, permissions), 69 journalctl failed.',
     )
     .action(async (opts: LogOptions) => {
       const since = opts.since === undefined ? null : parseSince(opts.since);
@@ -133,7 +135,8 @@ export function registerLog(program: Command): void {
         );
       const print = printer(opts, since);
       if (opts.file) {
-        if (!existsSync(opts.file)) throw new CliError(`${opts.file} does not exist`, 'LOG_NOT_FOUND', EXIT.FAILURE);
+        // A missing or unreadable file is sysexits' EX_NOINPUT (66), as for every input file.
+        assertReadableFile(opts.file, 'the log file', '--file');
         await readFileLog(opts.file, print, Boolean(opts.follow));
         summary(print.shown, opts.file);
         return;

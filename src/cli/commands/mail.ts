@@ -8,6 +8,8 @@ import { decodeMessage, MessageDecodeError, type StoredMessage } from '../../mai
 import { replyParts } from '../../mail/reply-text.js';
 import { CliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
+import { InputFileError, inputFileError } from '../input-file.js';
+import { markJsonAnswered } from '../json-error.js';
 import { plural } from '../plural.js';
 
 interface Options {
@@ -40,7 +42,8 @@ export function registerMail(program: Command): void {
         'header blocks …), forwarded sections and the signature block are removed; the\n' +
         'sign-off ("Best, Anna", "/ Jef") stays. What it prints is what the model learns.\n' +
         'A message that cannot be read is reported on stderr with the reason, the others\n' +
-        'are still printed, and the exit status is 65.',
+        'are still printed, and the exit status is 65 (66 when only files were missing or\n' +
+        'unreadable).',
     )
     .option('--text', 'the input is a plain-text body, not a whole message')
     .option('--html', 'the input is an HTML body, not a whole message')
@@ -54,7 +57,7 @@ export function registerMail(program: Command): void {
       'one JSON object per message and line: reply, signOff, signature, attribution, quote, quoted, forwarded, language, skipReasons, and how it was decoded',
     )
     .action((files: string[], opts: Options) => {
-      const failed: string[] = [];
+      const failed: (MessageProblem | InputFileError)[] = [];
       for (const file of files.length > 0 ? files : ['-']) {
         const name = file === '-' ? 'the message on stdin' : file;
         try {
@@ -70,8 +73,8 @@ export function registerMail(program: Command): void {
               );
           }
         } catch (err) {
-          if (!(err instanceof MessageProblem)) throw err;
-          failed.push(file);
+          if (!(err instanceof MessageProblem || err instanceof InputFileError)) throw err;
+          failed.push(err);
           if (opts.json) {
             process.stdout.write(`${JSON.stringify({ file, error: { code: err.code, message: err.message } })}\n`);
           }
@@ -79,13 +82,19 @@ export function registerMail(program: Command): void {
         }
       }
       if (failed.length > 0) {
-        throw new CliError(
+        // Only files that could not be read: sysexits' EX_NOINPUT (66), as `log --file`; a
+        // message that was read and is malformed makes it 65.
+        const noInput = failed.every((f) => f instanceof InputFileError);
+        const summary = new CliError(
           failed.length === 1 && files.length <= 1
-            ? 'the message could not be read (see above)'
+            ? `the ${noInput ? 'file' : 'message'} could not be read (see above)`
             : `${failed.length} of ${plural(files.length, 'message')} could not be read (see above)`,
-          'MESSAGE_MALFORMED',
-          EXIT.DATAERR,
+          noInput ? (failed[0]?.code ?? 'INPUT_NOT_FOUND') : 'MESSAGE_MALFORMED',
+          noInput ? EXIT.NOINPUT : EXIT.DATAERR,
         );
+        // --json already gave one {file, error} line per failed file: no extra object at the end.
+        if (opts.json) markJsonAnswered(summary);
+        throw summary;
       }
     });
 }
@@ -96,8 +105,7 @@ function readOne(file: string, name: string, opts: Options): Record<string, unkn
   try {
     input = readFileSync(file === '-' ? 0 : file);
   } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-    throw new MessageProblem(`cannot read ${name}: ${why}`, 'INPUT_UNREADABLE', err);
+    throw inputFileError(file, err, file === '-' ? name : 'the message', 'understudy mail reply-text');
   }
   let stored: StoredMessage;
   if (opts.text || opts.html) {
