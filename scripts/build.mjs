@@ -1,20 +1,27 @@
 // Builds the CLI with esbuild into dist/: the entry points understudy.js (src/cli/main.ts) and
-// daemon.js (daemon/entry.ts; bin/understudy.js starts it for `understudy daemon`), and the
-// chunks they share. Few large modules instead of hundreds of small ones make every `understudy`
+// daemon.js (daemon/entry.ts; bin/understudy.js starts it for `understudy daemon`), each with
+// its own chunks. Few large modules instead of hundreds of small ones make every `understudy`
 // invocation start ~80 ms faster (measured: --help 230 → 150 ms); code splitting then lets a
-// command load only its own code (src/cli/main.ts imports each command when it runs): a no-change
-// `understudy sync` compiles ~2.8 MB of JavaScript instead of the whole 4.1 MB CLI.
+// command load only its own code (src/cli/main.ts imports each command when it runs), so a
+// no-change `understudy sync` compiles the sync code and not the report's, the demo's or the
+// trainer's. Start-up is mostly compiling JavaScript, and that cost follows its size: the output
+// is minified (whitespace and syntax; names are kept as written, and the source maps still map).
 // Native addons (better-sqlite3, the keyring, onnxruntime and transformers.js, which loads it)
-// and pino (which loads worker files by path) stay external and load from node_modules.
+// stay external and load from node_modules. pino is bundled: loaded from node_modules it was a
+// dozen CommonJS files resolved one by one (~40 ms of every start, imapflow imports it too);
+// its transports, the part that loads worker files by path, are not used here.
 import { readdirSync, statSync, unlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { build } from 'esbuild';
 
 const outdir = 'dist';
-const result = await build({
-  entryPoints: { understudy: 'src/cli/main.ts', daemon: 'daemon/entry.ts' },
+/** esbuild options for one entry point (its chunks are its own: see below). */
+const options = (entryPoints) => ({
+  entryPoints,
   outdir,
   bundle: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
   // Chunks stay in dist/ itself: code that finds files next to it (new URL('./daemon.js',
   // import.meta.url), the trainer's path) works from any chunk.
   splitting: true,
@@ -28,7 +35,6 @@ const result = await build({
   external: [
     'better-sqlite3',
     '@napi-rs/keyring',
-    'pino',
     'onnxruntime-node',
     'onnxruntime-common',
     '@huggingface/transformers',
@@ -43,11 +49,20 @@ const result = await build({
     js: "import { createRequire as __understudyRequire } from 'node:module';\nconst require = __understudyRequire(import.meta.url);",
   },
 });
+// Two builds, not one with two entry points: chunks shared by the CLI and the daemon hold the
+// union of what either imports, so one `import { z } from 'zod'` in the daemon put all of zod
+// (730 KB, its locales and JSON-schema code) into the chunk every `understudy sync` loads. The
+// daemon, started by bin/understudy.js after the CLI entry, then compiles its own copy of the
+// shared code: its errors reach the CLI as another class's instances (isUnderstudyError).
+const results = await Promise.all([
+  build(options({ understudy: 'src/cli/main.ts' })),
+  build(options({ daemon: 'daemon/entry.ts' })),
+]);
 
 // Chunk names carry a content hash, so each build leaves the previous build's chunks behind.
 // Remove those, but only once they are an hour old: a command started before this build may
 // still import its chunks lazily (a command loads its own chunk when it runs).
-const written = new Set(Object.keys(result.metafile.outputs).map((f) => basename(f)));
+const written = new Set(results.flatMap((r) => Object.keys(r.metafile.outputs)).map((f) => basename(f)));
 const hourAgo = Date.now() - 3600_000;
 for (const name of readdirSync(outdir)) {
   const file = join(outdir, name);
