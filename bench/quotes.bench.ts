@@ -125,7 +125,9 @@ function disputedAnswers(cases: readonly Case[]): Map<string, string> {
     out.set(d.id, d.ours);
   }
   if (problems.length > 0)
-    throw new Error(`bench/quotes-conventions.ts disagrees with the corpus:\n  ${problems.join('\n  ')}`);
+    throw new Error(
+      `bench/quotes-conventions.ts disagrees with the corpus (fix or remove these entries):\n  ${problems.join('\n  ')}`,
+    );
   return out;
 }
 
@@ -330,6 +332,7 @@ function safe(fn: () => string): string {
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
 main().catch((e: unknown) => {
-  log(String((e as Error)?.stack ?? e));
+  // The stack only helps with a bug in this script; a corpus or conventions problem is said in the message.
+  log(VERBOSE ? String((e as Error)?.stack ?? e) : String((e as Error)?.message ?? e));
   process.exit(1);
 });
