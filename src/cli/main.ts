@@ -105,9 +105,10 @@ export async function main(argv: string[]): Promise<void> {
   process.umask(0o077);
   // Only the mail server: no onnxruntime telemetry here or in any child (training, export).
   disableOnnxTelemetry();
-  // `understudy … | head -1`: a closed pipe ends the command quietly, exit 0 (not the daemon).
+  // `understudy … | head -1`: a closed pipe ends the command quietly, exit 0 (not the daemon, whose
+  // --help is still printed here: `understudy daemon --help | head -1` ended in an EPIPE trace).
   const args = argv.slice(2);
-  if (commandName(args) !== 'daemon') endQuietlyOnClosedPipe();
+  if (commandName(args) !== 'daemon' || args.some((a) => a === '-h' || a === '--help')) endQuietlyOnClosedPipe();
   const program = await buildProgram(versionOnly(args) ? null : commandName(args));
   // `--json` failing: the error as JSON on stdout too, whatever the command (src/cli/json-error.ts).
   const json = trackJsonOption(program, argv.slice(2));

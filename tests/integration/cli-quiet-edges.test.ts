@@ -194,6 +194,8 @@ describe('understudy CLI: quiet edges', () => {
       ['dataset', 'show', '--sample', '0'],
       ['draft', '--dry-run', '--no-sync'],
       ['dataset', 'stats'],
+      // The daemon's help is printed by the CLI, which ends quietly on a closed pipe there too.
+      ['daemon', '--help'],
     ]) {
       const r = await intoClosedPipe(['--config', busy.configFile, ...args]);
       expect(r.stderr, args.join(' ')).not.toMatch(/EPIPE|Unhandled|at .*\.js:\d+/);
