@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirstSequencer from './tests/helpers/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -12,6 +13,9 @@ export default defineConfig({
     // an integration test's wall time is spent waiting on Dovecot, IDLE and child processes, so a
     // second file overlaps those waits. Every file makes its own Dovecot users and temp dirs.
     maxWorkers: 2,
+    // The long integration files first, longest first (tests/helpers/sequencer.ts): the wall time
+    // of two workers is bounded by the file that starts last.
+    sequence: { sequencer: LongestFirstSequencer },
     hookTimeout: 60_000,
     reporters: ['default'],
   },
