@@ -14,6 +14,40 @@ import { readdirSync, statSync, unlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { build } from 'esbuild';
 
+/**
+ * One copy of each of libmime, libqp and libbase64: they ship an ESM and a CommonJS build, and
+ * imapflow and our src/mail import the first while mailsplit (imapflow's) requires the second, so
+ * every sync compiled and ran both (~110 KB, libmime's charset set-up twice). An import of them
+ * resolves as a require does; esbuild gives the default import module.exports, as Node does.
+ */
+const oneMimeCopy = {
+  name: 'one-mime-copy',
+  setup(b) {
+    b.onResolve({ filter: /^(libmime|libqp|libbase64)(\/.*)?$/ }, (args) =>
+      args.kind === 'import-statement' || args.kind === 'dynamic-import'
+        ? b.resolve(args.path, { kind: 'require-call', resolveDir: args.resolveDir, importer: args.importer })
+        : undefined,
+    );
+  },
+};
+
+/**
+ * iconv-lite's code pages for Chinese, Japanese and Korean (~400 KB of JSON) are read from
+ * node_modules when a message in one of them is decoded, not compiled into the bundle that every
+ * `understudy` start loads. iconv-lite requires them lazily itself; only the top-level copy is
+ * left outside (the one `require` from dist/ finds), a nested one stays bundled.
+ */
+const iconvTablesOutside = {
+  name: 'iconv-tables-outside',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/tables\/[\w-]+\.json$/ }, (args) => {
+      const top = join(process.cwd(), 'node_modules', 'iconv-lite', 'encodings');
+      if (args.resolveDir !== top) return undefined;
+      return { path: `iconv-lite/encodings/tables/${basename(args.path)}`, external: true };
+    });
+  },
+};
+
 const outdir = 'dist';
 /** esbuild options for one entry point (its chunks are its own: see below). */
 const options = (entryPoints) => ({
@@ -26,6 +60,7 @@ const options = (entryPoints) => ({
   // import.meta.url), the trainer's path) works from any chunk.
   splitting: true,
   metafile: true,
+  plugins: [oneMimeCopy, iconvTablesOutside],
   platform: 'node',
   format: 'esm',
   target: 'node20',
