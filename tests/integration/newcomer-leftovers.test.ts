@@ -3,7 +3,7 @@
 // default follows the port; a sync stopped partway reports what it stored; a missing input file
 // exits 66 (README's table); a tls/port mismatch is logged once with its fix, not on every retry.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -203,7 +203,7 @@ describe('a sync stopped partway reports what it stored', () => {
 });
 
 describe('a missing input file exits 66 (EX_NOINPUT), from every command that reads one', () => {
-  it('log --file, mail reply-text FILE: 66 with the path and the fix; --json gets it as JSON', async () => {
+  it('log --file, mail reply-text FILE, init --ca-file: 66 with the path and the fix; --json gets it as JSON', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'understudy-leftovers-'));
     const nope = join(dir, 'nope');
     const log = await runCli(['log', '--file', nope]);
@@ -236,6 +236,29 @@ describe('a missing input file exits 66 (EX_NOINPUT), from every command that re
     writeFileSync(notMail, 'just a note\n');
     const mixed = await runCli(['mail', 'reply-text', notMail, join(dir, 'missing.eml')]);
     expect(mixed.code).toBe(65);
+
+    // init --ca-file: checked before anything is asked or written.
+    const config = join(dir, 'config.toml');
+    const init = await runCli([
+      '--config',
+      config,
+      'init',
+      '--yes',
+      '--no-test',
+      '--host',
+      'imap.example.com',
+      '--user',
+      'ann@example.com',
+      '--password-env',
+      'MAIL_PASSWORD',
+      '--ca-file',
+      join(dir, 'no-ca.pem'),
+    ]);
+    expect(init.code).toBe(66);
+    expect(init.stderr).toMatch(
+      /cannot read the CA certificate .*no-ca\.pem: no such file\n\s+fix: check the path given to --ca-file/,
+    );
+    expect(existsSync(config)).toBe(false);
   });
 
   it("README's table lists 66 for a missing input file", () => {

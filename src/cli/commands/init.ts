@@ -15,6 +15,7 @@ import { listMailboxes } from '../../imap/discover.js';
 import { openSession } from '../../imap/session.js';
 import { CliError, describeError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
+import { assertReadableFile } from '../input-file.js';
 
 interface InitOptions {
   name: string;
@@ -93,9 +94,12 @@ export function registerInit(program: Command): void {
       'after',
       '\nExit codes: 0 written, 64 missing answers (--yes) or the account name is taken (--add), 73 config\n' +
         'exists (use --add or --force), 69/75/77 connection test failed (the config is written anyway, with\n' +
-        'a warning: fix what it says and run understudy config check).',
+        'a warning: fix what it says and run understudy config check), 66 the --ca-file cannot be read.',
     )
     .action(async (opts: InitOptions, command: Command) => {
+      // An input file named on the command line that is not there: 66 before anything is asked
+      // or written, as for every command (a config pointing at it would fail every connection).
+      if (opts.caFile) assertReadableFile(opts.caFile, 'the CA certificate', '--ca-file');
       const globals = command.optsWithGlobals() as { config?: string };
       const file = configFilePath(globals.config);
       const exists = existsSync(file);
