@@ -14,7 +14,7 @@ export interface JsonErrorBody {
   kind?: string;
   /** The problem, without the fix. */
   message: string;
-  /** What to do about it, when there is something to do. */
+  /** What to do about it, when there is something to do (some messages say it as well). */
   fix?: string;
   /** The process's exit code (README's table). */
   exitCode: number;
@@ -35,7 +35,8 @@ const written = new WeakSet<object>();
  */
 export function jsonError(err: unknown, reported: Reported): JsonError {
   if (isUnderstudyError(err)) {
-    const fix = err.fix && !err.fixInMessage ? { fix: err.fix } : {};
+    // The fix apart also when the message says it too (a config error's lists one per problem).
+    const fix = err.fix ? { fix: err.fix } : {};
     // A secret's message is the account's name only; describeError says what failed around it.
     const message = err.name === 'SecretError' ? reported.message : err.message;
     return { ok: false, error: { code: err.code, kind: err.kind, message, ...fix, exitCode: reported.exitCode } };
@@ -62,11 +63,12 @@ export function writeJsonError(err: unknown, reported: Reported, extra: Record<s
 
 /**
  * For main's error printer: writes the JSON error object for `err` on stdout when the command was
- * given `--json` (`requested`) and has not answered it in its own JSON already.
+ * given `--json` (`requested`) and has not answered it in its own JSON already. One line: after
+ * the JSON lines of `log --json` it is one more line, alone it is a whole JSON document.
  */
 export function printJsonError(err: unknown, reported: Reported, requested: boolean): void {
   if (!requested || (err !== null && typeof err === 'object' && written.has(err))) return;
-  process.stdout.write(`${JSON.stringify(jsonError(err, reported), null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(jsonError(err, reported))}\n`);
 }
 
 /**

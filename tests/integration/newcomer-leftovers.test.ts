@@ -87,6 +87,9 @@ describe('--json failures print a JSON error object on stdout', () => {
     const out = JSON.parse(r.stdout);
     expect(out.ok).toBe(false);
     expect(out.error).toMatchObject({ code: 'CONFIG_NOT_FOUND', kind: 'config', exitCode: 78 });
+    expect(out.error.fix).toMatch(/understudy init/);
+    // One line: a whole document alone, one more line after JSON lines (log --json).
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/fix: run `understudy init`/);
   });
 
