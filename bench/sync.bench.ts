@@ -3,7 +3,12 @@
 // no-change figures, what of them is starting node (node_start_s) and node plus loading the sync
 // command's code (understudy_load_s).
 //
-//   npm run bench:sync            (BENCH_MESSAGES=2000 for a quick run)
+//   npm run bench:sync            (BENCH_MESSAGES=2000 for a quick run, BENCH_RUNS=3 by default)
+//
+// BENCH_BASELINE=/path/to/other/bin/understudy.js (another build of Understudy, e.g. a checkout of
+// an earlier commit with `node scripts/build.mjs` run in it) also times that build's no-change
+// sync of the same store, alternating with this one's in the same window (baseline_nochange_s):
+// on a shared machine only figures taken side by side compare.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +21,7 @@ import { generateMessages, writeMaildir } from './lib/seed-mailbox.js';
 const TOTAL = Number(process.env.BENCH_MESSAGES ?? 10_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CLI = resolve(import.meta.dirname, '../bin/understudy.js');
+const BASELINE = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : null;
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 function requireTool(cmd: string, pkg: string): void {
@@ -89,7 +95,7 @@ async function main() {
     const mbsyncrcNoFsync = join(work, 'mbsyncrc-nofsync');
     writeFileSync(mbsyncrc, mbsyncConfig(true), { mode: 0o600 });
     writeFileSync(mbsyncrcNoFsync, mbsyncConfig(false), { mode: 0o600 });
-    const understudy = () => timed(process.execPath, [CLI, '--config', configFile, 'sync', '--quiet']);
+    const understudy = (cli = CLI) => timed(process.execPath, [cli, '--config', configFile, 'sync', '--quiet']);
     const mbsync = (rc = mbsyncrc) => timed('mbsync', ['-q', '-c', rc, 'bench']);
     const fresh = () => {
       rmSync(dataDir, { recursive: true, force: true });
@@ -113,7 +119,7 @@ async function main() {
       mbsync: [] as number[],
       mbsyncNoFsync: [] as number[],
     };
-    const nochange = { understudy: [] as number[], mbsync: [] as number[] };
+    const nochange = { understudy: [] as number[], mbsync: [] as number[], baseline: [] as number[] };
     // Where a no-change sync's time goes: starting node itself, and starting node plus loading
     // the sync command's modules (`sync --help` loads them and stops before the config).
     const startup = { node: [] as number[], load: [] as number[] };
@@ -130,6 +136,12 @@ async function main() {
       nochange.understudy.push(understudy());
       await settle();
       nochange.mbsync.push(mbsync());
+      if (BASELINE) {
+        await settle();
+        nochange.baseline.push(understudy(BASELINE));
+        await settle();
+        nochange.understudy.push(understudy());
+      }
       startup.node.push(timed(process.execPath, ['-e', '0']));
       startup.load.push(timed(process.execPath, [CLI, 'sync', '--help']));
       const f = (xs: number[]) => (xs.at(-1) ?? 0).toFixed(2);
@@ -202,6 +214,12 @@ async function main() {
         mbsync_fsync_off_s: round(median(full.mbsyncNoFsync)),
         ratio_fsync_off: round(u / median(full.mbsyncNoFsync)),
         runs: RUNS,
+        ...(BASELINE
+          ? {
+              baseline_nochange_s: round(median(nochange.baseline)),
+              nochange_vs_baseline: round(median(nochange.understudy) / median(nochange.baseline)),
+            }
+          : {}),
       })}\n`,
     );
   } finally {
