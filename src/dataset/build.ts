@@ -90,7 +90,7 @@ export interface BuildOptions {
   onProgress?: (p: BuildProgress) => void;
 }
 
-const SETTINGS_VERSION = 'build-4';
+const SETTINGS_VERSION = 'build-5';
 
 /**
  * Builds (or keeps, when nothing changed) the dataset of one account, in named phases: load the
@@ -160,6 +160,8 @@ interface StoredMail {
   byMessageId: Map<string, DatasetMessage>;
   /** Mail the user did not send, by base subject (for quote and subject pairing). */
   bySubject: Map<string, DatasetMessage[]>;
+  /** What the user sent, by base subject (subject pairing: was the latest incoming message already answered?). */
+  ownBySubject: Map<string, DatasetMessage[]>;
 }
 
 /** Phase 1: every message once, who the user is, and the lookups pairing uses. */
@@ -171,14 +173,15 @@ function loadMail(db: Db, accountId: number, account: AccountConfig): StoredMail
   const byMessageId = new Map<string, DatasetMessage>();
   for (const m of messages) if (m.messageId && !byMessageId.has(m.messageId)) byMessageId.set(m.messageId, m);
   const bySubject = new Map<string, DatasetMessage[]>();
+  const ownBySubject = new Map<string, DatasetMessage[]>();
   for (const m of messages) {
-    if (ownContents.has(m.contentId)) continue;
+    const index = ownContents.has(m.contentId) ? ownBySubject : bySubject;
     const s = baseSubject(m.subject);
-    const list = bySubject.get(s) ?? [];
+    const list = index.get(s) ?? [];
     list.push(m);
-    bySubject.set(s, list);
+    index.set(s, list);
   }
-  return { messages, identity, own, ownContents, byMessageId, bySubject };
+  return { messages, identity, own, ownContents, byMessageId, bySubject, ownBySubject };
 }
 
 /** Cleaned text per content (cached in the store), and the signatures learned from the user's mail. */
@@ -270,7 +273,7 @@ function pairReply(ctx: PairingContext, reply: DatasetMessage, key: string): Pai
   const quoted = r.quoted || r.forwarded ? safeQuoted(db, reply) : null;
   if (isForwardToThirdParty(reply, quoted, isUserPerson))
     return { reason: 'forward', detail: quoted?.from ? `forwards a message of ${personLabel(quoted.from)}` : null };
-  const found = findParent(reply, quoted, mail.byMessageId, mail.bySubject, (m) => clean(m).ownText);
+  const found = findParent(reply, quoted, mail.byMessageId, mail.bySubject, (m) => clean(m).ownText, mail.ownBySubject);
   if (!found)
     return { reason: reply.inReplyTo || reply.references.length || quoted ? 'parent_not_found' : 'not_a_reply' };
   const { parent, by } = found;
@@ -518,7 +521,8 @@ export interface PairingInfo {
 /**
  * The message a reply answers: by headers (In-Reply-To, else the last References entry); else the stored message
  * that is the reply's FIRST quoted message (never one quoted deeper); else that quoted message rebuilt from the
- * quote; for a reply that quotes nothing, the latest message of its thread from someone it is addressed to.
+ * quote; for a reply that quotes nothing, the latest message of its thread from someone it is addressed to, unless
+ * the user wrote to them in the thread since (`ownBySubject`: the user's mail by base subject; see parentBySubject).
  * Null when there is neither a stored parent nor a complete quote.
  */
 export function findParent(
@@ -527,12 +531,13 @@ export function findParent(
   byMessageId: ReadonlyMap<string, DatasetMessage>,
   bySubject: ReadonlyMap<string, DatasetMessage[]>,
   ownText: (m: DatasetMessage) => string | null,
+  ownBySubject: ReadonlyMap<string, DatasetMessage[]> = new Map(),
 ): { parent: DatasetMessage; by: PairedBy; evidence: string[] } | null {
   const byHeaders = parentByHeaders(reply, byMessageId);
   if (byHeaders)
     return { parent: byHeaders, by: 'headers', evidence: [reply.inReplyTo ? 'In-Reply-To' : 'References'] };
   if (!quoted) {
-    const bySubjectOnly = parentBySubject(reply, bySubject);
+    const bySubjectOnly = parentBySubject(reply, bySubject, ownBySubject);
     return bySubjectOnly ? { ...bySubjectOnly, by: 'subject' } : null;
   }
   const match = parentByQuote({ reply, quoted, bySubject, ownText });

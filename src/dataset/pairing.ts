@@ -186,26 +186,42 @@ function judge(
 /**
  * The parent of a reply that quotes nothing and has no usable headers (a phone's short answer): a "Re:" subject, and
  * a stored message of that thread from someone the reply is addressed to, received in the two weeks before it; the
- * latest such message, since a quick answer answers what just came in. Null when there is none or the subject is
- * not a reply's.
+ * latest such message, since a quick answer answers what just came in. Null when there is none, the subject is not
+ * a reply's, or the user already wrote to that person in the thread after it came in (`ownBySubject`, the user's own
+ * messages by base subject): the reply is then a follow-up to the user's own message and answers nothing stored.
+ * Nothing here says a message dated after the reply is its parent (no quote to match, unlike parentByQuote's clock
+ * skew), and such a message is most often the answer to the reply, so only messages dated before it are candidates.
  */
 export function parentBySubject(
   reply: DatasetMessage,
   bySubject: ReadonlyMap<string, DatasetMessage[]>,
+  ownBySubject: ReadonlyMap<string, DatasetMessage[]> = new Map(),
 ): QuoteMatch | null {
   const subject = (reply.subject ?? '').trim();
   if (stripReplyPrefixes(subject) === subject || reply.date === null) return null;
+  const thread = baseSubject(reply.subject);
   let best: DatasetMessage | null = null;
-  for (const m of bySubject.get(baseSubject(reply.subject)) ?? []) {
+  for (const m of bySubject.get(thread) ?? []) {
     const sender = m.from[0];
     if (m.contentId === reply.contentId || m.date === null || !sender) continue;
-    if (m.date > reply.date + 60_000 || m.date < reply.date - 14 * DAY) continue;
+    if (m.date > reply.date || m.date < reply.date - 14 * DAY) continue;
     if (!addressedTo(reply, sender)) continue;
     if (!best || m.date > (best.date ?? 0)) best = m;
   }
-  return best
-    ? { parent: best, evidence: ['subject', 'reply addressed to its sender', 'latest before the reply'] }
-    : null;
+  const sender = best?.from[0];
+  if (!best || !sender) return null;
+  const after = best.date ?? 0;
+  const answered = (ownBySubject.get(thread) ?? []).some(
+    (o) =>
+      o.contentId !== reply.contentId &&
+      o.date !== null &&
+      o.date > after &&
+      o.date < (reply.date ?? 0) &&
+      addressedTo(o, sender),
+  );
+  return answered
+    ? null
+    : { parent: best, evidence: ['subject', 'reply addressed to its sender', 'latest before the reply'] };
 }
 
 /**

@@ -519,6 +519,35 @@ describe('quote-less replies and copies', () => {
     expect(parentBySubject({ ...reply, to: [{ address: 'x@enron.com' }] }, bySubject(first, second))).toBeNull();
   });
 
+  it('never takes the answer to a quote-less reply for its parent, nor pairs a follow-up to the user’s own message', () => {
+    const t0 = Date.UTC(2024, 4, 6, 9, 0);
+    const sam = { name: 'Sam Ortiz', address: 'sam@office.test' };
+    const question = message({ contentId: 1, from: [sam], subject: 'Room booking', date: t0 });
+    // Sam's answer to the reply arrives 40 seconds after it: a message dated after the reply is not its parent.
+    const answer = message({ contentId: 2, from: [sam], subject: 'RE: Room booking', date: t0 + HOUR + 40_000 });
+    const reply = message({ contentId: 9, to: [sam], subject: 'Re: Room booking', date: t0 + HOUR, inSent: true });
+    expect(parentBySubject(reply, bySubject(question, answer))?.parent.contentId).toBe(1);
+    expect(parentBySubject(reply, bySubject(answer))).toBeNull();
+    // The user already answered the question at t0 + 30 min: a second quote-less note an hour later follows up on
+    // the user's own message and answers nothing stored. A note of the user to someone else in between does not count.
+    const earlier = message({
+      contentId: 7,
+      to: [sam],
+      subject: 'Re: Room booking',
+      date: t0 + HOUR / 2,
+      inSent: true,
+    });
+    const toOther = message({
+      contentId: 8,
+      to: [{ address: 'kim@office.test' }],
+      subject: 'Re: Room booking',
+      date: t0 + HOUR / 2,
+      inSent: true,
+    });
+    expect(parentBySubject(reply, bySubject(question), bySubject(earlier))).toBeNull();
+    expect(parentBySubject(reply, bySubject(question), bySubject(toOther, reply))?.parent.contentId).toBe(1);
+  });
+
   it('makes one example of copies of a reply with other Message-IDs and dates hours apart', () => {
     const text = 'May 30 sounds good. I shall inform our HR department.';
     const result = dedupeReplies([
