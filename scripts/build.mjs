@@ -10,7 +10,7 @@
 // stay external and load from node_modules. pino is bundled: loaded from node_modules it was a
 // dozen CommonJS files resolved one by one (~40 ms of every start, imapflow imports it too);
 // its transports, the part that loads worker files by path, are not used here.
-import { readdirSync, statSync, unlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -28,6 +28,32 @@ const oneMimeCopy = {
         ? b.resolve(args.path, { kind: 'require-call', resolveDir: args.resolveDir, importer: args.importer })
         : undefined,
     );
+  },
+};
+
+/**
+ * libmime's charset module (5.6) builds iconv-lite's whole GBK codec when it is loaded, only to
+ * hold its decoder for an identity check (`codec.decoder === DBCS_DECODER`, "is this a double-byte
+ * codec?") made when a stream decoder is created: the encode table it fills is ~30 ms of every
+ * start (imapflow imports libmime), and it needs the code pages left outside the bundle. The check
+ * now builds it on first use; iconv-lite caches codecs, so it is the same decoder object. When a
+ * libmime release changes these lines the build says so and bundles the module as it is.
+ */
+const libmimeLazyGbk = {
+  name: 'libmime-lazy-gbk',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]libmime[\\/]dist[\\/]cjs[\\/]charset\.js$/ }, (args) => {
+      const code = readFileSync(args.path, 'utf8');
+      const eager = "const DBCS_DECODER = iconv_lite_1.default.getCodec('gbk').decoder;";
+      const check = 'codec.decoder === DBCS_DECODER';
+      if (!code.includes(eager) || !code.includes(check)) {
+        console.warn(`scripts/build.mjs: ${args.path} changed; its GBK codec is built at every start again`);
+        return undefined;
+      }
+      const lazy =
+        "let DBCS_DECODER_BUILT; const dbcsDecoder = () => (DBCS_DECODER_BUILT ??= iconv_lite_1.default.getCodec('gbk').decoder);";
+      return { contents: code.replace(eager, lazy).replaceAll(check, 'codec.decoder === dbcsDecoder()'), loader: 'js' };
+    });
   },
 };
 
@@ -60,7 +86,7 @@ const options = (entryPoints) => ({
   // import.meta.url), the trainer's path) works from any chunk.
   splitting: true,
   metafile: true,
-  plugins: [oneMimeCopy, iconvTablesOutside],
+  plugins: [oneMimeCopy, iconvTablesOutside, libmimeLazyGbk],
   platform: 'node',
   format: 'esm',
   target: 'node20',

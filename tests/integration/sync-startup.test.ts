@@ -89,6 +89,12 @@ describe('understudy sync start-up (built CLI)', () => {
     expect([...copies]).toHaveLength(1);
   });
 
+  it("builds libmime's GBK codec on first use, not when imapflow loads libmime (scripts/build.mjs)", () => {
+    const code = [...syncFiles].map((f) => readFileSync(join(dist, f), 'utf8')).join('\n');
+    expect(code).not.toMatch(/DBCS_DECODER\s*=\s*[\w.]+\.getCodec\(["']gbk["']\)/);
+    expect(code).toMatch(/codec\.decoder\s*===\s*dbcsDecoder\(\)/);
+  });
+
   it('finds every package file the build left outside the bundle from dist/ (iconv-lite code pages)', () => {
     const all = closure(['understudy.js', ...dynamicImports('understudy.js')]);
     const required = new Set<string>();
