@@ -14,6 +14,10 @@ import { TEST_PYTHON, tinyModel, tinyTrainSection } from '../helpers/tiny-model.
 
 const server = inject('dovecot');
 const DAY = 86_400_000;
+// What the scheduled training needs to show here: a version that wins its evaluation (promoted)
+// and writes a draft the output checks accept. That the persona is really learned (greeting,
+// sign-off, language) is train.test.ts's claim, with its full 600 steps.
+const DAEMON_STEPS = Number(process.env.UNDERSTUDY_TEST_DAEMON_STEPS ?? 150);
 
 async function waitFor<T>(
   what: string,
@@ -44,7 +48,7 @@ describe('understudy daemon', () => {
   beforeAll(async () => {
     account = newAccount(server, {
       top:
-        tinyTrainSection(tinyModel()) +
+        tinyTrainSection(tinyModel(), { max_steps: DAEMON_STEPS, lora_dropout: '0.0' }) +
         `[drafts]\ntemperature = 0\nmax_age_days = 10\nmax_new_tokens = 60\n` +
         `[daemon]\nsync_cron = "*/30 * * * * *"\ntrain_cron = "*/15 * * * * *"\nmin_new_examples = 20\n`,
     });
