@@ -90,7 +90,7 @@ export interface BuildOptions {
   onProgress?: (p: BuildProgress) => void;
 }
 
-const SETTINGS_VERSION = 'build-5';
+const SETTINGS_VERSION = 'build-6';
 
 /**
  * Builds (or keeps, when nothing changed) the dataset of one account, in named phases: load the

@@ -147,9 +147,12 @@ function judge(
   }
   let exactTime = false;
   if (quoted.dateMs && m.date) {
-    const delta = Math.abs(quoted.dateMs - m.date);
-    // Quoted dates are the sender's local time without a zone: a whole number of hours off.
-    if (delta <= 26 * HOUR) {
+    // Quoted dates are a local wall-clock time without a zone, read as UTC: they differ from the real instant by the
+    // zone's offset, which is between UTC-12 and UTC+14. So the difference is signed and bounded: a message of the
+    // same sender a day earlier at nearly the same minute (20 h off) is another message, not this one in another zone.
+    const offset = quoted.dateMs - m.date;
+    if (offset >= -12 * HOUR - 120_000 && offset <= 14 * HOUR + 120_000) {
+      const delta = Math.abs(offset);
       exactTime = delta % HOUR < 120_000 || delta % HOUR > HOUR - 120_000;
       score += exactTime ? 1 : 0.5;
       evidence.push(exactTime ? 'attribution date' : 'attribution date (same day)');

@@ -329,6 +329,38 @@ describe('parentByQuote: a stored message that is the first quoted message', () 
     });
     expect(loose).toBeNull();
   });
+
+  it('reads a quoted time as a zone offset between UTC-12 and UTC+14, not any whole number of hours', () => {
+    // Outlook block: "Jones, Pat" at 12:32 PM wall-clock (UTC-6: 18:32Z). Her text is not stored (an attachment only),
+    // so only the sender, the subject and the time can say which of her messages it is.
+    const quoted = {
+      from: { name: 'Jones, Pat' },
+      date: 'Tuesday, May 7, 2024 12:32 PM',
+      dateMs: Date.UTC(2024, 4, 7, 12, 32),
+      subject: 'FW: Lease',
+      to: 'Ruiz, Ana',
+      cc: null,
+      introducedBy: 'header' as const,
+      forwarded: false,
+      text: 'Shall we hold the payment until the letter is signed?',
+    };
+    const replyToPat = message({
+      contentId: 9,
+      to: [{ address: 'pat.jones@firm.test' }],
+      subject: 'RE: FW: Lease',
+      date: Date.UTC(2024, 4, 7, 19, 0),
+      inSent: true,
+    });
+    const pat = [{ address: 'pat.jones@firm.test' }];
+    const sameMessage = message({ contentId: 1, from: pat, subject: 'FW: Lease', date: Date.UTC(2024, 4, 7, 18, 32) });
+    // Her message of the day before at 16:32Z: 20 hours off the quoted time, a whole number of hours but no zone's.
+    const dayBefore = message({ contentId: 2, from: pat, subject: 'FW: Lease', date: Date.UTC(2024, 4, 6, 16, 32) });
+    const ownText = () => 'When is the payment due?';
+    const match = (m: DatasetMessage) => parentByQuote({ reply: replyToPat, quoted, bySubject: bySubject(m), ownText });
+    expect(match(sameMessage)?.parent.contentId).toBe(1);
+    expect(match(sameMessage)?.evidence).toContain('attribution date');
+    expect(match(dayBefore)).toBeNull();
+  });
 });
 
 describe('forwards, recipients and names', () => {
