@@ -12,7 +12,7 @@ export interface JsonErrorBody {
   code: string;
   /** temporary, auth, config, usage or final (src/errors.ts); absent for an unclassified error. */
   kind?: string;
-  /** The problem, without the fix. */
+  /** The problem, as stderr says it (a config or command-line error says its fix in it too). */
   message: string;
   /** What to do about it, when there is something to do (some messages say it as well). */
   fix?: string;
