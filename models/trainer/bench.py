@@ -29,7 +29,7 @@ import torch
 
 from . import devices
 from .lora import DEFAULT_TARGETS, inject_lora
-from .model import HAS_SDPA, CausalLM, ModelConfig, build_model, compile_blocks, compile_supported, init_random, uncompile_blocks
+from .model import HAS_SDPA, CausalLM, ModelConfig, build_model, compile_blocks, compile_supported, init_random, segment_blocks, uncompile_blocks
 from .protocol import WorkerError, emit, log
 from .train import lm_loss_sum_at, loss_positions, make_optimizer
 
@@ -55,14 +55,20 @@ PRESETS = {
 
 FLOPS_COUNTING = (
     "exact matmul FLOPs of a LoRA step: frozen-base forward + activation gradients (no gradients for "
-    "frozen weights) + LoRA forward/backward + attention scores and values (as computed: full SxS on "
-    "the manual path, half for causal SDPA) + LM head at labelled positions only; elementwise ops and "
-    "gradient-checkpointing recompute not counted"
+    "frozen weights) + LoRA forward/backward + attention scores and values (as computed: on the manual "
+    "path each packed example's full LxL block, or the full SxS of an unpacked row; half of SxS for "
+    "causal SDPA) + LM head at labelled positions only; elementwise ops and gradient-checkpointing "
+    "recompute not counted"
 )
 
 
-def lora_step_flops(cfg: ModelConfig, batch: int, seq: int, labelled: int, r: int, causal_half: bool) -> int:
-    """Matmul FLOPs of one forward+backward of LoRA training (2 FLOPs per multiply-add)."""
+def lora_step_flops(
+    cfg: ModelConfig, batch: int, seq: int, labelled: int, r: int, causal_half: bool, attention_pairs: Optional[int] = None
+) -> int:
+    """Matmul FLOPs of one forward+backward of LoRA training (2 FLOPs per multiply-add).
+
+    attention_pairs: the (query, key) pairs whose scores a head computes, summed over the batch's
+    rows (see `attention_pairs`); None: batch * seq^2, or half of that with causal_half."""
     t = batch * seq
     h, hd = cfg.hidden_size, cfg.head_dim
     q_out, kv_out = cfg.num_heads * hd, cfg.num_kv_heads * hd
@@ -76,11 +82,28 @@ def lora_step_flops(cfg: ModelConfig, batch: int, seq: int, labelled: int, r: in
             lora_fwd = 2 * t * r * (n_in + n_out)
             # backward: grads of B and of the rank-r activation, grad of A (+ grad wrt input)
             total += lora_fwd + 2 * t * r * n_out * 2 + 2 * t * r * n_in * (2 if needs_input_grad else 1)
-        pairs = seq * (seq + 1) / 2 if causal_half else seq * seq
-        attn_fwd = 2 * 2 * batch * cfg.num_heads * pairs * hd  # q k^T and p v
+        if attention_pairs is None:
+            pairs = batch * (seq * (seq + 1) / 2 if causal_half else seq * seq)
+        else:
+            pairs = attention_pairs
+        attn_fwd = 2 * 2 * cfg.num_heads * pairs * hd  # q k^T and p v
         total += attn_fwd * 3  # backward: two matmuls per forward matmul
     total += 2 * labelled * h * cfg.vocab_size * 2  # LM head forward + grad wrt hidden
     return int(total)
+
+
+def attention_pairs(rows: "Rows", sdpa: bool) -> int:
+    """The (query, key) pairs per head whose scores our step computes on `rows`: half of each
+    row's SxS with SDPA (which may skip the masked half: counted conservatively), else what the
+    manual path computes: each packed example's LxL block (model.segment_blocks), or the whole
+    SxS of a row that is not packed."""
+    b, s = rows.input_ids.shape
+    if sdpa:
+        return b * s * (s + 1) // 2
+    blocks = segment_blocks(rows.segments) if rows.segments is not None else None
+    if blocks is None:
+        return b * s * s
+    return sum(n * n for row in blocks.lengths for n in row)
 
 
 def peak_matmul(device: torch.device, dtype: torch.dtype, n: int, reps: int = 10) -> float:
@@ -343,8 +366,7 @@ def _line(
     b, s = rows.input_ids.shape
     times = ours["times"]
     dt = times[len(times) // 2]  # the median step: robust to other load on the machine
-    causal_half = HAS_SDPA  # SDPA (PyTorch 2) may skip the masked half: count only that half (conservative)
-    flops = lora_step_flops(mcfg, b, s, rows.labelled, cfg["lora_r"], causal_half)
+    flops = lora_step_flops(mcfg, b, s, rows.labelled, cfg["lora_r"], HAS_SDPA, attention_pairs(rows, HAS_SDPA))
     line: Dict[str, Any] = {
         "model": name,
         "device": device.type,

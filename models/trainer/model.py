@@ -187,15 +187,72 @@ def apply_rope(x: torch.Tensor, cos: torch.Tensor, signed_sin: torch.Tensor) -> 
     return x * cos[:, None].to(x.dtype) + torch.cat((x2, x1), dim=-1) * signed_sin[:, None].to(x.dtype)
 
 
+@dataclass
+class SegmentBlocks:
+    """Packed rows cut into their segments, for the manual attention path (`attention`).
+
+    lengths: per row, the lengths of its runs of one segment id, in order (summing to the width).
+    Each run attends only within itself, causally, so attention is computed block by block: per
+    row sum(L^2) scores instead of s^2, and no [s, s] mask to fill and to carry through backward.
+    """
+
+    lengths: list[list[int]]
+    biases: dict[int, torch.Tensor] = field(default_factory=dict)  # L -> additive causal bias [1, 1, L, L]
+
+    def bias(self, n: int, device: torch.device) -> torch.Tensor:
+        """The additive causal mask of one run of n tokens, built once per forward and shared by the layers."""
+        if n not in self.biases:
+            self.biases[n] = causal_bias(causal_mask(n, n, device))
+        return self.biases[n]
+
+
+def segment_blocks(segment_ids: torch.Tensor) -> SegmentBlocks | None:
+    """The runs of equal ids of each row of `segment_ids` [b, s], or None when an id recurs after
+    another one (then the runs are not the whole of packed_mask's block structure: callers use it)."""
+    lengths: list[list[int]] = []
+    for row in segment_ids.tolist():  # b * s ints: microseconds against a forward pass
+        runs: list[int] = []
+        seen: set[int] = set()
+        prev = None
+        for x in row:
+            if x == prev:
+                runs[-1] += 1
+                continue
+            if x in seen:
+                return None
+            seen.add(x)
+            runs.append(1)
+            prev = x
+        lengths.append(runs)
+    return SegmentBlocks(lengths)
+
+
+def causal_bias(mask: torch.Tensor) -> torch.Tensor:
+    """A bool mask (True = may attend) as the additive float32 one SDPA also takes: 0 where
+    allowed, float32's lowest finite value where not. Added to the scores it gives what
+    masked_fill gives: the allowed scores unchanged and, after the softmax, exactly 0 elsewhere
+    (float32 scores, or bf16/fp16 ones promoted by the add: the softmax runs in float32 anyway)."""
+    return torch.zeros(mask.shape, dtype=torch.float32, device=mask.device).masked_fill_(~mask, torch.finfo(torch.float32).min)
+
+
 def attention(
-    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None, causal: bool, use_sdpa: bool
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    mask: torch.Tensor | SegmentBlocks | None,
+    causal: bool,
+    use_sdpa: bool,
 ) -> torch.Tensor:
     """softmax(q k^T / sqrt(d) + mask) v for q [b, h, s, d] and k, v [b, kv_h, t, d] (grouped-query).
 
-    `mask` is a bool [b or 1, 1, s, t] (True = may attend) or None with `causal` for plain causal
-    attention over a fresh sequence (the training path: right padding needs no mask, since a real
-    token never sees a later pad).
+    `mask` is a bool [b or 1, 1, s, t] (True = may attend), a float one of the same shape added to
+    the scores (causal_bias), a SegmentBlocks (packed rows on the manual path: each run attends
+    causally within itself), or None with `causal` for plain causal attention over a fresh
+    sequence (the training path: right padding needs no mask, since a real token never sees a
+    later pad).
     """
+    if isinstance(mask, SegmentBlocks):
+        return _attention_by_segment(q, k, v, mask)
     b, h, s, d = q.shape
     kv_h, t = k.shape[1], k.shape[2]
     rep = h // kv_h
@@ -209,15 +266,33 @@ def attention(
     # Manual path (PyTorch 1.x, ONNX export). Fold the `rep` query heads sharing a kv head into the
     # row dimension so k and v are used in place instead of being copied `rep` times; scale q
     # (smaller than the scores) instead of the scores.
-    q = q.reshape(b, kv_h, rep * s, d) * (1.0 / math.sqrt(d))
+    q = (q * (1.0 / math.sqrt(d))).reshape(b, kv_h, rep * s, d)  # scaled first: one pass, also for a strided q
     scores = torch.matmul(q, k.transpose(-1, -2)).view(b, kv_h, rep, s, t)
     if mask is None and causal:
         mask = causal_mask(s, t, q.device)
-    if mask is not None:
-        # in place: matmul's backward needs its inputs, not its output
+    if mask is not None and mask.dtype == torch.bool:
+        # in place: matmul's backward needs its inputs, not its output (inference; training passes
+        # an additive mask: masked_fill_ on this view would make autograd copy the scores' gradient
+        # in and out of a buffer of the whole [b, kv_h, rep * s, t] and mask it again, per layer)
         scores = scores.masked_fill_(~mask.view(mask.shape[0], 1, 1, s, t), torch.finfo(scores.dtype).min)
+    elif mask is not None:
+        scores = scores + mask.view(mask.shape[0], 1, 1, s, t)  # an add's backward is the gradient itself
     probs = F.softmax(scores, dim=-1, dtype=torch.float32).to(q.dtype)
     return torch.matmul(probs.view(b, kv_h, rep * s, t), v).view(b, h, s, d)
+
+
+def _attention_by_segment(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, blocks: SegmentBlocks) -> torch.Tensor:
+    """attention() of packed rows, one segment at a time: what packed_mask's block-diagonal causal
+    mask computes, without the scores of one example against another (all masked) — on the bench's
+    4 examples per row, a quarter of the attention matmuls, softmax and mask work."""
+    rows = []
+    for qr, kr, vr, lengths in zip(q.unbind(0), k.unbind(0), v.unbind(0), blocks.lengths):
+        parts = [
+            attention(qs[None], ks[None], vs[None], blocks.bias(n, q.device), False, False)
+            for qs, ks, vs, n in zip(qr.split(lengths, 1), kr.split(lengths, 1), vr.split(lengths, 1), lengths)
+        ]
+        rows.append(torch.cat(parts, dim=2) if len(parts) > 1 else parts[0])
+    return torch.cat(rows) if len(rows) > 1 else rows[0]
 
 
 def causal_mask(s: int, t: int, device: torch.device | str | None) -> torch.Tensor:
@@ -246,7 +321,7 @@ class Attention(nn.Module):
         x: torch.Tensor,
         cos: torch.Tensor,
         sin: torch.Tensor,
-        mask: torch.Tensor | None,
+        mask: torch.Tensor | SegmentBlocks | None,
         causal: bool,
         past: tuple[torch.Tensor, torch.Tensor] | None = None,
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
@@ -295,7 +370,7 @@ class Block(nn.Module):
         x: torch.Tensor,
         cos: torch.Tensor,
         sin: torch.Tensor,
-        mask: torch.Tensor | None,
+        mask: torch.Tensor | SegmentBlocks | None,
         causal: bool,
         past: tuple[torch.Tensor, torch.Tensor] | None = None,
         recompute: bool = False,
@@ -312,7 +387,7 @@ class Block(nn.Module):
         x: torch.Tensor,
         cos: torch.Tensor,
         sin: torch.Tensor,
-        mask: torch.Tensor | None,
+        mask: torch.Tensor | SegmentBlocks | None,
         causal: bool,
         past: tuple[torch.Tensor, torch.Tensor] | None,
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
@@ -381,6 +456,9 @@ class CausalLM(nn.Module):
         self.lm_head = nn.Linear(cfg.hidden_size, cfg.vocab_size, bias=False, device=device)
         self.tie_weights()
         self.gradient_checkpointing = False
+        # packed rows on the manual attention path: attend segment by segment (SegmentBlocks);
+        # False: through packed_mask's dense [s, s] mask (the same numbers; tests compare the two)
+        self.segment_attention = True
 
     def tie_weights(self) -> None:
         """Shares the embedding with the LM head when the config ties them."""
@@ -428,16 +506,21 @@ class CausalLM(nn.Module):
                 position_ids = pos.masked_fill(attention_mask == 0, 1)[:, past_len:]
             else:
                 position_ids = torch.arange(past_len, past_len + s, device=input_ids.device)[None].expand(b, s)
+        manual = not self.model.layers[0].self_attn.use_sdpa
+        mask: torch.Tensor | SegmentBlocks | None
         if segment_ids is not None:
             if attention_mask is not None or past_len:
                 raise ValueError("segment_ids (packed rows) cannot be combined with attention_mask or past_key_values")
-            mask, causal = packed_mask(segment_ids), False
+            blocks = segment_blocks(segment_ids) if manual and self.segment_attention else None
+            mask, causal = (blocks if blocks is not None else packed_mask(segment_ids)), False
         elif attention_mask is None and past_len == 0:
             mask, causal = None, True  # plain causal attention: SDPA's fast path
-            if not self.model.layers[0].self_attn.use_sdpa:
+            if manual:
                 mask, causal = causal_mask(s, s, input_ids.device), False  # build once, not per layer
         else:
             mask, causal = build_mask(attention_mask, s, past_len, input_ids.device), False
+        if manual and isinstance(mask, torch.Tensor) and torch.is_grad_enabled():
+            mask = causal_bias(mask)  # training: the additive form, once for all layers (see attention)
 
         x = self.model.embed_tokens(input_ids)
         cos, sin = self.model.rotary_emb(position_ids)
