@@ -90,7 +90,7 @@ export interface BuildOptions {
   onProgress?: (p: BuildProgress) => void;
 }
 
-const SETTINGS_VERSION = 'build-6';
+const SETTINGS_VERSION = 'build-7';
 
 /**
  * Builds (or keeps, when nothing changed) the dataset of one account, in named phases: load the
@@ -283,13 +283,15 @@ function pairReply(ctx: PairingContext, reply: DatasetMessage, key: string): Pai
   const reconstructed = by === 'reconstructed';
   if (reconstructed ? parent.from.some(isUserPerson) : mail.ownContents.has(parent.contentId))
     return { reason: 'reply_to_self' };
-  const parentText = reconstructed ? (quoted?.text ?? '') : (clean(parent).ownText ?? '');
   const p = reconstructed ? null : clean(parent);
   if (p?.error) return { reason: 'unreadable', detail: `parent: ${p.error}` };
+  // A forward is answered for what it carries: the same rule as for a parent rebuilt from the quote (README).
+  const parentText = reconstructed ? (quoted?.text ?? '') : p ? storedParentText(db, parent, p) : '';
+  const parentSkips = (p?.skipReasons ?? []).filter((s) => s !== 'bare_forward' || !parentText.trim());
   const text = removeLearnedSignature(r.ownText ?? '', signatures);
   if (!text.trim()) return { reason: r.quoted ? 'quote_only' : 'empty_reply' };
   if (r.skipReasons.length) return { reason: 'junk_reply', detail: r.skipReasons.join(',') };
-  if (p?.skipReasons.length) return { reason: 'junk_parent', detail: p.skipReasons.join(',') };
+  if (parentSkips.length) return { reason: 'junk_parent', detail: parentSkips.join(',') };
   if (!parentText.trim()) return { reason: 'junk_parent', detail: 'the message answered has no text' };
   if (text.length > settings.maxReplyChars) return { reason: 'too_long', detail: `${text.length} characters` };
   const warnings = pairWarnings({ reply, parent, parentText, quoted, by, isUser: isUserPerson });
@@ -472,6 +474,21 @@ export function mergeCopies(copies: readonly Message[]): DatasetMessage[] {
 }
 
 /** The first quoted message of a reply, read from its stored body; null when it quotes nothing or cannot be read. */
+/**
+ * The text of a stored parent for training. A forward with no note or a trivial one ("FYI") stands for the message
+ * it carries: its text is the note followed by the carried message's own text (its quotes removed), exactly as
+ * quotedMessage() reads a forward quoted in a reply, so stored and rebuilt parents follow one rule. Any other parent
+ * is its own text.
+ */
+function storedParentText(db: Db, parent: DatasetMessage, cleaned: CleanedText): string {
+  const own = cleaned.ownText?.trim() ?? '';
+  if (own && !cleaned.skipReasons.includes('bare_forward')) return cleaned.ownText ?? '';
+  if (!own && !cleaned.quoted && !cleaned.forwarded) return '';
+  const carried = safeQuoted(db, parent)?.text.trim() ?? '';
+  if (!carried) return own;
+  return own ? `${own}\n\n${carried}` : carried;
+}
+
 function safeQuoted(db: Db, reply: DatasetMessage): QuotedMessage | null {
   const row = contentForCleaning(db, reply.contentId);
   if (!row) return null;

@@ -333,7 +333,20 @@ const COURTESY_WORDS = new Set(PHRASES.courtesyWords);
 function isBareForward(m: Message): boolean {
   if (!m.forwarded && !FORWARD_SUBJECT.test(m.subject)) return false;
   if (m.ownText === null) return false;
-  const text = m.ownText.trim();
+  return isTrivialNote(m.ownText);
+}
+
+/** True when a subject marks a forward ("Fwd: x", "FW: x", "RE: FW: x", "[Fwd: x]", localised). */
+export function isForwardSubject(subject: string | null | undefined): boolean {
+  return typeof subject === 'string' && FORWARD_SUBJECT.test(subject.trim().slice(0, 400));
+}
+
+/**
+ * True when a forward's own text says nothing of its own: empty, or at most three words once greetings, thanks and
+ * "FYI" are dropped ("FYI", "see below", "Thanks! —Ann"). Longer than 300 characters never is.
+ */
+export function isTrivialNote(ownText: string): boolean {
+  const text = ownText.trim();
   if (text === '') return true;
   if (text.length > MAX_TRIVIAL_NOTE_CHARS) return false;
   const words = text

@@ -1,5 +1,7 @@
 // The FIRST message quoted inside a reply (pure): who wrote it, when, its subject, and its own text up to the next
 // attribution or header block — the message a reply answers, never an older one quoted deeper.
+
+import { isForwardSubject, isTrivialNote } from './classify.js';
 import { parseAttributionLine, parseHeaderFields, parseLooseDate } from './quote-attribution.js';
 import { htmlToQuotedText } from './quote-html.js';
 import {
@@ -16,6 +18,7 @@ import {
 } from './quote-patterns.js';
 import { quotedPartFrom, scanReply } from './reply-scan.js';
 import { type Attribution, capLines, MAX_TEXT_CHARS, replyText, withLeadingAttribution } from './reply-text.js';
+import { subjectContinuation } from './subject-wrap.js';
 
 /** The first quoted message of a reply, as far as its attribution line or header block tells. */
 export interface QuotedMessage {
@@ -99,20 +102,46 @@ export function quotedMessage(body: { text?: string | null; html?: string | null
     ...fields,
     introducedBy,
     forwarded: forwardAt >= 0 && forwardAt <= quoteStart(lines),
-    text: ownText(textLines),
+    text: ownText(textLines, fields.subject),
   };
 }
 
+/** How many forwards deep the carried message is looked for ("FW: FW: FW: …" chains of empty blocks). */
+const MAX_FORWARD_DEPTH = 8;
+
 /**
- * The quoted text is itself a message: cleaning it like one cuts it at its own quote or header block. A message
- * with nothing of its own that carries another one (a forward without a note) says what it carries: that text.
+ * The quoted text is itself a message: cleaning it like one cuts it at its own quote or header block. A forward
+ * says what it carries: with no note, or a trivial one ("FYI") on a message marked as a forward (its subject, or a
+ * forward separator), its text is the note followed by the carried message's own text — the first non-empty one
+ * down a chain of forwards, each cleaned the same way. Lines that are only header fields ("Subject: Sad news" left
+ * from a carried header) are no note.
  */
-function ownText(lines: readonly string[]): string {
-  const body = lines.join('\n');
-  const own = replyText({ text: body }).text;
-  if (own) return own;
-  const inner = scanReply(lines, { trustMarkers: false, markers: false }).firstQuote;
-  return inner ? replyText({ text: withLeadingAttribution(inner).lines.join('\n') }).text : '';
+function ownText(lines: readonly string[], subject: string | null): string {
+  const own = noteText(lines);
+  const forward = isForwardSubject(subject) || lines.some((l) => !isQuotedLine(l) && isForwardLine(l));
+  if (own && !(forward && isTrivialNote(own))) return own;
+  const carried = carriedText(lines);
+  if (!carried) return own;
+  return own ? `${own}\n\n${carried}` : carried;
+}
+
+/** A message's own text as replyText() cleans it, or '' when it holds only header lines. */
+function noteText(lines: readonly string[]): string {
+  const own = replyText({ text: lines.join('\n') }).text;
+  return own.split('\n').every((l) => !l.trim() || headerLine(l) !== null) ? '' : own;
+}
+
+/** The own text of the first message quoted in `lines` that has one, going down at most MAX_FORWARD_DEPTH levels. */
+function carriedText(lines: readonly string[]): string {
+  let current = lines;
+  for (let depth = 0; depth < MAX_FORWARD_DEPTH; depth++) {
+    const inner = scanReply(current, { trustMarkers: false, markers: false }).firstQuote;
+    if (!inner) return '';
+    current = withLeadingAttribution(inner).lines;
+    const text = noteText(current);
+    if (text) return text;
+  }
+  return '';
 }
 
 /** Index of the first line that opens a quote: `>` text, "-----Original Message-----", a From: header line, an attribution. */
@@ -173,6 +202,12 @@ function notesBlock(
         const key = (m[1] ?? '').toLowerCase();
         last = key === 'bcc' ? null : (key as keyof typeof fields);
         if (last) fields[last] = trimChars((m[2] ?? '').trim(), ' \t') || null;
+        if (key === 'subject') {
+          // A long subject wraps onto the next line or two: they belong to it, not to the text.
+          const wrapped = subjectContinuation([l, bare(j + 1), bare(j + 2), bare(j + 3)], 1);
+          if (wrapped.length) fields.subject = [fields.subject ?? '', ...wrapped].join(' ').trim();
+          j += wrapped.length;
+        }
       } else if (l.trim() === '') {
         if (fields.subject !== null || last === 'subject') break;
       } else if (last && last !== 'subject' && fields.subject === null) {

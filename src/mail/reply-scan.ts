@@ -23,6 +23,7 @@ import {
   trimChars,
   unquoteOnce,
 } from './quote-patterns.js';
+import { subjectContinuation } from './subject-wrap.js';
 
 /** Marker line (private use) that quote-aware HTML conversion writes where a client's quoted part begins. */
 export const QUOTE_START_MARK = '\uE000';
@@ -279,7 +280,8 @@ function headerCache(lines: readonly string[]): HeaderAt {
 function headerBlock(lines: readonly string[], i: number, headerAt: HeaderAt = headerCache(lines)): HeaderBlock | null {
   const cached = headerAt(i);
   const first = cached ? { ...cached } : null;
-  if (!first || (first.field !== 'from' && first.field !== 'date' && first.field !== 'to')) return null;
+  if (!first || (first.field !== 'from' && first.field !== 'date' && first.field !== 'to' && first.field !== 'subject'))
+    return null;
   const n = lines.length;
   const groups = new Set<string>([first.field]);
   if (first.inlineField && first.inlineField !== 'other') groups.add(first.inlineField);
@@ -326,8 +328,20 @@ function headerBlock(lines: readonly string[], i: number, headerAt: HeaderAt = h
       ? groups.size >= 2
       : first.field === 'date'
         ? groups.size >= 2 && (groups.has('to') || groups.has('from'))
-        : groups.has('cc') && groups.has('subject'); // Lotus Notes: "To: … cc: … Subject: …"
-  return valid ? { end, fields } : null;
+        : first.field === 'subject'
+          ? // Netscape/Thunderbird: "Subject: … Date: … From: … To: …" — a From and one more field make it a block.
+            groups.has('from') && (groups.has('date') || groups.has('to'))
+          : groups.has('cc') && groups.has('subject'); // Lotus Notes: "To: … cc: … Subject: …"
+  if (!valid) return null;
+  const last = fields[fields.length - 1];
+  if (last?.field === 'subject') {
+    const wrapped = subjectContinuation(lines, end);
+    if (wrapped.length) {
+      last.value = [last.value, ...wrapped].join(' ');
+      end += wrapped.length;
+    }
+  }
+  return { end, fields };
 }
 
 /**
@@ -466,7 +480,13 @@ function notesFieldsAfter(
       fields.push({ ...h });
       end = j + 1;
       blanks = 0;
-      if (h.field === 'subject') break;
+      if (h.field === 'subject') {
+        const wrapped = subjectContinuation(lines, end);
+        const subject = fields[fields.length - 1];
+        if (subject && wrapped.length) subject.value = [subject.value, ...wrapped].join(' ');
+        end += wrapped.length;
+        break;
+      }
       continue;
     }
     const last = fields[fields.length - 1];
@@ -558,7 +578,7 @@ export function quotedPartFrom(lines: readonly string[]): QuotedPart {
   ) {
     i++;
   }
-  const block = headerBlock(lines, i);
+  const block = headerBlock(lines, i) ?? headerBlockAfterStrayLine(lines, i);
   if (block) return { attribution: null, header: block.fields, lines: lines.slice(block.end) };
   const senderLine = notesSenderLine(lines[i] ?? '') ?? groupWiseAttribution(lines[i] ?? '');
   if (senderLine) {
@@ -580,4 +600,17 @@ export function quotedPartFrom(lines: readonly string[]): QuotedPart {
     return { attribution: attribution.text, header: null, lines: quotedBody ? after.map(unquoteOnce) : after };
   }
   return { attribution: null, header: null, lines: lines.slice(i) };
+}
+
+/**
+ * A header block that a stray short line keeps from the separator above it (Outlook writes the sender's name in
+ * brackets there, "[Mark Hall]", when a message is forwarded from a shared folder): the line at `i` is skipped when
+ * it is short, not a sentence, and a header block starts on the next non-blank line.
+ */
+function headerBlockAfterStrayLine(lines: readonly string[], i: number): HeaderBlock | null {
+  const t = cleanLine(lines[i] ?? '').trim();
+  if (t.length === 0 || t.length > 60 || /[.?!:,;]$/.test(t) || headerLine(lines[i] ?? '') !== null) return null;
+  let k = i + 1;
+  while (k < lines.length && k <= i + 4 && isBlank(lines[k] ?? '')) k++;
+  return headerLine(lines[k] ?? '')?.field === 'from' ? headerBlock(lines, k) : null;
 }

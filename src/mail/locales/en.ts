@@ -34,7 +34,7 @@ export const en: MailLocale = {
     to: ['to'],
     cc: ['cc'],
     subject: ['subject'],
-    other: ['reply-to', 'bcc', 'importance', 'priority', 'attachments'],
+    other: ['reply-to', 'bcc', 'importance', 'priority', 'attachments', 'sensitivity'], // Outlook writes Sensitivity under Subject
   },
   separators: {
     originalMessage: ['original message', 'reply message', 'original appointment'],
