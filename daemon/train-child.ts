@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod'; // the namespace form lets esbuild drop the parts of zod not used (its locales)
 import type { TrainingStatus } from '../src/store/daemon-status-file.js';
 
 /** How a training the daemon started ended. */
