@@ -276,8 +276,17 @@ function headerCache(lines: readonly string[]): HeaderAt {
   };
 }
 
-/** A header block ("From: … Sent: … To: … Subject: …", localised) starting at line `i`, or null. */
-function headerBlock(lines: readonly string[], i: number, headerAt: HeaderAt = headerCache(lines)): HeaderBlock | null {
+/**
+ * A header block ("From: … Sent: … To: … Subject: …", localised) starting at line `i`, or null. `underSeparator`: the
+ * block sits right under a separator line ("-------- Original Message --------"), so "Subject: … From: …" alone is
+ * one too.
+ */
+function headerBlock(
+  lines: readonly string[],
+  i: number,
+  headerAt: HeaderAt = headerCache(lines),
+  underSeparator = false,
+): HeaderBlock | null {
   const cached = headerAt(i);
   const first = cached ? { ...cached } : null;
   if (!first || (first.field !== 'from' && first.field !== 'date' && first.field !== 'to' && first.field !== 'subject'))
@@ -330,7 +339,7 @@ function headerBlock(lines: readonly string[], i: number, headerAt: HeaderAt = h
         ? groups.size >= 2 && (groups.has('to') || groups.has('from'))
         : first.field === 'subject'
           ? // Netscape/Thunderbird: "Subject: … Date: … From: … To: …" — a From and one more field make it a block.
-            groups.has('from') && (groups.has('date') || groups.has('to'))
+            groups.has('from') && (underSeparator || groups.has('date') || groups.has('to'))
           : groups.has('cc') && groups.has('subject'); // Lotus Notes: "To: … cc: … Subject: …"
   if (!valid) return null;
   const last = fields[fields.length - 1];
@@ -578,7 +587,7 @@ export function quotedPartFrom(lines: readonly string[]): QuotedPart {
   ) {
     i++;
   }
-  const block = headerBlock(lines, i) ?? headerBlockAfterStrayLine(lines, i);
+  const block = headerBlock(lines, i, undefined, true) ?? headerBlockAfterStrayLine(lines, i);
   if (block) return { attribution: null, header: block.fields, lines: lines.slice(block.end) };
   const senderLine = notesSenderLine(lines[i] ?? '') ?? groupWiseAttribution(lines[i] ?? '');
   if (senderLine) {
@@ -612,5 +621,5 @@ function headerBlockAfterStrayLine(lines: readonly string[], i: number): HeaderB
   if (t.length === 0 || t.length > 60 || /[.?!:,;]$/.test(t) || headerLine(lines[i] ?? '') !== null) return null;
   let k = i + 1;
   while (k < lines.length && k <= i + 4 && isBlank(lines[k] ?? '')) k++;
-  return headerLine(lines[k] ?? '')?.field === 'from' ? headerBlock(lines, k) : null;
+  return headerLine(lines[k] ?? '')?.field === 'from' ? headerBlock(lines, k, undefined, true) : null;
 }

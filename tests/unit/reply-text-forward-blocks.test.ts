@@ -44,6 +44,68 @@ describe('header blocks in any field order', () => {
     }
   }
 
+  const thunderbird: [string, string, string[]][] = [
+    [
+      'fr',
+      '-------- Message transféré --------',
+      [
+        'Sujet : Réunion',
+        'Date : Tue, 5 Mar 2024 10:00:00 +0100',
+        'De : Claire Petit <claire@poste.example>',
+        'Pour : Marc Roy <marc@example.test>',
+      ],
+    ],
+    [
+      'es',
+      '-------- Mensaje reenviado --------',
+      [
+        'Asunto: Reunión',
+        'Fecha: Tue, 5 Mar 2024 10:00:00 +0100',
+        'De: Claire Petit <claire@poste.example>',
+        'Para: Marc Roy <marc@example.test>',
+      ],
+    ],
+    [
+      'it',
+      '-------- Messaggio inoltrato --------',
+      [
+        'Oggetto: Riunione',
+        'Data: Tue, 5 Mar 2024 10:00:00 +0100',
+        'Mittente: Claire Petit <claire@poste.example>',
+        'A: Marc Roy <marc@example.test>',
+      ],
+    ],
+    [
+      'pl',
+      '-------- Przekazana wiadomość --------',
+      [
+        'Temat: Spotkanie',
+        'Data: Tue, 5 Mar 2024 10:00:00 +0100',
+        'Nadawca: Claire Petit <claire@poste.example>',
+        'Adresat: Marc Roy <marc@example.test>',
+      ],
+    ],
+    [
+      'en (Apple)',
+      'Begin forwarded message:',
+      [
+        'From: Claire Petit <claire@poste.example>',
+        'Subject: Meeting',
+        'Date: 5 March 2024 at 10:00:00 CET',
+        'To: Marc Roy <marc@example.test>',
+      ],
+    ],
+  ];
+  for (const [language, separator, fields] of thunderbird) {
+    it(`a forwarded block with ${language} labels, Subject first where the client puts it first`, () => {
+      const text = body('Marc, regarde.', '', separator, ...fields, '', 'La salle est réservée.');
+      const q = quotedMessage({ text });
+      expect(q?.from).toEqual({ name: 'Claire Petit', address: 'claire@poste.example' });
+      expect(q?.text).toBe('La salle est réservée.');
+      expect(replyText({ text }).text).toBe('Marc, regarde.');
+    });
+  }
+
   it('a localised Subject-first block (German labels) is one too', () => {
     const text = body(
       'Siehe unten.',
@@ -59,6 +121,20 @@ describe('header blocks in any field order', () => {
     const q = quotedMessage({ text });
     expect(q?.from?.address).toBe('lena@lager.example');
     expect(q?.text).toBe('Die Ware kommt am Mittwoch.');
+  });
+
+  it('under a separator, Subject and From alone make a block', () => {
+    const text = body(
+      'Vide infra.',
+      '',
+      '-------- Original Message --------',
+      'Subject: Sala',
+      'From: Dario Neri <dario@ufficio.example>',
+      '',
+      'La sala è libera.',
+    );
+    expect(quotedMessage({ text })?.from?.address).toBe('dario@ufficio.example');
+    expect(quotedMessage({ text })?.text).toBe('La sala è libera.');
   });
 
   it('a reply that merely starts with "Subject:" and no From is not a header block', () => {

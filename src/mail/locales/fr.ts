@@ -32,7 +32,7 @@ export const fr: MailLocale = {
   headerLabels: {
     from: ['de', 'expéditeur'],
     date: ['envoyé le', 'envoyé', 'envoye', "date d'envoi", 'message du'],
-    to: ['à', 'destinataire'],
+    to: ['à', 'destinataire', 'pour'], // pour: Thunderbird's forwarded header
     cc: ['copie à', 'copie'],
     subject: ['objet', 'sujet'],
     other: ['répondre à', 'pièces jointes'],

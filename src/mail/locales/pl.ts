@@ -27,9 +27,9 @@ export const pl: MailLocale = {
     ['gru', 12],
   ],
   headerLabels: {
-    from: ['od'],
+    from: ['od', 'nadawca'], // nadawca, adresat: Thunderbird's forwarded header
     date: ['wysłano', 'data'],
-    to: ['do'],
+    to: ['do', 'adresat'],
     cc: ['kopia'],
     subject: ['temat'],
   },
