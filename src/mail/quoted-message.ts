@@ -16,7 +16,7 @@ import {
   trimChars,
   unquoteOnce,
 } from './quote-patterns.js';
-import { quotedPartFrom, scanReply } from './reply-scan.js';
+import { type QuotedPart, quotedPartFrom, scanReply } from './reply-scan.js';
 import { type Attribution, capLines, MAX_TEXT_CHARS, replyText, withLeadingAttribution } from './reply-text.js';
 import { subjectContinuation } from './subject-wrap.js';
 
@@ -135,13 +135,24 @@ function noteText(lines: readonly string[]): string {
 function carriedText(lines: readonly string[]): string {
   let current = lines;
   for (let depth = 0; depth < MAX_FORWARD_DEPTH; depth++) {
-    const inner = scanReply(current, { trustMarkers: false, markers: false }).firstQuote;
+    const inner = firstCarried(current);
     if (!inner) return '';
     current = withLeadingAttribution(inner).lines;
     const text = noteText(current);
     if (text) return text;
   }
   return '';
+}
+
+/**
+ * The first message inside `lines`: a quote, or a forwarded section ("---------- Forwarded message ---------",
+ * "Begin forwarded message:"), which the scanner cuts from the author's text without reading it as a quote.
+ */
+function firstCarried(lines: readonly string[]): QuotedPart | null {
+  const scan = scanReply(lines, { trustMarkers: false, markers: false });
+  if (scan.firstQuote) return scan.firstQuote;
+  const forwardAt = lines.findIndex((l) => !isQuotedLine(l) && isForwardLine(l));
+  return forwardAt >= 0 ? quotedPartFrom(lines.slice(forwardAt + 1)) : null;
 }
 
 /** Index of the first line that opens a quote: `>` text, "-----Original Message-----", a From: header line, an attribution. */

@@ -330,6 +330,39 @@ describe('forwards whose first block has no text of its own', () => {
     }
   });
 
+  it('Gmail and Apple forwards inside a `>` quote: the carried text, under a note or none, through a chain', () => {
+    const quoted = (...lines: string[]) =>
+      body(
+        'Sure, Monday works.',
+        '',
+        'On Tue, 5 Mar 2024 at 10:00, Ines Duarte <ines@bureau.example> wrote:',
+        ...lines.map((l) => `> ${l}`.trimEnd()),
+      );
+    const gmail = [
+      '---------- Forwarded message ---------',
+      'From: Canteen <canteen@bureau.example>',
+      'Date: Mon, 4 Mar 2024 at 16:00',
+      'Subject: Menu',
+      'To: Pia Lund <pia@bureau.example>',
+      '',
+      'Soup on Monday, fish on Friday.',
+    ];
+    const apple = [
+      'Begin forwarded message:',
+      '',
+      'From: Pia Lund <pia@bureau.example>',
+      'Subject: Fwd: Menu',
+      'Date: 4 March 2024 at 17:00:00 CET',
+      'To: Ines Duarte <ines@bureau.example>',
+      '',
+    ];
+    expect(quotedMessage({ text: quoted(...gmail) })?.text).toBe('Soup on Monday, fish on Friday.');
+    expect(quotedMessage({ text: quoted('FYI', '', ...gmail) })?.text).toBe('FYI\n\nSoup on Monday, fish on Friday.');
+    const chain = quotedMessage({ text: quoted(...apple, ...gmail) });
+    expect(chain?.from?.address).toBe('ines@bureau.example');
+    expect(chain?.text).toBe('Soup on Monday, fish on Friday.');
+  });
+
   it('a reply with a short answer above an older message is its own text only', () => {
     const text = body(
       'Great.',
