@@ -3,8 +3,7 @@
 import type { QuotedMessage } from '../mail/quoted-message.js';
 import { stripReplyPrefixes } from '../mail/subject.js';
 import type { Person } from '../model/prompt.js';
-import { addressedTo, nameMatches, normalize } from './people.js';
-import { peopleFromField } from './reconstruct.js';
+import { addressedTo, nameMatches, normalize, peopleFromField } from './people.js';
 import { baseSubject } from './thread.js';
 
 export { addressedTo, nameMatches, normalize };

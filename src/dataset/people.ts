@@ -53,3 +53,30 @@ const TITLES = new Set(['jr', 'sr', 'dr', 'mr', 'mrs', 'ms', 'prof', 'ii', 'iii'
 export function normalize(text: string): string {
   return text.toLowerCase().replace(/\s+/g, ' ').trim();
 }
+
+/**
+ * The To/Cc field of a quoted header block as people. Outlook separates recipients with ";" and writes names as
+ * "Lu, Zimin", so a comma splits only between addresses.
+ */
+export function peopleFromField(value: string | null): Person[] {
+  if (!value?.trim()) return [];
+  const parts = value.includes(';')
+    ? value.split(';')
+    : (value.match(/@/g) ?? []).length > 1
+      ? value.split(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/)
+      : [value];
+  const out: Person[] = [];
+  for (const raw of parts) {
+    const part = raw.trim();
+    if (!part) continue;
+    const address = /[\w.+'-]+@[\w-]+(?:\.[\w-]+)+/.exec(part)?.[0]?.toLowerCase();
+    const name = part
+      .replace(/<[^>]*>|\[mailto:[^\]]*\]/gi, ' ')
+      .replace(/[\w.+'-]+@[\w-]+(?:\.[\w-]+)+/g, ' ')
+      .replace(/\/[\w/]*@?\w*$/, '')
+      .replace(/["'\s]+/g, ' ')
+      .trim();
+    if (name || address) out.push({ ...(name ? { name } : {}), ...(address ? { address } : {}) });
+  }
+  return out;
+}

@@ -10,8 +10,8 @@ import {
   parentByQuote,
   parentBySubject,
 } from '../../src/dataset/pairing.js';
-import { addressedTo, nameMatches } from '../../src/dataset/people.js';
-import { peopleFromField, reconstructParent } from '../../src/dataset/reconstruct.js';
+import { addressedTo, nameMatches, peopleFromField } from '../../src/dataset/people.js';
+import { reconstructParent } from '../../src/dataset/reconstruct.js';
 import { baseSubject } from '../../src/dataset/thread.js';
 import { quotedMessage } from '../../src/mail/quoted-message.js';
 
