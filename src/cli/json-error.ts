@@ -25,6 +25,9 @@ export interface JsonError {
   error: JsonErrorBody;
 }
 
+/** A message that says its own fix: the problem, then a line "  fix: …" (CliError's layout). */
+const FIX_IN_MESSAGE = /^([\s\S]*?)\n\s*fix:\s*([\s\S]+)$/;
+
 /** Errors whose JSON a command already wrote itself: main's printer does not write a second one. */
 const written = new WeakSet<object>();
 
@@ -36,9 +39,12 @@ const written = new WeakSet<object>();
 export function jsonError(err: unknown, reported: Reported): JsonError {
   if (isUnderstudyError(err)) {
     // The fix apart also when the message says it too (a config error's lists one per problem).
-    const fix = err.fix ? { fix: err.fix } : {};
+    // A CliError says its fix inside its message ("…\n  fix: …"): JSON gives it apart, as README's
+    // shape has it, so a script need not parse the message.
+    const inline = !err.fix && err.fixInMessage ? FIX_IN_MESSAGE.exec(err.message) : null;
+    const fix = err.fix ? { fix: err.fix } : inline?.[2] ? { fix: inline[2].trim() } : {};
     // A secret's message is the account's name only; describeError says what failed around it.
-    const message = err.name === 'SecretError' ? reported.message : err.message;
+    const message = err.name === 'SecretError' ? reported.message : inline ? (inline[1] ?? '') : err.message;
     return { ok: false, error: { code: err.code, kind: err.kind, message, ...fix, exitCode: reported.exitCode } };
   }
   return { ok: false, error: { code: reported.code, message: reported.message, exitCode: reported.exitCode } };

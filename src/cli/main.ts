@@ -2,6 +2,7 @@
 // messages and exit codes.
 import { Command, CommanderError, Option } from 'commander';
 import { disableOnnxTelemetry } from '../config/no-telemetry.js';
+import { UnderstudyError } from '../errors.js';
 import { endQuietlyOnClosedPipe } from './closed-pipe.js';
 import { describeError } from './errors.js';
 import { EXIT } from './exit-codes.js';
@@ -118,8 +119,16 @@ export async function main(argv: string[]): Promise<void> {
     if (err instanceof CommanderError) {
       // --help and --version exit 0; usage errors were already printed by commander.
       process.exitCode = err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
-      if (err.exitCode !== 0)
-        printJsonError(err, { message: err.message, code: 'USAGE', exitCode: EXIT.USAGE }, json.requested());
+      if (err.exitCode !== 0) {
+        // The common JSON error (README: code, kind, message, fix, exitCode), not commander's bare one.
+        const help = ['understudy', commandName(args), '--help'].filter(Boolean).join(' ');
+        const usage = new UnderstudyError('USAGE', 'usage', err.message, {
+          fix: `see ${help} for the commands and options`,
+          exitCode: EXIT.USAGE,
+          cause: err,
+        });
+        printJsonError(usage, { message: err.message, code: 'USAGE', exitCode: EXIT.USAGE }, json.requested());
+      }
       return;
     }
     const logLevel = program.opts<{ logLevel?: string }>().logLevel;

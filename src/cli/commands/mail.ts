@@ -6,10 +6,10 @@ import { cleanContent } from '../../dataset/clean.js';
 import { STORED_HEADER_FIELDS } from '../../imap/sync-mailbox.js';
 import { decodeMessage, MessageDecodeError, type StoredMessage } from '../../mail/message-decode.js';
 import { replyParts } from '../../mail/reply-text.js';
-import { CliError } from '../errors.js';
+import { CliError, describeError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { InputFileError, inputFileError } from '../input-file.js';
-import { markJsonAnswered } from '../json-error.js';
+import { jsonError, markJsonAnswered } from '../json-error.js';
 import { plural } from '../plural.js';
 
 interface Options {
@@ -76,7 +76,8 @@ export function registerMail(program: Command): void {
           if (!(err instanceof MessageProblem || err instanceof InputFileError)) throw err;
           failed.push(err);
           if (opts.json) {
-            process.stdout.write(`${JSON.stringify({ file, error: { code: err.code, message: err.message } })}\n`);
+            // The common error body (code, kind, message, fix, exitCode) with ok: false, on its own line.
+            process.stdout.write(`${JSON.stringify({ file, ...jsonError(err, describeError(err)) })}\n`);
           }
           process.stderr.write(`understudy: ${err.message}\n`);
         }

@@ -6,6 +6,7 @@ import { pickAccounts } from '../accounts.js';
 import { CliContext } from '../context.js';
 import { describeError } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
+import { type JsonErrorBody, jsonError } from '../json-error.js';
 import { syncProgress } from '../progress.js';
 import { lastCompleteSync, recordSyncInterrupted } from '../sync-interrupt.js';
 
@@ -71,7 +72,7 @@ function interruptible(ctx: CliContext, current: () => { account: string; previo
 async function runSync(ctx: CliContext, opts: SyncOptions): Promise<ExitCode> {
   const config = ctx.config;
   const accounts = pickAccounts(config.accounts, opts.account);
-  const results: (AccountSyncResult | { account: string; error: { code: string; message: string } })[] = [];
+  const results: (AccountSyncResult | { account: string; error: JsonErrorBody })[] = [];
   let exit: ExitCode = EXIT.OK;
   let running: { account: string; previous: number | null } | null = null;
   const interrupt = interruptible(ctx, () => running);
@@ -105,10 +106,8 @@ async function runSync(ctx: CliContext, opts: SyncOptions): Promise<ExitCode> {
         progress.stop();
         if (interrupt.signal.aborted) recordSyncInterrupted(ctx.db, account.name, running.previous, []);
         const reported = describeError(err);
-        results.push({
-          account: account.name,
-          error: { code: reported.code, message: reported.message },
-        });
+        // The common error body (code, kind, message, fix, exitCode), as `draft --json` gives it.
+        results.push({ account: account.name, error: jsonError(err, reported).error });
         if (!opts.json && !interrupt.signal.aborted) process.stderr.write(`${account.name}: ${reported.message}\n`);
         // The most specific failure decides the exit code; the next account is still synced.
         if (exit === EXIT.OK || exit === EXIT.FAILURE) exit = reported.exitCode;
@@ -121,8 +120,60 @@ async function runSync(ctx: CliContext, opts: SyncOptions): Promise<ExitCode> {
     interrupt.dispose();
   }
   if (interrupt.signal.aborted) exit = EXIT.CANCELLED;
-  if (opts.json) process.stdout.write(`${JSON.stringify({ accounts: results }, null, 2)}\n`);
+  if (opts.json)
+    process.stdout.write(
+      `${JSON.stringify({ accounts: results.map(forJson), ...jsonFailure(results, exit) }, null, 2)}\n`,
+    );
   return exit;
+}
+
+/**
+ * An account's result as JSON: a failed mailbox's error as the common body. The ImapError itself
+ * would lose its message there (an Error's message is not an enumerable property).
+ */
+function forJson(r: AccountSyncResult | { account: string; error: JsonErrorBody }) {
+  if (!('failed' in r)) return r;
+  return {
+    ...r,
+    failed: r.failed.map((f) => ({ path: f.path, error: jsonError(f.error, describeError(f.error)).error })),
+  };
+}
+
+/**
+ * README's promise for a `--json` command that fails: `ok: false` and one `error` object (code,
+ * kind, message, fix, exitCode) beside the per-account results, so a script checks `.ok` alone.
+ * The error is the first failed account's (the exit code may be a later one's); a sync that only
+ * lost some mailboxes, or was stopped by Ctrl-C, says so in one of its own. Nothing when all went well.
+ */
+function jsonFailure(
+  results: (AccountSyncResult | { account: string; error: JsonErrorBody })[],
+  exit: ExitCode,
+): { ok: false; error: JsonErrorBody } | Record<string, never> {
+  if (exit === EXIT.OK) return {};
+  if (exit === EXIT.CANCELLED)
+    return {
+      ok: false,
+      error: {
+        code: 'CANCELLED',
+        kind: 'temporary',
+        message: 'sync stopped by Ctrl-C',
+        fix: 'run understudy sync again: it continues where this one stopped',
+        exitCode: exit,
+      },
+    };
+  const failedAccount = results.find((r) => 'error' in r);
+  if (failedAccount && 'error' in failedAccount) return { ok: false, error: failedAccount.error };
+  const mailboxes = results.flatMap((r) => ('failed' in r ? r.failed : []));
+  return {
+    ok: false,
+    error: {
+      code: 'SYNC_PARTLY_FAILED',
+      kind: 'final',
+      message: `${mailboxes.length} mailbox${mailboxes.length === 1 ? '' : 'es'} could not be synced (see accounts[].failed)`,
+      fix: 'see each failed mailbox for its reason; the other mailboxes were synced',
+      exitCode: exit,
+    },
+  };
 }
 
 function printSummary(r: AccountSyncResult): void {
