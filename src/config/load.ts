@@ -308,7 +308,6 @@ const FIXES: Record<string, string> = {
   user: 'set it to your IMAP login, usually your email address',
   name: 'a short label such as "work" or "personal"',
   addresses: 'list your own addresses, e.g. addresses = ["ann@example.com", "a.smith@example.com"]',
-  log_level: 'one of "debug", "info", "warn", "error"',
   accounts: 'add an [[accounts]] table; see config/understudy.example.toml',
   sync_cron: CRON_FIX,
   train_cron: CRON_FIX,
@@ -367,9 +366,19 @@ function plainIssue(issue: z.core.$ZodIssue): { message: string; fix: string } |
       };
     }
     case 'invalid_type': {
+      // No invented example value: "e.g. 90" was shown for drafts.temperature (0 to 2). A quoted
+      // number is answered with itself unquoted; anything else with the rule alone.
+      const quoted = typeof issue.input === 'string' && issue.input.trim() !== '' ? Number(issue.input) : Number.NaN;
+      if ((issue.expected === 'number' || issue.expected === 'int') && Number.isFinite(quoted)) {
+        const key = [...issue.path].reverse().find((p) => typeof p === 'string');
+        return {
+          message: `must be ${issue.expected === 'int' ? 'a whole number' : 'a number'}, without quotes`,
+          fix: `write ${String(key ?? 'it')} = ${quoted}`,
+        };
+      }
       const what: Record<string, string> = {
-        number: 'a number, without quotes (e.g. 90)',
-        int: 'a whole number, without quotes (e.g. 90)',
+        number: 'a number, without quotes',
+        int: 'a whole number, without quotes',
         string: 'a quoted string',
         boolean: 'true or false, without quotes',
         array: 'a list, e.g. ["a", "b"]',

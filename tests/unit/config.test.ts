@@ -134,12 +134,31 @@ password_env = "1BAD"
       'daemon.sync_cron: must be a cron expression such as "*/15 * * * *" (got "every 15 min")',
       'drafts.temperature: must be at most 2 (got 3)',
       'sync.batch_size: must be at least 1 (got -5)',
-      'sync.timeout_s: must be a number, without quotes (e.g. 90) (got "ninety")',
+      'sync.timeout_s: must be a number, without quotes (got "ninety")',
       'train.device: must be one of "auto", "cuda", "mps", "cpu" (got "tpu")',
       'train.sandbox: must be one of "auto", "off" (got "yes")',
     ]);
     for (const p of found) expect(p.fix, p.path).toBeTruthy();
     expect(found.find((p) => p.path === 'train.sandbox')?.fix).toBe('use one of "auto", "off"');
+  });
+
+  it('a fix never suggests a value the key refuses: a quoted number unquoted, every level of log_level', () => {
+    let error: ConfigError | undefined;
+    try {
+      parseConfig(
+        `log_level = "verbose"\n${minimal}[drafts]\ntemperature = "0.5"\nmax_age_days = "hot"\n`,
+        '/c.toml',
+        env,
+      );
+    } catch (err) {
+      error = err as ConfigError;
+    }
+    const fixOf = (path: string) => error?.problems.find((p) => p.path === path)?.fix;
+    expect(fixOf('drafts.temperature')).toBe('write temperature = 0.5');
+    // Not "e.g. 90" for a key that takes 0 to 2, nor any other invented value.
+    expect(fixOf('drafts.max_age_days')).not.toMatch(/\d/);
+    for (const level of ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+      expect(fixOf('log_level')).toContain(`"${level}"`);
   });
 
   it('lists a base_model that cannot be trained together with the other problems', () => {
