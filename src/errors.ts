@@ -157,6 +157,8 @@ const CODE_EXIT: Record<string, ExitCode> = {
   MODEL_UNAVAILABLE: EXIT.CONFIG,
   // Stopped by the user (Ctrl-C), after saving what can be resumed.
   CANCELLED: EXIT.CANCELLED,
+  // A version number that names no version: a bad argument, as `model export`'s NO_SUCH_VERSION.
+  VERSION_NOT_FOUND: EXIT.USAGE,
 };
 
 /**

@@ -1,6 +1,6 @@
 // Writes the dataset as JSONL chat records ({"messages":[…]} per line): the format Hugging Face
 // TRL, MLX-LM and OpenAI-style fine-tuning tools read.
-import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import type { Db } from '../store/db.js';
 import { storedExamples } from '../store/examples.js';
 
@@ -39,13 +39,19 @@ export function exportJsonl(db: Db, accountId: number, path: string, options: Ex
   const fd = openSync(tmp, 'w', 0o600);
   let n = 0;
   try {
-    for (const line of jsonlLines(db, accountId, options)) {
-      writeSync(fd, line);
-      n++;
+    try {
+      for (const line of jsonlLines(db, accountId, options)) {
+        writeSync(fd, line);
+        n++;
+      }
+    } finally {
+      closeSync(fd);
     }
-  } finally {
-    closeSync(fd);
+    renameSync(tmp, path);
+  } catch (err) {
+    // A full disk or a folder in the way at `path`: no half-written temporary file left beside it.
+    rmSync(tmp, { force: true });
+    throw err;
   }
-  renameSync(tmp, path);
   return n;
 }

@@ -11,6 +11,7 @@ import { pickAccounts } from '../accounts.js';
 import { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
+import { outputFileError } from '../output-file.js';
 import { plural } from '../plural.js';
 import { taskProgress } from '../progress.js';
 import { sideBySide } from '../side-by-side.js';
@@ -286,7 +287,12 @@ export function registerDataset(program: Command): void {
           }
           process.stderr.write(`wrote ${n} examples to stdout\n`);
         } else {
-          const n = exportJsonl(ctx.db, id, out, options);
+          let n: number;
+          try {
+            n = exportJsonl(ctx.db, id, out, options);
+          } catch (err) {
+            throw outputFileError(out, err, 'understudy dataset export') ?? err;
+          }
           process.stdout.write(`wrote ${n} examples to ${out}\n`);
         }
       } finally {

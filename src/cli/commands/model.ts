@@ -1,7 +1,7 @@
 // `understudy model pull|presets|list|promote|rollback|prune|export`: base models and trained versions.
 
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { Config } from '../../config/load.js';
@@ -26,6 +26,7 @@ import { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { bytes } from '../format.js';
+import { outputFileError } from '../output-file.js';
 
 export function registerModel(program: Command): void {
   const model = program.command('model').summary('base models and your trained versions');
@@ -284,6 +285,12 @@ export function registerModel(program: Command): void {
               'NO_SUCH_VERSION',
               EXIT.USAGE,
             );
+          }
+          // A folder that is not there is found now, not after minutes of merging and converting.
+          try {
+            accessSync(dirname(resolve(opts.gguf)), constants.W_OK);
+          } catch (err) {
+            throw outputFileError(opts.gguf, err, '--gguf') ?? err;
           }
           const python = findPython(ctx.config.train.python).executable;
           const base = chosen.base || resolveBaseModel(ctx.config).dir;
