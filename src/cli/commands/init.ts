@@ -55,9 +55,11 @@ const toml = (s: string) => JSON.stringify(s); // a TOML basic string has JSON's
  * IMAP over TLS, RFC 8314 §3.3, whatever the host: a loopback stunnel or SSH tunnel to a 993 port
  * speaks TLS; 143 is plain IMAP, upgraded with STARTTLS except on loopback, where "none" is
  * allowed). Without a port: implicit, or none on loopback (the config's own default is implicit).
+ * A CA certificate given (`--ca-file`) says the server speaks TLS: never none then, also on loopback
+ * (a self-signed Dovecot on 127.0.0.1 and a high port was written as tls = "none", and its test failed).
  */
-export function defaultTls(host: string, port: string | undefined): 'implicit' | 'starttls' | 'none' {
-  const loopback = isLoopbackHost(host);
+export function defaultTls(host: string, port: string | undefined, caFile?: string): 'implicit' | 'starttls' | 'none' {
+  const loopback = isLoopbackHost(host) && !caFile;
   if (port !== undefined && Number(port) === 993) return 'implicit';
   if (port !== undefined && Number(port) === 143) return loopback ? 'none' : 'starttls';
   return loopback ? 'none' : 'implicit';
@@ -144,7 +146,7 @@ export function registerInit(program: Command): void {
           (await ask(
             '--tls',
             'TLS: implicit (993), starttls (143) or none (loopback only)',
-            defaultTls(host, opts.port),
+            defaultTls(host, opts.port, opts.caFile),
           ));
         const port = opts.port ?? (await ask('--port', 'port', tls === 'implicit' ? '993' : '143'));
         const user = opts.user ?? (await ask('--user', 'login name'));
