@@ -222,6 +222,15 @@ export function checkRules(input: unknown): RuleProblem[] {
         fix: 'use tls = "implicit" (port 993) or tls = "starttls" (port 143); set allow_insecure = true only on a network you trust',
       });
     }
+    // A certificate to trust says the server speaks TLS; with tls = "none" it is never used, and the
+    // connection (to a TLS port, as the certificate suggests) fails with a puzzling greeting timeout.
+    if (account.tls === 'none' && typeof account.ca_file === 'string') {
+      problems.push({
+        path: [...where, 'ca_file'],
+        message: 'ca_file is set but tls = "none" never checks a certificate',
+        fix: 'set tls = "implicit" (or "starttls" on port 143) to use it, or remove ca_file',
+      });
+    }
     if (typeof account.name === 'string') {
       const previous = seen.get(account.name);
       if (previous !== undefined) {

@@ -161,6 +161,25 @@ password_env = "1BAD"
       expect(fixOf('log_level')).toContain(`"${level}"`);
   });
 
+  it('a ca_file with tls = "none" is a mistake listed with its fix, beside the others', () => {
+    const text =
+      'log_level = "chatty"\n[[accounts]]\nname = "a"\nhost = "127.0.0.1"\nuser = "u"\ntls = "none"\n' +
+      'password_env = "P"\nca_file = "/srv/cert.pem"\n';
+    let error: ConfigError | undefined;
+    try {
+      parseConfig(text, '/c.toml', env);
+    } catch (err) {
+      error = err as ConfigError;
+    }
+    const found = error?.problems ?? [];
+    expect(found.map((p) => p.path)).toEqual(['accounts[0].ca_file', 'log_level']);
+    expect(found[0]?.fix).toMatch(/tls = "implicit"/);
+    // The same account with TLS is fine.
+    expect(() =>
+      parseConfig(text.replace('tls = "none"', 'tls = "implicit"').replace('"chatty"', '"info"'), '/c.toml', env),
+    ).not.toThrow();
+  });
+
   it('lists a base_model that cannot be trained together with the other problems', () => {
     const found = problems(`${minimal}[train]\nbase_model = "llama3:8b"\n[drafts]\nreply_when_cc = "yes"\n`);
     expect(found).toEqual([
