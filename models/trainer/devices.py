@@ -53,9 +53,22 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def usable_cpus() -> int:
+    """The cores this process may run on: its CPU affinity (taskset, a container's cpuset) where the
+    OS reports one, else every core. More threads than that only take turns on the same cores
+    (OpenMP's waits then cost more than the extra threads bring)."""
+    affinity = getattr(os, "sched_getaffinity", None)  # Linux
+    if affinity is not None:
+        try:
+            return max(1, len(affinity(0)))
+        except OSError:
+            pass
+    return os.cpu_count() or 1
+
+
 def set_threads(device: torch.device, threads: int | None = None) -> int:
-    """On CPU use every core (Debian's torch defaults to one thread)."""
-    n = threads or os.cpu_count() or 1
+    """On CPU use every usable core (Debian's torch defaults to one thread)."""
+    n = threads or usable_cpus()
     if device.type == "cpu" or threads:
         torch.set_num_threads(n)
     return torch.get_num_threads()
