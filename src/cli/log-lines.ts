@@ -27,7 +27,7 @@ export function parseLogLine(line: string): LogLine {
     parsed = JSON.parse(line);
   } catch {}
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
-    return { time: null, level: null, text: line, record: null };
+    return { time: null, level: null, text: printable(line), record: null };
   const record = parsed as Record<string, unknown>;
   const time = typeof record.time === 'number' ? record.time : Date.parse(String(record.time ?? '')) || null;
   const level =
@@ -40,7 +40,23 @@ export function parseLogLine(line: string): LogLine {
     .join(' ');
   const when = time === null ? '-' : localTime(time);
   const text = `${when} ${level.padEnd(5)} ${component.padEnd(9)} ${String(record.msg ?? '')}${extra ? `  ${extra}` : ''}`;
-  return { time, level, text, record };
+  return { time, level, text: printable(text), record };
+}
+
+/**
+ * C0 controls but tab and newline, DEL and C1 controls: what a terminal would act on instead of
+ * showing.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is its purpose
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * The line with its control characters written as \xHH: a log carries text from mail and servers
+ * (subjects, folder names, error messages) and `--file` reads any file, so an escape sequence in
+ * it must not reach the terminal as one (it can retitle, recolour or rewrite the screen).
+ */
+export function printable(text: string): string {
+  return text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** "2026-11-29 19:58:01" in the local time zone. */
