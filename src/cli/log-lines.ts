@@ -1,6 +1,7 @@
 // The daemon's JSON log lines (pino, as journald and launchd capture them) as lines a person reads:
 // "2026-11-29 19:58:01 info  sync      3 mailboxes synced  account=work new=4". Pure: used by
 // `understudy log`.
+import { printable } from './printable.js';
 
 const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
 /** Fields every record has that the readable line shows in its own columns, or not at all. */
@@ -41,22 +42,6 @@ export function parseLogLine(line: string): LogLine {
   const when = time === null ? '-' : localTime(time);
   const text = `${when} ${level.padEnd(5)} ${component.padEnd(9)} ${String(record.msg ?? '')}${extra ? `  ${extra}` : ''}`;
   return { time, level, text: printable(text), record };
-}
-
-/**
- * C0 controls but tab and newline, DEL and C1 controls: what a terminal would act on instead of
- * showing.
- */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is its purpose
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
-
-/**
- * The line with its control characters written as \xHH: a log carries text from mail and servers
- * (subjects, folder names, error messages) and `--file` reads any file, so an escape sequence in
- * it must not reach the terminal as one (it can retitle, recolour or rewrite the screen).
- */
-export function printable(text: string): string {
-  return text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** "2026-11-29 19:58:01" in the local time zone. */

@@ -1,4 +1,5 @@
 // Two texts in two columns for the terminal (`dataset show`): each wrapped to its column, the shorter padded.
+import { printable } from './printable.js';
 
 /** Lays out `left` and `right` under their titles in two columns of a `width`-character terminal; at most `maxLines` lines each (the rest counted). */
 export function sideBySide(
@@ -8,6 +9,9 @@ export function sideBySide(
   maxLines = 30,
 ): string {
   const column = Math.max(20, Math.floor((width - 3) / 2));
+  // Mail text: control characters shown as \xHH before wrapping, so the columns count what is seen.
+  left = { title: printable(left.title), text: printable(left.text) };
+  right = { title: printable(right.title), text: printable(right.text) };
   // Titles wrap too, and the shorter one is padded, so that both rules and both texts start on the same row.
   const titleA = wrap(left.title, column);
   const titleB = wrap(right.title, column);

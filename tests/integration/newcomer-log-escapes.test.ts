@@ -1,13 +1,16 @@
-// `understudy log` shows text from mail and servers, and `--file` reads any file: a newcomer who
-// pointed it at the wrong file (or a log line carrying a hostile subject) must not have escape
-// sequences played on their terminal. The readable lines write control characters as \xHH;
-// `--json` keeps the raw lines. Against the built CLI.
+// Text from mail, servers and files on a newcomer's terminal: `log` (whose `--file` reads any file),
+// `dataset show` and `draft --dry-run` show a sender's control characters as \xHH, never play them
+// as escape sequences; `--json` keeps the raw text. Against the built CLI and the real Dovecot.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { parseLogLine, printable } from '../../src/cli/log-lines.js';
-import { runCli } from '../helpers/account.js';
+import { describe, expect, inject, it } from 'vitest';
+import { parseLogLine } from '../../src/cli/log-lines.js';
+import { printable } from '../../src/cli/printable.js';
+import { newAccount, runCli } from '../helpers/account.js';
+import { appendMessages } from '../helpers/mail.js';
+
+const server = inject('dovecot');
 
 /** Any C0 control but tab and newline, DEL, or a C1 control. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
@@ -34,5 +37,43 @@ describe('log: control characters never reach the terminal', () => {
     expect(r.stdout).toContain('plain \\x1b]0;title\\x07 line');
     const raw = await runCli(['log', '--file', file, '--json']);
     expect(raw.stdout).toContain('\u001b]0;title\u0007');
+  });
+
+  it("dataset show and draft --dry-run: a sender's escape sequences are shown, not played", async () => {
+    const account = newAccount(server);
+    const address = `${account.user}@example.test`;
+    const now = new Date().toUTCString();
+    const incoming = (id: string, subject: string) =>
+      `From: Evil \u001b]0;pwned\u0007 <evil@x.example>\r\nTo: ${address}\r\nSubject: ${subject}\r\n` +
+      `Message-ID: <${id}@x.example>\r\nDate: ${now}\r\n\r\nHello \u001b[31mred\u001b[0m, can you come?\r\n`;
+    const reply =
+      `From: Me <${address}>\r\nTo: evil@x.example\r\nSubject: Re: first \u001b[2J\r\n` +
+      `Message-ID: <r1@example.test>\r\nIn-Reply-To: <e1@x.example>\r\nDate: ${now}\r\n\r\n` +
+      'Sure \u001b[5mblink\u001b[0m, see you.\r\n\r\nMe\r\n';
+    const client = await account.client();
+    try {
+      await appendMessages(
+        client,
+        'INBOX',
+        [incoming('e1', 'first \u001b[2J'), incoming('e2', 'second \u001b[2J')],
+        [],
+      );
+      await appendMessages(client, 'Sent', [reply]);
+    } finally {
+      await client.logout();
+    }
+    const config = ['--config', account.configFile];
+    expect((await runCli([...config, 'sync', '-q'])).code).toBe(0);
+    expect((await runCli([...config, 'dataset', 'build'])).code).toBe(0);
+    const show = await runCli([...config, 'dataset', 'show', '--sample', '0']);
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toContain('\\x1b[31mred');
+    expect(show.stdout).not.toMatch(CONTROL);
+    const json = await runCli([...config, 'dataset', 'show', '--sample', '0', '--json']);
+    expect(JSON.parse(json.stdout).pairs[0].incoming.body).toContain('\u001b[31m');
+    const dry = await runCli([...config, 'draft', '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('\\x1b');
+    expect(dry.stdout).not.toMatch(CONTROL);
   });
 });

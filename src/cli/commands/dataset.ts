@@ -13,6 +13,7 @@ import { CliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { outputFileError } from '../output-file.js';
 import { plural } from '../plural.js';
+import { printable } from '../printable.js';
 import { taskProgress } from '../progress.js';
 import { sideBySide } from '../side-by-side.js';
 
@@ -235,7 +236,8 @@ export function registerDataset(program: Command): void {
                 ? 'no pair has a warning'
                 : 'no pairs; run understudy dataset build (understudy dataset stats says why mail was left out)',
             );
-          process.stdout.write(`${out.join('\n')}\n`);
+          // Bodies, subjects and Message-IDs are the senders' text: no control character reaches the terminal.
+          process.stdout.write(`${printable(out.join('\n'))}\n`);
         } finally {
           ctx.close();
         }

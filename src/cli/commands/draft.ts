@@ -13,6 +13,7 @@ import { EXIT, type ExitCode } from '../exit-codes.js';
 import { type JsonErrorBody, jsonError } from '../json-error.js';
 import { resolveMessageRef } from '../message-ref.js';
 import { plural } from '../plural.js';
+import { printable } from '../printable.js';
 
 interface DraftOptions {
   account?: string;
@@ -93,7 +94,8 @@ export function registerDraft(program: Command): void {
             });
             results.push(result);
             if (result.failed.length && exit === EXIT.OK) exit = EXIT.FAILURE;
-            if (!opts.json) process.stdout.write(`${format(result, Boolean(opts.dryRun))}\n`);
+            // Subjects and senders are the mail's: shown with control characters as \xHH.
+            if (!opts.json) process.stdout.write(`${printable(format(result, Boolean(opts.dryRun)))}\n`);
           } catch (err) {
             // No model yet (DraftError MODEL_UNAVAILABLE) is a setup step still to do: its message,
             // its fix and exit 78 (EX_CONFIG, so a service does not restart-loop on it), not a crash.

@@ -11,6 +11,7 @@ import { EXIT } from '../exit-codes.js';
 import { InputFileError, inputFileError } from '../input-file.js';
 import { jsonError, markJsonAnswered } from '../json-error.js';
 import { plural } from '../plural.js';
+import { printable } from '../printable.js';
 
 interface Options {
   text?: boolean;
@@ -65,7 +66,9 @@ export function registerMail(program: Command): void {
           if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
           else {
             if (files.length > 1) process.stdout.write(`==> ${file} <==\n`);
-            process.stdout.write(result.reply ? `${result.reply}\n` : '');
+            // On a terminal the sender's control characters are shown as \xHH, not played; a pipe gets the text as it is.
+            const shown = process.stdout.isTTY ? printable(String(result.reply ?? '')) : result.reply;
+            process.stdout.write(shown ? `${shown}\n` : '');
             // Nothing of its own: say so (and what dataset build does with it) rather than print nothing.
             if (!result.reply)
               process.stderr.write(
