@@ -1,7 +1,7 @@
 // `understudy model pull|presets|list|promote|rollback|prune|export`: base models and trained versions.
 
 import { accessSync, constants, existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { Config } from '../../config/load.js';
@@ -33,7 +33,10 @@ export function registerModel(program: Command): void {
 
   model
     .command('pull')
-    .argument('[model]', `a preset (see \`understudy model presets\`) or a Hugging Face repository id`, DEFAULT_PRESET)
+    .argument(
+      '[model]',
+      `a preset (see \`understudy model presets\`) or a Hugging Face repository id (default: the config's train.base_model, ${DEFAULT_PRESET} unless set)`,
+    )
     .summary('download a base model (the only command that uses the internet)')
     .description(
       'Downloads config, tokenizer and safetensors weights of a base model from the Hugging Face hub\n' +
@@ -44,8 +47,18 @@ export function registerModel(program: Command): void {
     )
     .option('--revision <rev>', 'branch, tag or commit to pull (default: the preset’s)')
     .option('--hub-url <url>', 'hub address (default https://huggingface.co; for mirrors)')
-    .action(async (name: string, opts: { revision?: string; hubUrl?: string }, command: Command) => {
+    .action(async (given: string | undefined, opts: { revision?: string; hubUrl?: string }, command: Command) => {
       const ctx = CliContext.from(command);
+      // Without a name, the model `train` will use: README's `model pull && … && train` pulled the
+      // default preset even when train.base_model named another, and train then found none.
+      const name = given ?? ctx.config.train.baseModel;
+      if (given === undefined && isAbsolute(name)) {
+        process.stdout.write(
+          `train.base_model is the folder ${name} on this machine: nothing to download (understudy config check says whether it is ready)\n`,
+        );
+        ctx.close();
+        return;
+      }
       const bar = process.stderr.isTTY
         ? new cliProgress.SingleBar(
             { stream: process.stderr, format: '{file} |{bar}| {percentage}% {done}/{size}', hideCursor: true },
