@@ -38,8 +38,8 @@ class LoRADropout(nn.Dropout):
     elements (and values) `torch.rand_like(x) >= p` keeps.
 
     Why: on CPU, PyTorch draws random numbers one element at a time on one thread (the generator
-    is sequential), so with the matmuls on every core the masks of the 7 adapted layers of each
-    block took about a sixth of a 2-thread LoRA step. rand_like makes each float from one 32-bit
+    is sequential): the masks of the 7 adapted layers of each block were ~8% of a 1-thread LoRA
+    step (torch.profiler, SmolLM2-135M shape), more with the rest on 2 threads. rand_like makes each float from one 32-bit
     draw r as (r mod 2^24) / 2^24; randint(0, 2^24) makes the integer r mod 2^24 from the same
     draw, skipping the float conversion (~1.5x faster), and comparing it with
     ceil(float32(p) * 2^24) decides what comparing the float with float32(p) decides. F.dropout's
@@ -74,25 +74,18 @@ class LoRALinear(nn.Linear):
         self.enabled = True
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = F.linear(x, self.weight, self.bias)
         if self.merged or not self.enabled:
-            return F.linear(x, self.weight, self.bias)
-        # on 2-D rows: a 3-D output's reshape would be a view, and an in-place op on a view makes
-        # autograd copy its gradient in and out of a buffer of the whole
-        rows = x.reshape(-1, self.in_features)
-        out = F.linear(rows, self.weight, self.bias)
-        h = self.lora_dropout(rows)
-        if out.dtype == self.lora_B.dtype and not torch.is_autocast_enabled():
-            # float32 throughout (the CPU): out += scaling * (h A^T) B^T as one GEMM accumulating
-            # into the base output in place (the linear's backward does not need its output)
-            out = out.addmm_(F.linear(h, self.lora_A), self.lora_B.t(), alpha=self.scaling)
-        elif out.dtype == self.lora_B.dtype or torch.is_autocast_enabled():
-            # the same as one out-of-place GEMM (autocast casts its operands; an in-place op is not cast)
-            out = torch.addmm(out, F.linear(h, self.lora_A), self.lora_B.t(), alpha=self.scaling)
-        else:
-            # frozen base in bf16/fp16 without autocast: run the adapter in float32, add in out's dtype
-            update = F.linear(F.linear(h.to(self.lora_A.dtype), self.lora_A), self.lora_B) * self.scaling
-            out = out + update.to(out.dtype)
-        return out.view(x.shape[:-1] + (self.out_features,))
+            return out
+        h = self.lora_dropout(x)
+        if out.dtype == self.lora_B.dtype or torch.is_autocast_enabled():
+            # out + scaling * (h A^T) B^T as one GEMM that accumulates into `out` (no separate
+            # scale and add over the [tokens, out_features] tensor)
+            u = F.linear(h, self.lora_A).reshape(-1, self.r)
+            return torch.addmm(out.reshape(-1, self.out_features), u, self.lora_B.t(), alpha=self.scaling).view(out.shape)
+        # frozen base in bf16/fp16 without autocast: run the adapter in float32, add in out's dtype
+        update = F.linear(F.linear(h.to(self.lora_A.dtype), self.lora_A), self.lora_B) * self.scaling
+        return out + update.to(out.dtype)
 
     @torch.no_grad()
     def merge(self) -> None:
