@@ -9,7 +9,7 @@ import { type ContentTextRow, contentForCleaning, contentText, putContentText } 
 import type { Db } from '../store/db.js';
 
 /** Bump when cleaning changes, so cached rows are made again. */
-export const CLEANING_RULES = 'clean-4';
+export const CLEANING_RULES = 'clean-5';
 
 /** Longest own text kept; a "reply" longer than this is a document, and pathological input is cut. */
 const MAX_OWN_TEXT = 100_000;

@@ -4,6 +4,7 @@ import { htmlToQuotedText } from './quote-html.js';
 import { isAttribution, isBlank, unquoteOnce } from './quote-patterns.js';
 import { type QuotedPart, SIGNATURE_MARK, scanReply } from './reply-scan.js';
 import { signatureKey, signOffStart, splitSignature } from './reply-signature.js';
+import { dropControls } from './text-controls.js';
 
 export interface ReplyTextOptions {
   /** Keep the signature block (contact details, disclaimers) instead of removing it. The sign-off line ("Best, Anna") is always kept: it is part of the author's voice. */
@@ -13,7 +14,7 @@ export interface ReplyTextOptions {
 }
 
 export interface ReplyText {
-  /** What the author wrote in this message: quotes, attributions, forwarded sections and (unless keepSignature) the signature removed; whitespace normalised (trailing spaces trimmed, CRLF→LF, at most one blank line between paragraphs, trimmed). */
+  /** What the author wrote in this message: quotes, attributions, forwarded sections and (unless keepSignature) the signature removed; whitespace normalised (trailing spaces trimmed, CRLF→LF, control characters dropped, at most one blank line between paragraphs, trimmed). */
   text: string;
   /** True when quoted text or an attribution/header block of an earlier message was removed. */
   quoted: boolean;
@@ -148,14 +149,18 @@ function readSource(body: { text?: string | null; html?: string | null }, author
   return { lines: [], fromHtml: false };
 }
 
-/** CRLF/CR → LF, capped at MAX_TEXT_CHARS (at a line end), split into lines. */
+/**
+ * CRLF/CR → LF, capped at MAX_TEXT_CHARS (at a line end), other control characters and escape sequences
+ * dropped (dropControls: a sender's ESC sequence is not words, and must not reach training or drafts), split
+ * into lines.
+ */
 function toLines(text: string): string[] {
   let t = text.length > MAX_TEXT_CHARS ? text.slice(0, MAX_TEXT_CHARS) : text;
   if (t.length === MAX_TEXT_CHARS) {
     const nl = t.lastIndexOf('\n');
     if (nl > 0) t = t.slice(0, nl);
   }
-  return capLines(t.replace(/\r\n?/g, '\n').split('\n'));
+  return capLines(dropControls(t.replace(/\r\n?/g, '\n')).split('\n'));
 }
 
 /**

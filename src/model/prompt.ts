@@ -1,6 +1,7 @@
 // The one rendering of an email exchange as a chat conversation. Training examples and
 // generated drafts both come from here, so the model sees at inference exactly what it was
 // trained on.
+import { dropControls } from '../mail/text-controls.js';
 
 export interface Person {
   name?: string;
@@ -70,11 +71,12 @@ const MONTHS = [
 
 /** The conversation for a (incoming mail → reply) pair; without `reply`, the prompt to complete. */
 export function renderConversation(input: PromptInput, reply?: string): ChatMessage[] {
+  // Subjects, names and bodies come from strangers' mail: no control character reaches training or a prompt.
   const messages: ChatMessage[] = [
-    { role: 'system', content: systemPrompt(input) + renderStyleExamples(input.examples) },
-    { role: 'user', content: renderIncoming(input) },
+    { role: 'system', content: dropControls(systemPrompt(input) + renderStyleExamples(input.examples)) },
+    { role: 'user', content: dropControls(renderIncoming(input)) },
   ];
-  if (reply !== undefined) messages.push({ role: 'assistant', content: reply });
+  if (reply !== undefined) messages.push({ role: 'assistant', content: dropControls(reply) });
   return messages;
 }
 
