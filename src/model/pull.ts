@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { listCommits, listFiles } from '@huggingface/hub';
-import { BASE_MODEL_FIX, baseModelProblem } from '../config/base-model-name.js';
+import { baseModelProblem } from '../config/base-model-name.js';
 import { findPreset } from '../config/presets.js';
 import { type ErrorKind, UnderstudyError } from '../errors.js';
 import { ensurePrivateDir } from '../store/db.js';
@@ -43,6 +43,11 @@ export interface PullOptions {
   revision?: string;
   /** Hugging Face token for gated models; never written anywhere. */
   token?: string;
+  /**
+   * Where `model` came from: the command line (default; a name the hub does not know is a usage error,
+   * exit 64) or the config's train.base_model (a config error, exit 78).
+   */
+  nameFrom?: 'argument' | 'config';
   onProgress?: (p: PullProgress) => void;
   signal?: AbortSignal;
 }
@@ -57,22 +62,53 @@ export interface ModelManifest {
   pulledAt: string;
 }
 
-export type PullErrorCode = 'NOT_FOUND' | 'NO_SAFETENSORS' | 'NETWORK' | 'VERIFY_FAILED' | 'HTTP';
+/**
+ * UNKNOWN_MODEL: the hub has no such repository (or, without a token, will not say: HTTP 401);
+ * BAD_MODEL_NAME: the name is neither a preset nor a repository id (an Ollama name, a GGUF file, no "owner/").
+ */
+export type PullErrorCode =
+  | 'UNKNOWN_MODEL'
+  | 'BAD_MODEL_NAME'
+  | 'NO_SAFETENSORS'
+  | 'NETWORK'
+  | 'VERIFY_FAILED'
+  | 'HTTP';
 
-/** Kind and fix of each pull failure; only an unreachable hub is worth retrying as such (exit 75). */
+/** The fix for a name that names no model, by where the name was written. */
+export function unknownModelFix(nameFrom: 'argument' | 'config'): string {
+  return nameFrom === 'config'
+    ? 'set train.base_model in the config to a preset (`understudy model presets` lists them) or a Hugging Face repository id that exists, like "Qwen/Qwen2.5-0.5B-Instruct"'
+    : 'name a preset (`understudy model presets` lists them) or a Hugging Face repository id that exists, like "Qwen/Qwen2.5-0.5B-Instruct"';
+}
+
+/**
+ * Kind and fix of each pull failure; only an unreachable hub is worth retrying as such (exit 75). A name
+ * that names no model is not a failure of the pull but of what was asked: its kind comes from where the
+ * name was written (`usage` from the command line, `config` from train.base_model), see nameKind().
+ */
 const PULL_ERRORS: Record<PullErrorCode, { kind: ErrorKind; fix: string }> = {
-  NOT_FOUND: { kind: 'final', fix: BASE_MODEL_FIX },
+  UNKNOWN_MODEL: { kind: 'usage', fix: unknownModelFix('argument') },
+  BAD_MODEL_NAME: { kind: 'usage', fix: unknownModelFix('argument') },
   NO_SAFETENSORS: { kind: 'final', fix: 'choose a model published with .safetensors weights' },
   NETWORK: { kind: 'temporary', fix: 'check the network connection and run the pull again; it resumes' },
   VERIFY_FAILED: { kind: 'final', fix: 'run the pull again; it downloads the damaged file anew' },
   HTTP: { kind: 'final', fix: 'run the pull again later; for a gated or private model set HF_TOKEN' },
 };
 
-/** A download of a base model failed; the message says what happened and what to do. */
+/**
+ * A download of a base model failed; the message says what happened and what to do. UNKNOWN_MODEL and
+ * BAD_MODEL_NAME carry their fix as `fix` (printed on its own line) and their kind from `nameFrom`.
+ */
 export class PullError extends UnderstudyError {
   declare readonly code: PullErrorCode;
-  constructor(code: PullErrorCode, message: string, cause?: unknown) {
-    super(code, PULL_ERRORS[code].kind, message, { fix: PULL_ERRORS[code].fix, fixInMessage: true, cause });
+  constructor(code: PullErrorCode, message: string, cause?: unknown, nameFrom?: 'argument' | 'config') {
+    const named = code === 'UNKNOWN_MODEL' || code === 'BAD_MODEL_NAME';
+    const from = nameFrom ?? 'argument';
+    super(code, named ? (from === 'config' ? 'config' : 'usage') : PULL_ERRORS[code].kind, message, {
+      fix: named ? unknownModelFix(from) : PULL_ERRORS[code].fix,
+      fixInMessage: !named,
+      cause,
+    });
     this.name = 'PullError';
   }
 }
@@ -94,10 +130,24 @@ export async function pullModel(
 ): Promise<{ dir: string; manifest: ModelManifest; downloaded: number }> {
   const preset = findPreset(options.model);
   const repo = preset?.repo ?? options.model;
+  const nameFrom = options.nameFrom ?? 'argument';
+  const where = nameFrom === 'config' ? 'train.base_model ' : '';
   const problem = baseModelProblem(options.model);
-  if (problem) throw new PullError('NOT_FOUND', `${problem.message}. ${problem.fix}`);
+  // Why a GGUF file or Ollama name cannot be used; the fix line says what to give instead.
+  if (problem)
+    throw new PullError(
+      'BAD_MODEL_NAME',
+      `${where}${problem.message}: Understudy trains Hugging Face-layout models (config.json, tokenizer, *.safetensors); pull the model it was made from`,
+      undefined,
+      nameFrom,
+    );
   if (!/^[\w.-]+\/[\w.-]+$/.test(repo)) {
-    throw new PullError('NOT_FOUND', `"${options.model}" is neither a preset nor a repository id. ${BASE_MODEL_FIX}`);
+    throw new PullError(
+      'BAD_MODEL_NAME',
+      `${where}"${options.model}" is neither a preset nor a Hugging Face repository id (owner/name)`,
+      undefined,
+      nameFrom,
+    );
   }
   const hubUrl = (options.hubUrl ?? HUB_URL).replace(/\/+$/, '');
   const revision = options.revision ?? preset?.revision ?? 'main';
@@ -116,11 +166,13 @@ export async function pullModel(
     }
   } catch (err) {
     const status = (err as { statusCode?: number }).statusCode;
+    // The hub answers 401, not 404, for a repository it does not have when no token is sent.
     if (status === 404 || status === 401)
       throw new PullError(
-        'NOT_FOUND',
-        `${repo} (revision ${revision}) was not found on ${hubUrl}${status === 401 ? ' (gated or private: pass a token)' : ''}`,
+        'UNKNOWN_MODEL',
+        `${where}${repo} (revision ${revision}) was not found on ${hubUrl}${status === 401 ? ' (or it is gated or private: set HF_TOKEN)' : ''}`,
         err,
+        nameFrom,
       );
     throw new PullError('NETWORK', unreachable(hubUrl, repo, err), err);
   }

@@ -164,7 +164,7 @@ describe('model pull from a hub on loopback', () => {
   it('reports unknown repositories and repositories without safetensors', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'understudy-pull-'));
     const missing = await pullModel({ model: 'test-org/none', dataDir, hubUrl }).catch((e) => e);
-    expect(missing.code).toBe('NOT_FOUND');
+    expect(missing.code).toBe('UNKNOWN_MODEL');
     delete files['model.safetensors'];
     const unsafe = await pullModel({ model: 'test-org/tiny', dataDir, hubUrl }).catch((e) => e);
     expect(unsafe.code).toBe('NO_SAFETENSORS');

@@ -70,6 +70,7 @@ export function registerModel(program: Command): void {
       try {
         const result = await pullModel({
           model: name,
+          nameFrom: given === undefined ? 'config' : 'argument',
           dataDir: ctx.config.dataDir,
           ...(opts.hubUrl ? { hubUrl: opts.hubUrl } : {}),
           ...(opts.revision ? { revision: opts.revision } : {}),
@@ -97,7 +98,8 @@ export function registerModel(program: Command): void {
         process.stdout.write(`version 0 (the base model, drafts before your first training): ${exported}\n`);
       } catch (err) {
         bar?.stop();
-        // A PullError's exit code comes from its kind (src/errors.ts): 75 for an unreachable hub, else 1.
+        // A PullError's exit code comes from its kind (src/errors.ts): 75 for an unreachable hub, 64 for
+        // a name the hub does not know given here (78 when it is the config's train.base_model), else 1.
         throw err;
       } finally {
         ctx.close();
