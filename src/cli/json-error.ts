@@ -86,7 +86,10 @@ export function printJsonError(err: unknown, reported: Reported, requested: bool
 export function trackJsonOption(program: Command, argv: string[]): { requested: () => boolean } {
   let seen: boolean | undefined;
   program.hook('preAction', (_root, action) => {
-    seen = action.opts<{ json?: unknown }>().json === true;
+    // `--gguf --json` gave "--json" to --gguf (refused as a usage error, src/cli/option-values.ts):
+    // the user still asked for JSON.
+    const opts = action.opts<Record<string, unknown>>();
+    seen = opts.json === true || Object.values(opts).includes('--json');
   });
   return {
     requested: () => {

@@ -8,6 +8,8 @@ import { describeError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { layoutHelp } from './help-layout.js';
 import { printJsonError, trackJsonOption } from './json-error.js';
+import { refuseOptionLikeValues } from './option-values.js';
+import { trackUsageErrors } from './usage-help.js';
 import { understudyVersion } from './version.js';
 
 /** The levels `--log-level` accepts (pino's, as in the config's log_level). */
@@ -113,6 +115,9 @@ export async function main(argv: string[]): Promise<void> {
   const program = await buildProgram(versionOnly(args) ? null : commandName(args));
   // `--json` failing: the error as JSON on stdout too, whatever the command (src/cli/json-error.ts).
   const json = trackJsonOption(program, argv.slice(2));
+  // A usage error names the help of the command it was found in (`understudy model promote --help`).
+  const usageErrors = trackUsageErrors(program);
+  refuseOptionLikeValues(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {
@@ -121,7 +126,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
       if (err.exitCode !== 0) {
         // The common JSON error (README: code, kind, message, fix, exitCode), not commander's bare one.
-        const help = ['understudy', commandName(args), '--help'].filter(Boolean).join(' ');
+        const help = `${usageErrors.failed() ?? ['understudy', commandName(args)].filter(Boolean).join(' ')} --help`;
         const usage = new UnderstudyError('USAGE', 'usage', err.message, {
           fix: `see ${help} for the commands and options`,
           exitCode: EXIT.USAGE,
