@@ -69,10 +69,14 @@ export function lockHolder(dataDir: string, name: string): LockHolder | null {
   return holder && holder.pid !== process.pid && processAlive(holder.pid) ? holder : null;
 }
 
-/** "pid 123, `understudy daemon`, since 18:40:12 (5 min ago)" */
+/**
+ * "pid 123, `understudy daemon`, since 2026-11-30 02:30:16 UTC (5 min ago)". ISO 8601 in UTC, as the rest
+ * of the human output (sync's Ctrl-C line, status, model list): toLocaleString() gave "11/30/2026, 2:30:16 AM",
+ * whose order and clock depend on the machine's locale.
+ */
 export function describeHolder(h: LockHolder, now = Date.now()): string {
   const since = h.since
-    ? `, since ${new Date(h.since).toLocaleString()} (${Math.max(0, Math.round((now - h.since) / 60_000))} min ago)`
+    ? `, since ${new Date(h.since).toISOString().slice(0, 19).replace('T', ' ')} UTC (${Math.max(0, Math.round((now - h.since) / 60_000))} min ago)`
     : '';
   return `pid ${h.pid}${h.command !== '?' ? `, \`${h.command}\`` : ''}${since}`;
 }
