@@ -70,6 +70,35 @@ export interface Selection {
   skipped: { path: string; reason: string }[];
   /** include/exclude globs that match no mailbox at all: almost always a typo or a wrong path. */
   unmatched: UnmatchedGlob[];
+  /** The sent-mail folder left out by folders.exclude: the dataset then has no replies to learn from. */
+  excludedSent: ExcludedSent[];
+}
+
+/**
+ * folders.exclude names the account's sent-mail folder (its `\Sent` special use, RFC 6154, or the
+ * configured folders.sent): every reply the user wrote is there, so excluding it silently removes all
+ * training data (and sync drops what it had stored of it).
+ */
+export interface ExcludedSent {
+  /** The mailbox's path on the server (or, without a server, the name a glob matched). */
+  path: string;
+  /** The folders.exclude globs that match it. */
+  globs: string[];
+  /** One line for humans: what is excluded and what that does. */
+  message: string;
+  /** What to change in the config. */
+  fix: string;
+}
+
+/** The warning for `globs` excluding the sent folder `path` (shown by sync, dataset build and config check). */
+export function excludedSentWarning(path: string, globs: string[]): ExcludedSent {
+  const list = globs.map((g) => `"${g}"`).join(', ');
+  return {
+    path,
+    globs,
+    message: `folders.exclude ${list} excludes ${path}, your sent-mail folder: the replies you wrote are there, so the dataset gets no training examples from this account`,
+    fix: `remove ${list} from [accounts.folders] exclude (to keep some people's mail out of training, use [privacy] instead: understudy privacy exclude ADDRESS)`,
+  };
 }
 
 export interface UnmatchedGlob {
@@ -94,6 +123,7 @@ export function selectMailboxes(all: MailboxInfo[], folders: FolderSelection): S
   const hits = { include: new Set<number>(), exclude: new Set<number>() };
   const selected: MailboxInfo[] = [];
   const skipped: Selection['skipped'] = [];
+  const excludedSent: ExcludedSent[] = [];
   const matches = (list: GlobMatcher[], which: keyof typeof hits, box: MailboxInfo, names: string[]) => {
     let any = false;
     list.forEach((m, i) => {
@@ -111,8 +141,16 @@ export function selectMailboxes(all: MailboxInfo[], folders: FolderSelection): S
     const excluded = matches(exclude, 'exclude', box, names);
     const included = matches(include, 'include', box, names);
     if (!box.selectable) skipped.push({ path: box.path, reason: 'not selectable (\\Noselect)' });
-    else if (excluded) skipped.push({ path: box.path, reason: 'excluded by folders.exclude' });
-    else if (box.specialUse && DEFAULT_ROLES.has(box.specialUse)) selected.push(box);
+    else if (excluded) {
+      skipped.push({ path: box.path, reason: 'excluded by folders.exclude' });
+      if (box.specialUse === '\\Sent')
+        excludedSent.push(
+          excludedSentWarning(
+            box.path,
+            folders.exclude.filter((_, i) => exclude[i]?.(box, names)),
+          ),
+        );
+    } else if (box.specialUse && DEFAULT_ROLES.has(box.specialUse)) selected.push(box);
     else if (included) selected.push(box);
     else
       skipped.push({
@@ -137,7 +175,38 @@ export function selectMailboxes(all: MailboxInfo[], folders: FolderSelection): S
     });
   report('folders.include', folders.include, hits.include);
   report('folders.exclude', folders.exclude, hits.exclude);
-  return { selected, skipped, unmatched };
+  return { selected, skipped, unmatched, excludedSent };
+}
+
+/**
+ * Names a sent-mail folder has on common servers (Dovecot, Exchange, Apple, Gmail, Courier/cPanel): RFC 6154
+ * fixes the role, not the name. Only for guessing without a server (dataset build); sync goes by the role.
+ */
+const COMMON_SENT_NAMES = ['Sent', 'Sent Items', 'Sent Messages', 'Sent Mail', '[Gmail]/Sent Mail', 'INBOX.Sent'];
+
+/**
+ * Without asking the server: the folders.exclude globs that match the configured folders.sent or a common
+ * sent-folder name (COMMON_SENT_NAMES), as an ExcludedSent warning (for the first name matched; none when no glob matches). For `dataset build`,
+ * which works offline, when the store holds no `\Sent` mailbox for the account.
+ */
+export function excludedSentByName(folders: FolderSelection): ExcludedSent[] {
+  if (folders.exclude.length === 0) return [];
+  const names = folders.sent ? [folders.sent] : COMMON_SENT_NAMES;
+  const out: ExcludedSent[] = [];
+  for (const name of names) {
+    const delimiter = name.startsWith('INBOX.') ? '.' : '/';
+    const box: MailboxInfo = { path: name, delimiter, specialUse: '\\Sent', selectable: true };
+    const selection = selectMailboxes([box], { include: [], exclude: folders.exclude });
+    for (const x of selection.excludedSent) {
+      const list = x.globs.map((g) => `"${g}"`).join(', ');
+      out.push({
+        ...x,
+        message: `no sent-mail folder of this account is synced, and folders.exclude ${list} matches "${name}"${folders.sent ? ' (folders.sent)' : ', the usual name of one'}: the replies you wrote are there, so the dataset gets no training examples from this account`,
+      });
+    }
+    if (out.length) break; // one warning: the first name a glob matches
+  }
+  return out;
 }
 
 type GlobMatcher = (box: MailboxInfo, names: string[]) => boolean;

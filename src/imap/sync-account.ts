@@ -15,7 +15,14 @@ import {
   listMailboxes as storedMailboxes,
 } from '../store/mailboxes.js';
 import { disconnect } from './connect.js';
-import { listMailboxes, type MailboxInfo, type Selection, selectMailboxes, type UnmatchedGlob } from './discover.js';
+import {
+  type ExcludedSent,
+  listMailboxes,
+  type MailboxInfo,
+  type Selection,
+  selectMailboxes,
+  type UnmatchedGlob,
+} from './discover.js';
 import { classifyImapError, type ImapError, underlyingError } from './errors.js';
 import { FailureStreak } from './failure-streak.js';
 import { skipIfUnchanged, statusQueryFor } from './mailbox-status.js';
@@ -50,6 +57,8 @@ export interface AccountSyncResult {
   skipped: Selection['skipped'];
   /** folders.include/exclude globs that matched no mailbox on the server (shown as warnings). */
   unmatched: UnmatchedGlob[];
+  /** The sent-mail folder, left out by folders.exclude: no replies to train on (shown as a warning). */
+  excludedSent: ExcludedSent[];
   /** Mailboxes that could not be synced (final errors); the others were. */
   failed: { path: string; error: ImapError }[];
   reconnects: number;
@@ -79,6 +88,7 @@ export async function syncAccount(options: AccountSyncOptions): Promise<AccountS
     removed: [],
     skipped: [],
     unmatched: [],
+    excludedSent: [],
     failed: [],
     reconnects: 0,
     interrupted: [],
@@ -112,6 +122,9 @@ export async function syncAccount(options: AccountSyncOptions): Promise<AccountS
           result.unmatched = selection.unmatched;
           for (const u of selection.unmatched)
             logger?.warn({ account: account.name, key: u.key, glob: u.glob }, u.message);
+          result.excludedSent = selection.excludedSent;
+          for (const x of selection.excludedSent)
+            logger?.warn({ account: account.name, mailbox: x.path, globs: x.globs, fix: x.fix }, x.message);
           result.removed = dropDeselected(db, accountId, selection.selected);
           // A mailbox whose STATUS shows no change is done here: it is not selected (IMAP select),
           // and no second connection is opened when every mailbox is unchanged. The others are synced as before.

@@ -1,7 +1,7 @@
 // folders.include/exclude match mailboxes as the user sees them (namespace prefix or not, any
 // separator, names with brackets), and a glob that matches nothing is reported.
 import { describe, expect, it } from 'vitest';
-import { listMailboxes, type MailboxInfo, selectMailboxes } from '../../src/imap/discover.js';
+import { excludedSentByName, listMailboxes, type MailboxInfo, selectMailboxes } from '../../src/imap/discover.js';
 
 const box = (
   path: string,
@@ -136,5 +136,29 @@ describe('globs written the way people write them', () => {
     const s = selectMailboxes(all, { include: ['/Archive/', 'Archiv/Müller & Söhne'], exclude: [] });
     expect(paths(s.selected)).toEqual(['INBOX', 'Archive', nfd]);
     expect(s.unmatched).toEqual([]);
+  });
+});
+
+describe('folders.exclude naming the sent-mail folder', () => {
+  it('is reported with the globs that match it, by role, whatever its name', () => {
+    const all = [box('INBOX', '\\Inbox'), box('Verzonden items', '\\Sent'), box('Trash', '\\Trash')];
+    const s = selectMailboxes(all, { include: [], exclude: ['Verz*', 'Trash', 'Verzonden items'] });
+    expect(s.excludedSent).toHaveLength(1);
+    expect(s.excludedSent[0]).toMatchObject({ path: 'Verzonden items', globs: ['Verz*', 'Verzonden items'] });
+    expect(s.excludedSent[0]?.message).toContain('excludes Verzonden items, your sent-mail folder');
+    expect(s.excludedSent[0]?.fix).toContain('[accounts.folders] exclude');
+  });
+
+  it('is not reported for other folders, nor for a folder merely named Sent that has another role', () => {
+    const all = [box('INBOX', '\\Inbox'), box('Sent', '\\Archive'), box('Sent Mail', '\\Sent')];
+    expect(selectMailboxes(all, { include: [], exclude: ['Sent'] }).excludedSent).toEqual([]);
+  });
+
+  it('offline (dataset build): a glob matching folders.sent, or a common sent-folder name', () => {
+    expect(excludedSentByName({ include: [], exclude: ['Gesendet'], sent: 'Gesendet' })[0]?.path).toBe('Gesendet');
+    expect(excludedSentByName({ include: [], exclude: ['Sent'], sent: 'Gesendet' })).toEqual([]);
+    expect(excludedSentByName({ include: [], exclude: ['[Gmail]/Sent Mail'] })[0]?.path).toBe('[Gmail]/Sent Mail');
+    expect(excludedSentByName({ include: [], exclude: ['Sent*'] })).toHaveLength(1);
+    expect(excludedSentByName({ include: [], exclude: ['Trash'] })).toEqual([]);
   });
 });

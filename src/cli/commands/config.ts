@@ -4,11 +4,12 @@ import type { Command } from 'commander';
 import type { AccountConfig, Config, SyncSettings } from '../../config/load.js';
 import { type Credential, resolveSecret } from '../../config/secrets.js';
 import { connect, disconnect } from '../../imap/connect.js';
-import { listMailboxes, selectMailboxes, type UnmatchedGlob } from '../../imap/discover.js';
+import { type ExcludedSent, listMailboxes, selectMailboxes, type UnmatchedGlob } from '../../imap/discover.js';
 import { CliContext } from '../context.js';
 import { describeError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { writeJsonError } from '../json-error.js';
+import { printable } from '../printable.js';
 
 export function registerConfig(program: Command): void {
   const config = program.command('config').summary('inspect the configuration');
@@ -120,6 +121,8 @@ export function registerConfig(program: Command): void {
             out.push(
               `    WARNING: ${u.message}\n      fix: write the folder as your mail client shows it, e.g. "Archive" or "Archive/**"`,
             );
+          for (const x of check.excludedSent ?? [])
+            out.push(`    WARNING: ${printable(x.message)}\n      fix: ${printable(x.fix)}`);
         }
         process.stdout.write(`${out.join('\n')}\n`);
       }
@@ -170,6 +173,8 @@ function describeSource(source: import('../../config/load.js').SecretSource): st
 interface FolderCheck {
   checked: boolean;
   unmatched?: UnmatchedGlob[];
+  /** folders.exclude leaves out the server's sent-mail folder (\\Sent, or folders.sent). */
+  excludedSent?: ExcludedSent[];
   note?: string;
 }
 
@@ -184,10 +189,14 @@ async function checkFolders(account: AccountConfig, sync: SyncSettings, credenti
     // A short timeout: a config check should answer promptly even when the server does not.
     const client = await connect({ account, settings: { timeoutMs: Math.min(sync.timeoutMs, 15_000) }, credential });
     try {
-      const { unmatched } = selectMailboxes(await listMailboxes(client, account.folders), account.folders);
+      const { unmatched, excludedSent } = selectMailboxes(
+        await listMailboxes(client, account.folders),
+        account.folders,
+      );
       return {
         checked: true,
         unmatched,
+        ...(excludedSent.length ? { excludedSent } : {}),
         note: unmatched.length
           ? `${unmatched.length} of them match no mailbox`
           : 'each matches a mailbox on the server',

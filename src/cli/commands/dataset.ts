@@ -6,6 +6,7 @@ import { exportJsonl, jsonlLines } from '../../dataset/export.js';
 import { pairsToShow } from '../../dataset/show.js';
 import { datasetStats } from '../../dataset/stats.js';
 import { exitCodeOf, isUnderstudyError } from '../../errors.js';
+import type { ExcludedSent } from '../../imap/discover.js';
 import { accountIdByName } from '../../store/accounts.js';
 import { pickAccounts } from '../accounts.js';
 import { CliContext } from '../context.js';
@@ -15,6 +16,7 @@ import { outputFileError } from '../output-file.js';
 import { plural } from '../plural.js';
 import { printable } from '../printable.js';
 import { taskProgress } from '../progress.js';
+import { excludedSentOffline, excludedSentText } from '../sent-excluded.js';
 import { sideBySide } from '../side-by-side.js';
 
 const PAIRED_BY: Record<string, string> = {
@@ -66,7 +68,7 @@ export function registerDataset(program: Command): void {
     .action((opts: { account?: string; force?: boolean; cache: boolean; json?: boolean }, command: Command) => {
       const ctx = CliContext.from(command);
       try {
-        const summaries: BuildSummary[] = [];
+        const summaries: (BuildSummary & { excludedSent?: ExcludedSent[] })[] = [];
         for (const account of pickAccounts(ctx.config.accounts, opts.account)) {
           const progress = taskProgress(`${account.name} dataset`, {
             quiet: Boolean(opts.json && !process.stderr.isTTY),
@@ -89,6 +91,13 @@ export function registerDataset(program: Command): void {
             throw err;
           } finally {
             progress.stop();
+          }
+          // folders.exclude leaving out the sent folder removes every reply: said once per build, with the fix.
+          const excludedSent = excludedSentOffline(ctx.db, account);
+          const last = summaries.at(-1);
+          if (excludedSent.length && last) {
+            last.excludedSent = excludedSent;
+            if (!opts.json) process.stderr.write(excludedSentText(account.name, excludedSent));
           }
         }
         if (opts.json) process.stdout.write(`${JSON.stringify({ accounts: summaries }, null, 2)}\n`);

@@ -7,6 +7,7 @@ import { CliContext } from '../context.js';
 import { describeError } from '../errors.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { type JsonErrorBody, jsonError } from '../json-error.js';
+import { printable } from '../printable.js';
 import { syncProgress } from '../progress.js';
 import { lastCompleteSync, recordSyncInterrupted } from '../sync-interrupt.js';
 
@@ -99,7 +100,8 @@ async function runSync(ctx: CliContext, opts: SyncOptions): Promise<ExitCode> {
         if (result.failed.length > 0 && exit === EXIT.OK) exit = EXIT.FAILURE;
         // --quiet: nothing on a success but the exit code (cron, scripts); failures still print.
         if (!opts.json && (!opts.quiet || result.failed.length > 0 || interrupt.signal.aborted)) printSummary(result);
-        // -q keeps quiet about what went well, never about a folder glob that selects nothing.
+        // -q keeps quiet about what went well, never about a folder glob that selects nothing or
+        // leaves out the sent folder.
         else if (!opts.json) printUnmatched(result);
         if (interrupt.signal.aborted) recordSyncInterrupted(ctx.db, account.name, running.previous, result.interrupted);
       } catch (err) {
@@ -209,12 +211,18 @@ function printSummary(r: AccountSyncResult): void {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-/** The warning lines for include/exclude globs that matched no mailbox (empty when all matched). */
+/**
+ * The warning lines for include/exclude globs that matched no mailbox, and for an excluded sent-mail
+ * folder (no training data from the account); empty when there is nothing to warn about.
+ */
 function unmatchedLines(r: AccountSyncResult): string[] {
-  return (r.unmatched ?? []).map(
-    (u) =>
-      `  warning: ${u.message}\n    fix: write the folder as your mail client shows it, e.g. "Archive" or "Archive/**"`,
-  );
+  return [
+    ...(r.unmatched ?? []).map(
+      (u) =>
+        `  warning: ${u.message}\n    fix: write the folder as your mail client shows it, e.g. "Archive" or "Archive/**"`,
+    ),
+    ...(r.excludedSent ?? []).map((x) => `  warning: ${printable(x.message)}\n    fix: ${printable(x.fix)}`),
+  ];
 }
 
 function printUnmatched(r: AccountSyncResult): void {
