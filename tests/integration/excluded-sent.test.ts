@@ -94,6 +94,15 @@ describe('folders.exclude naming the sent folder', () => {
     expect(json.stderr).not.toMatch(WARNING);
   });
 
+  it('config check, which lists the server’s folders, warns too', async () => {
+    account.writeConfig({ account: '[accounts.folders]\nexclude = ["Sent"]\n' });
+    const r = await cli(account, 'config', 'check');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.match(WARNING)?.length, r.stdout).toBe(1);
+    expect(r.stdout).toMatch(/WARNING: folders\.exclude "Sent" excludes Sent, your sent-mail folder/);
+    expect(r.stdout).toMatch(/fix: remove "Sent" from \[accounts\.folders\] exclude/);
+  });
+
   it('excluding another folder (or nothing) says nothing', async () => {
     account.writeConfig({ account: '[accounts.folders]\nexclude = ["Trash", "Archive/**"]\n' });
     const sync = await cli(account, 'sync');
