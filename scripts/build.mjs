@@ -10,7 +10,7 @@
 // stay external and load from node_modules. pino is bundled: loaded from node_modules it was a
 // dozen CommonJS files resolved one by one (~40 ms of every start, imapflow imports it too);
 // its transports, the part that loads worker files by path, are not used here.
-import { readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -68,7 +68,8 @@ const iconvTablesOutside = {
   setup(b) {
     b.onResolve({ filter: /^\.\/tables\/[\w-]+\.json$/ }, (args) => {
       const top = join(process.cwd(), 'node_modules', 'iconv-lite', 'encodings');
-      if (args.resolveDir !== top) return undefined;
+      // esbuild reports the real path: node_modules may be a link (a checkout sharing another's).
+      if (args.resolveDir !== top && (!existsSync(top) || args.resolveDir !== realpathSync(top))) return undefined;
       return { path: `iconv-lite/encodings/tables/${basename(args.path)}`, external: true };
     });
   },
