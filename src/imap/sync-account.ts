@@ -121,10 +121,14 @@ export async function syncAccount(options: AccountSyncOptions): Promise<AccountS
           result.skipped = selection.skipped;
           result.unmatched = selection.unmatched;
           for (const u of selection.unmatched)
-            logger?.warn({ account: account.name, key: u.key, glob: u.glob }, u.message);
+            warnOncePerProcess(logger, { account: account.name, key: u.key, glob: u.glob }, u.message);
           result.excludedSent = selection.excludedSent;
           for (const x of selection.excludedSent)
-            logger?.warn({ account: account.name, mailbox: x.path, globs: x.globs, fix: x.fix }, x.message);
+            warnOncePerProcess(
+              logger,
+              { account: account.name, mailbox: x.path, globs: x.globs, fix: x.fix },
+              x.message,
+            );
           result.removed = dropDeselected(db, accountId, selection.selected);
           // A mailbox whose STATUS shows no change is done here: it is not selected (IMAP select),
           // and no second connection is opened when every mailbox is unchanged. The others are synced as before.
@@ -300,4 +304,20 @@ async function runWorkers(
   const fatal = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (fatal) throw fatal.reason;
   return { mailboxes: [...handedBack, ...queue], error };
+}
+
+/**
+ * Folder-selection warnings (an unmatched glob, an excluded Sent folder) describe the config, not
+ * this run: the daemon syncs every few minutes, so each is logged at warn the first time this
+ * process sees it and at debug after that. The CLI, one sync per process, always warns.
+ */
+const warnedSelections = new Set<string>();
+export function warnOncePerProcess(logger: Logger | undefined, fields: Record<string, unknown>, message: string): void {
+  const key = `${JSON.stringify(fields)}\u0000${message}`;
+  if (warnedSelections.has(key)) {
+    logger?.debug(fields, message);
+    return;
+  }
+  warnedSelections.add(key);
+  logger?.warn(fields, message);
 }
