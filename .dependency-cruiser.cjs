@@ -8,7 +8,7 @@ const MAY_IMPORT = {
   mail: [],
   store: ['config'],
   worker: ['config'],
-  model: ['config', 'store', 'worker'],
+  model: ['config', 'store', 'mail', 'worker'],
   imap: ['config', 'store', 'mail'],
   dataset: ['config', 'store', 'mail', 'model'],
   generate: ['config', 'model'],
