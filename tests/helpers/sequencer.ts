@@ -16,7 +16,7 @@ const LONG_FILES: Record<string, number> = {
   'tests/integration/drafts.test.ts': 250,
   'tests/integration/trainer-python.test.ts': 210,
   'tests/integration/promotion.test.ts': 195,
-  'tests/integration/daemon.test.ts': 150,
+  'tests/integration/daemon.test.ts': 320,
   'tests/integration/daemon-faults.test.ts': 100,
   'tests/integration/train-failures.test.ts': 110,
   'tests/integration/outbox-faults.test.ts': 99,
