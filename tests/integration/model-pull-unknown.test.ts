@@ -2,31 +2,25 @@
 // failed pull: exit 64 when it was typed on the command line, 78 when it is the config's train.base_model
 // (README's exit-code table keeps 1 for "partly failed"), with the fix naming `understudy model presets`.
 // Against the built CLI and a hub on loopback (nothing leaves the machine).
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { newAccount, runCli } from '../helpers/account.js';
+import { type NotFoundHub, startNotFoundHub } from '../helpers/not-found-hub.js';
 
 const server = inject('dovecot');
 
 describe('model pull of a name that names no model', () => {
-  let hub: Server;
+  let hub: NotFoundHub;
   let hubUrl: string;
-  const asked: string[] = [];
+  let asked: string[];
 
   beforeAll(async () => {
     // The real hub answers 404 (RepoNotFound), or 401 to a request without a token for a repository it does
     // not have (it will not say whether a private one exists): this one does the same by owner.
-    hub = createServer((req, res) => {
-      asked.push(req.url ?? '');
-      res.statusCode = (req.url ?? '').includes('/private-org/') ? 401 : 404;
-      res.setHeader('X-Error-Code', res.statusCode === 401 ? 'GatedRepo' : 'RepoNotFound');
-      res.end('not found');
-    });
-    await new Promise<void>((r) => hub.listen(0, '127.0.0.1', r));
-    hubUrl = `http://127.0.0.1:${(hub.address() as AddressInfo).port}`;
+    hub = await startNotFoundHub((path) => (path.includes('/private-org/') ? 401 : 404));
+    hubUrl = hub.url;
+    asked = hub.asked;
   });
-  afterAll(() => new Promise<void>((r) => hub.close(() => r())));
+  afterAll(() => hub.close());
 
   const pull = (configFile: string, ...args: string[]) =>
     runCli(['--config', configFile, 'model', 'pull', ...args, '--hub-url', hubUrl]);

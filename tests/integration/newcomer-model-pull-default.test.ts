@@ -4,30 +4,25 @@
 // a hub on loopback that records what was asked for (nothing leaves the machine).
 
 import { mkdtempSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { newAccount, runCli } from '../helpers/account.js';
+import { type NotFoundHub, startNotFoundHub } from '../helpers/not-found-hub.js';
 
 const server = inject('dovecot');
 
 describe('model pull without a name pulls train.base_model', () => {
-  let hub: Server;
+  let hub: NotFoundHub;
   let hubUrl: string;
-  const asked: string[] = [];
+  let asked: string[];
+
   beforeAll(async () => {
-    hub = createServer((req, res) => {
-      asked.push(req.url ?? '');
-      res.statusCode = 404;
-      res.setHeader('X-Error-Code', 'RepoNotFound');
-      res.end('not found');
-    });
-    await new Promise<void>((r) => hub.listen(0, '127.0.0.1', r));
-    hubUrl = `http://127.0.0.1:${(hub.address() as AddressInfo).port}`;
+    hub = await startNotFoundHub();
+    hubUrl = hub.url;
+    asked = hub.asked;
   });
-  afterAll(() => new Promise<void>((r) => hub.close(() => r())));
+  afterAll(() => hub.close());
 
   it('asks the hub for the configured repository, not the default preset', async () => {
     const account = newAccount(server, { top: '[train]\nbase_model = "test-org/picked-model"\n' });
