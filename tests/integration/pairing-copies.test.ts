@@ -3,8 +3,9 @@
 // In-Reply-To, sent a minute apart) is three examples; one reply stored twice with new Message-IDs and a skewed
 // date, answering two stored copies of one incoming message, is one.
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { newAccount, runCli, type TestAccount } from '../helpers/account.js';
-import { appendMessages, buildMessage } from '../helpers/mail.js';
+import { newAccount, type TestAccount } from '../helpers/account.js';
+import { syncAndBuild } from '../helpers/dataset-build.js';
+import { buildMessage } from '../helpers/mail.js';
 
 const server = inject('dovecot');
 const at = (d: number, h: number, m = 0) => new Date(Date.UTC(2024, 4, d, h, m));
@@ -24,7 +25,6 @@ describe('copies of a reply against one text sent to several people (Dovecot)', 
 
   beforeAll(async () => {
     account = newAccount(server);
-    const cli = (...args: string[]) => runCli(['--config', account.configFile, ...args]);
     const inbox: string[] = [];
     const sent: string[] = [];
     // 1. Three people invite Anna to a meeting; she answers each, only to them, with the same words.
@@ -75,15 +75,7 @@ describe('copies of a reply against one text sent to several people (Dovecot)', 
       });
     sent.push(answer('<ans-a@example.test>', at(7, 21, 6)), answer('<ans-b@example.test>', at(7, 11, 6)));
 
-    const client = await account.client();
-    await appendMessages(client, 'INBOX', inbox);
-    await appendMessages(client, 'Sent', sent);
-    await client.logout();
-    expect((await cli('sync', '--quiet')).code).toBe(0);
-    const build = await cli('dataset', 'build', '--json');
-    expect(build.code, build.stderr).toBe(0);
-    dropped = JSON.parse(build.stdout).accounts[0].dropped;
-    pairs = JSON.parse((await cli('dataset', 'show', '--sample', '0', '--json')).stdout).pairs;
+    ({ pairs, dropped } = await syncAndBuild<Pair>(account, inbox, sent));
     console.log(`pairs: ${JSON.stringify(pairs.map((p) => [p.replyKey, p.pairedBy, p.incoming.from]))}`);
     console.log(`dropped: ${JSON.stringify(dropped)}`);
   });

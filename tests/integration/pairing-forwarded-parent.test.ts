@@ -2,8 +2,9 @@
 // a trivial one ("FYI") stands for the message it carries, whether it is stored or rebuilt from the reply's quote —
 // one rule (README, dataset section): its text is the note followed by the carried message's own text.
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { newAccount, runCli, type TestAccount } from '../helpers/account.js';
-import { appendMessages, buildMessage } from '../helpers/mail.js';
+import { newAccount, type TestAccount } from '../helpers/account.js';
+import { syncAndBuild } from '../helpers/dataset-build.js';
+import { buildMessage } from '../helpers/mail.js';
 
 const server = inject('dovecot');
 const day = (d: number, h = 9) => new Date(Date.UTC(2023, 9, d, h, 0));
@@ -26,7 +27,6 @@ describe('a parent that is a forward, stored or rebuilt', () => {
 
   beforeAll(async () => {
     account = newAccount(server);
-    const cli = (...args: string[]) => runCli(['--config', account.configFile, ...args]);
     const inbox: string[] = [];
     const sent: string[] = [];
     // 1. Stored: Ravi forwards Zoe's message with no note; Sven answers the forward.
@@ -98,15 +98,7 @@ describe('a parent that is a forward, stored or rebuilt', () => {
       }),
     );
 
-    const client = await account.client();
-    await appendMessages(client, 'INBOX', inbox);
-    await appendMessages(client, 'Sent', sent);
-    await client.logout();
-    expect((await cli('sync', '--quiet')).code).toBe(0);
-    const build = await cli('dataset', 'build', '--json');
-    expect(build.code, build.stderr).toBe(0);
-    dropped = JSON.parse(build.stdout).accounts[0].dropped;
-    pairs = JSON.parse((await cli('dataset', 'show', '--sample', '0', '--json')).stdout).pairs;
+    ({ pairs, dropped } = await syncAndBuild<Pair>(account, inbox, sent));
     console.log(`pairs: ${JSON.stringify(pairs.map((p) => [p.replyKey, p.pairedBy, p.incoming.body]))}`);
     console.log(`dropped: ${JSON.stringify(dropped)}`);
   });

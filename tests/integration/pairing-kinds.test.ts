@@ -6,7 +6,8 @@
 // Bcc-to-self copy with the same Message-ID.
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { newAccount, runCli, type TestAccount } from '../helpers/account.js';
-import { appendMessages, buildMessage } from '../helpers/mail.js';
+import { syncAndBuild } from '../helpers/dataset-build.js';
+import { buildMessage } from '../helpers/mail.js';
 
 const server = inject('dovecot');
 const day = (d: number, h = 9) => new Date(Date.UTC(2024, 2, d, h, 0));
@@ -161,15 +162,7 @@ describe('pairing kinds against Dovecot', () => {
       }),
     );
 
-    const client = await account.client();
-    await appendMessages(client, 'INBOX', inbox);
-    await appendMessages(client, 'Sent', sent);
-    await client.logout();
-    expect((await cli('sync', '--quiet')).code).toBe(0);
-    const build = await cli('dataset', 'build', '--json');
-    expect(build.code, build.stderr).toBe(0);
-    dropped = JSON.parse(build.stdout).accounts[0].dropped;
-    pairs = JSON.parse((await cli('dataset', 'show', '--sample', '0', '--json')).stdout).pairs;
+    ({ pairs, dropped } = await syncAndBuild<Pair>(account, inbox, sent));
     const stats = JSON.parse((await cli('dataset', 'stats', '--json')).stdout).accounts[0];
     console.log(`pairs: ${JSON.stringify(pairs.map((p) => [p.replyKey, p.pairedBy, p.incoming.from]))}`);
     console.log(
